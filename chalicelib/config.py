@@ -1,0 +1,219 @@
+"""Settings: deployment wiring from environment variables, behaviour from one SSM JSON parameter.
+
+The SSM document is validated as a whole so that an operator who mistypes a value gets one clear
+line naming the key, instead of a failure deep inside a Connect call.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+DEFAULT_CONFIG_PARAMETER = "/whatsapp_eum_connect_chat/config"
+SETTINGS_CACHE_SECONDS = 60
+
+# Connect's model allows 16,384 bytes per chat message, but older models and documentation say
+# 1,024 characters for text. 1,024 characters is accepted under both readings.
+DEFAULT_CONNECT_MESSAGE_MAX_CHARS = 1024
+CONNECT_MESSAGE_MAX_BYTES = 16384
+
+_PLACEHOLDER = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_META_API_VERSION = re.compile(r"^v\d+\.\d+$")
+
+
+class SettingsError(ValueError):
+    """The settings parameter or the environment is missing a key or holds an invalid value."""
+
+
+@dataclass(frozen=True)
+class Environment:
+    sessions_table: str
+    buffer_table: str
+    media_bucket: str
+    config_parameter: str
+    streaming_topic_arn: str
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] = os.environ) -> "Environment":
+        return cls(
+            sessions_table=_required_env(environ, "SESSIONS_TABLE"),
+            buffer_table=_required_env(environ, "BUFFER_TABLE"),
+            media_bucket=environ.get("MEDIA_BUCKET", ""),
+            config_parameter=environ.get("CONFIG_PARAMETER") or DEFAULT_CONFIG_PARAMETER,
+            streaming_topic_arn=_required_env(environ, "CONNECT_STREAMING_TOPIC_ARN"),
+        )
+
+
+def _required_env(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"environment variable {name} is not set")
+    return value
+
+
+@dataclass(frozen=True)
+class ChatRouting:
+    """Where a business number's new chats go in Amazon Connect."""
+
+    instance_id: str
+    contact_flow_id: str
+    chat_duration_minutes: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    routing: ChatRouting
+    ignore_reactions: bool
+    ignore_stickers: bool
+    mark_as_read: bool = True
+    progress_reactions: bool = False
+    connect_participant_on_start: bool = False
+    connect_message_max_chars: int = DEFAULT_CONNECT_MESSAGE_MAX_CHARS
+    meta_api_version: str = "v20.0"
+    flush_concurrency: int = 8
+    routing_by_phone_number: Mapping[str, ChatRouting] = field(default_factory=dict)
+
+    def routing_for(self, meta_phone_number_id: str) -> ChatRouting:
+        return self.routing_by_phone_number.get(meta_phone_number_id, self.routing)
+
+
+def parse_settings(document: str) -> Settings:
+    """Validate the SSM JSON document; raise SettingsError naming the first bad key."""
+    try:
+        raw = json.loads(document)
+    except json.JSONDecodeError as error:
+        raise SettingsError(f"settings parameter is not valid JSON: {error.msg}") from None
+    if not isinstance(raw, dict):
+        raise SettingsError("settings parameter must be a JSON object")
+    known = {
+        "instance_id", "contact_flow_id", "chat_duration_minutes", "ignore_reactions",
+        "ignore_stickers", "mark_as_read", "progress_reactions", "connect_participant_on_start",
+        "connect_message_max_chars", "meta_api_version", "flush_concurrency", "phone_numbers",
+    }
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise SettingsError(f"settings key {unknown[0]!r} is not a known setting")
+    routing = _routing(raw)
+    return Settings(
+        routing=routing,
+        ignore_reactions=_yes_no(raw, "ignore_reactions", required=True),
+        ignore_stickers=_yes_no(raw, "ignore_stickers", required=True),
+        mark_as_read=_yes_no(raw, "mark_as_read", default=True),
+        progress_reactions=_yes_no(raw, "progress_reactions", default=False),
+        connect_participant_on_start=_yes_no(raw, "connect_participant_on_start", default=False),
+        connect_message_max_chars=_integer(
+            raw, "connect_message_max_chars", DEFAULT_CONNECT_MESSAGE_MAX_CHARS, 100,
+            CONNECT_MESSAGE_MAX_BYTES),
+        meta_api_version=_meta_api_version(raw),
+        flush_concurrency=_integer(raw, "flush_concurrency", 8, 1, 32),
+        routing_by_phone_number=_phone_number_overrides(raw, routing),
+    )
+
+
+def _routing(raw: Mapping[str, Any], prefix: str = "",
+             fallback: ChatRouting | None = None) -> ChatRouting:
+    return ChatRouting(
+        instance_id=_identifier(raw, "instance_id", prefix, fallback and fallback.instance_id),
+        contact_flow_id=_identifier(
+            raw, "contact_flow_id", prefix, fallback and fallback.contact_flow_id),
+        chat_duration_minutes=_integer(
+            raw, "chat_duration_minutes",
+            fallback.chat_duration_minutes if fallback else None, 60, 10080, prefix),
+    )
+
+
+def _phone_number_overrides(raw: Mapping[str, Any], default: ChatRouting) -> dict[str, ChatRouting]:
+    overrides = raw.get("phone_numbers", {})
+    if not isinstance(overrides, dict):
+        raise SettingsError("settings key 'phone_numbers' must be an object keyed by Meta phone number id")
+    routing = {}
+    for phone_number_id, override in overrides.items():
+        prefix = f"phone_numbers.{phone_number_id}."
+        if not isinstance(override, dict):
+            raise SettingsError(f"settings key '{prefix[:-1]}' must be an object")
+        unknown = sorted(set(override) - {"instance_id", "contact_flow_id", "chat_duration_minutes"})
+        if unknown:
+            raise SettingsError(f"settings key '{prefix}{unknown[0]}' is not a per-number setting")
+        routing[str(phone_number_id)] = _routing(override, prefix, fallback=default)
+    return routing
+
+
+def _identifier(raw: Mapping[str, Any], key: str, prefix: str, fallback: str | None) -> str:
+    value = raw.get(key, fallback)
+    if value is None:
+        raise SettingsError(f"settings key '{prefix}{key}' is missing")
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(f"settings key '{prefix}{key}' must be a non-empty string")
+    if _PLACEHOLDER.match(value):
+        raise SettingsError(f"settings key '{prefix}{key}' still holds the placeholder {value!r}")
+    return value.strip()
+
+
+def _yes_no(raw: Mapping[str, Any], key: str, default: bool | None = None,
+            required: bool = False) -> bool:
+    if key not in raw:
+        if required:
+            raise SettingsError(f"settings key '{key}' is missing")
+        return bool(default)
+    value = raw[key]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("yes", "no"):
+        return value.strip().lower() == "yes"
+    raise SettingsError(f"settings key '{key}' must be \"yes\" or \"no\", not {value!r}")
+
+
+def _integer(raw: Mapping[str, Any], key: str, default: int | None, low: int, high: int,
+             prefix: str = "") -> int:
+    value = raw.get(key, default)
+    if value is None:
+        raise SettingsError(f"settings key '{prefix}{key}' is missing")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SettingsError(
+            f"settings key '{prefix}{key}' must be a whole number from {low} to {high}, not {value!r}")
+    return value
+
+
+def _meta_api_version(raw: Mapping[str, Any]) -> str:
+    value = raw.get("meta_api_version", "v20.0")
+    if not isinstance(value, str) or not _META_API_VERSION.match(value):
+        raise SettingsError(f"settings key 'meta_api_version' must look like \"v20.0\", not {value!r}")
+    return value
+
+
+class SettingsCache:
+    """Keeps the parsed settings for a short time so warm invocations skip the SSM call."""
+
+    def __init__(self, ttl_seconds: float = SETTINGS_CACHE_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl_seconds = ttl_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._settings: Settings | None = None
+        self._loaded_at = 0.0
+
+    def get(self, ssm_client: Any, parameter_name: str) -> Settings:
+        with self._lock:
+            now = self._clock()
+            if self._settings is None or now - self._loaded_at >= self._ttl_seconds:
+                self._settings = load_settings(ssm_client, parameter_name)
+                self._loaded_at = now
+            return self._settings
+
+    def clear(self) -> None:
+        with self._lock:
+            self._settings = None
+
+
+def load_settings(ssm_client: Any, parameter_name: str) -> Settings:
+    try:
+        response = ssm_client.get_parameter(Name=parameter_name, WithDecryption=True)
+    except ssm_client.exceptions.ParameterNotFound:
+        raise SettingsError(f"settings parameter {parameter_name} does not exist") from None
+    return parse_settings(response["Parameter"]["Value"])
