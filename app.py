@@ -1,0 +1,46 @@
+"""Chalice wiring: three event handlers, each a thin call into chalicelib.
+
+The decorator arguments are read when Chalice imports this file to package or deploy it, so they
+come from the deploying shell's environment (see the README); the handlers' own settings come from
+the Lambda environment and the SSM settings parameter at run time.
+"""
+import os
+
+from chalice import Chalice
+
+from chalicelib import inbound, outbound
+from chalicelib.config import Environment, SettingsCache
+from chalicelib.runtime import Clients, Runtime
+
+app = Chalice(app_name="whatsapp-connect-chat")
+
+INBOUND_TOPIC = os.environ.get("INBOUND_TOPIC", "whatsapp-connect-chat-inbound")
+STREAMING_TOPIC = os.environ.get("STREAMING_TOPIC", "whatsapp-connect-chat-streaming")
+BUFFER_STREAM_ARN = os.environ.get(
+    "BUFFER_TABLE_STREAM_ARN",
+    "arn:aws:dynamodb:us-east-1:123456789012:table/whatsapp-connect-chat-buffer/stream/local",
+)
+BUFFER_SECONDS = int(os.environ.get("BUFFER_SECONDS", "2"))
+
+_clients = Clients()
+_settings = SettingsCache()
+
+
+def runtime() -> Runtime:
+    return Runtime(Environment.from_environ(), _clients, _settings)
+
+
+@app.on_sns_message(topic=INBOUND_TOPIC, name="on_whatsapp_event")
+def on_whatsapp_event(event):
+    inbound.receive(event.to_dict(), runtime())
+
+
+@app.on_dynamodb_record(stream_arn=BUFFER_STREAM_ARN, batch_size=100,
+                        maximum_batching_window_in_seconds=BUFFER_SECONDS, name="flush_buffer")
+def flush_buffer(event):
+    return inbound.flush(event.to_dict(), runtime())
+
+
+@app.on_sns_message(topic=STREAMING_TOPIC, name="on_connect_event")
+def on_connect_event(event):
+    outbound.handle(event.to_dict(), runtime())

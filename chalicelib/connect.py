@@ -1,0 +1,102 @@
+"""Amazon Connect chat: open a chat in one call, and talk in it as the customer participant."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from botocore.exceptions import ClientError
+
+from .config import ChatRouting
+
+TEXT_PLAIN = "text/plain"
+CONNECTION_CREDENTIALS = "CONNECTION_CREDENTIALS"
+
+
+class ConnectionRefused(Exception):
+    """Connect refused the token: it expired, or the chat it belongs to has ended."""
+
+
+@dataclass(frozen=True)
+class StartedChat:
+    contact_id: str
+    participant_id: str
+    participant_token: str
+    connection_token: str
+    connection_expiry: str
+
+
+def client_token(*parts: str) -> str:
+    """A stable idempotency token, so a retried call is recognised by Connect as the same call."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _refused(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "AccessDeniedException"
+
+
+def start_chat(connect: Any, routing: ChatRouting, *, display_name: str,
+               attributes: Mapping[str, str], streaming_topic_arn: str, token: str,
+               initial_message: str | None) -> StartedChat:
+    """StartChatContact with streaming and connection credentials: contact, token and stream at once."""
+    request: dict[str, Any] = {
+        "InstanceId": routing.instance_id,
+        "ContactFlowId": routing.contact_flow_id,
+        "Attributes": dict(attributes),
+        "ParticipantDetails": {"DisplayName": display_name[:256]},
+        "ChatDurationInMinutes": routing.chat_duration_minutes,
+        "SupportedMessagingContentTypes": [TEXT_PLAIN],
+        "ConnectionTypes": [CONNECTION_CREDENTIALS],
+        "ChatStreamingConfiguration": {"StreamingEndpointArn": streaming_topic_arn},
+        "ClientToken": token,
+    }
+    if initial_message:
+        request["InitialMessage"] = {"ContentType": TEXT_PLAIN, "Content": initial_message}
+    response = connect.start_chat_contact(**request)
+    credentials = response.get("ConnectionCredentials") or {}
+    return StartedChat(
+        contact_id=response["ContactId"],
+        participant_id=response.get("ParticipantId", ""),
+        participant_token=response["ParticipantToken"],
+        connection_token=credentials.get("ConnectionToken", ""),
+        connection_expiry=str(credentials.get("Expiry", "")),
+    )
+
+
+def create_connection(participant: Any, participant_token: str) -> tuple[str, str]:
+    """A fresh connection token from the participant token; ConnectionRefused once the chat is gone."""
+    try:
+        response = participant.create_participant_connection(
+            ParticipantToken=participant_token,
+            Type=[CONNECTION_CREDENTIALS],
+            ConnectParticipant=True,
+        )
+    except ClientError as error:
+        if _refused(error):
+            raise ConnectionRefused("participant token refused") from None
+        raise
+    credentials = response["ConnectionCredentials"]
+    return credentials["ConnectionToken"], str(credentials.get("Expiry", ""))
+
+
+def send_message(participant: Any, connection_token: str, content: str, token: str) -> str:
+    try:
+        response = participant.send_message(
+            ContentType=TEXT_PLAIN,
+            Content=content,
+            ClientToken=token,
+            ConnectionToken=connection_token,
+        )
+    except ClientError as error:
+        if _refused(error):
+            raise ConnectionRefused("connection token refused") from None
+        raise
+    return response.get("Id", "")
+
+
+def disconnect(participant: Any, connection_token: str, token: str) -> None:
+    try:
+        participant.disconnect_participant(ConnectionToken=connection_token, ClientToken=token)
+    except ClientError as error:
+        if not _refused(error):
+            raise

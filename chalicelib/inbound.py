@@ -1,0 +1,302 @@
+"""Customer to agent: buffer WhatsApp notifications, then flush each conversation into its chat."""
+from __future__ import annotations
+
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from botocore.exceptions import ClientError
+
+from . import buffer, chat, connect, logs, sessions, whatsapp
+from .agent_text import describe_status_failure, render_for_agent
+from .buffer import BufferedEntry
+from .config import CONNECT_MESSAGE_MAX_BYTES, Settings, SettingsError
+from .formatting import split_text
+from .runtime import Runtime
+from .sessions import Session
+
+RECEIVED_REACTION = "👀"
+DELIVERED_REACTION = "✅"
+
+
+def receive(event: dict, runtime: Runtime) -> None:
+    """on_whatsapp_event: write every message (and failed status) to the buffer, once."""
+    settings = runtime.settings()
+    for record in event.get("Records", []):
+        try:
+            notifications = whatsapp.parse_notification(record["Sns"]["Message"])
+        except (whatsapp.MalformedEvent, KeyError, TypeError) as error:
+            logs.warning("malformed_whatsapp_event_skipped", reason=str(error),
+                         snsMessageId=_sns_message_id(record))
+            continue
+        for notification in notifications:
+            _buffer_notification(notification, settings, runtime)
+
+
+def _sns_message_id(record: Any) -> str | None:
+    return record.get("Sns", {}).get("MessageId") if isinstance(record, dict) else None
+
+
+def _buffer_notification(notification: whatsapp.Notification, settings: Settings,
+                         runtime: Runtime) -> None:
+    fields = {"messageId": notification.message_id, "customer": notification.customer.customer_id,
+              "phoneNumberId": notification.business.meta_phone_number_id}
+    if isinstance(notification, whatsapp.DeliveryStatus):
+        fields["status"] = notification.status
+    else:
+        fields["type"] = notification.type
+    if not buffer.is_buffered_notification(notification):
+        logs.info("whatsapp_status_received", **fields)
+        return
+    if _ignored(notification, settings):
+        logs.info("whatsapp_message_ignored_by_settings", **fields)
+        return
+    item = buffer.buffer_item(notification, runtime.clock())
+    if not buffer.put_once(runtime.clients.dynamodb, runtime.env.buffer_table, item):
+        logs.info("whatsapp_redelivery_skipped", **fields)
+        return
+    logs.info("whatsapp_message_buffered", **fields)
+    if settings.progress_reactions and isinstance(notification, whatsapp.InboundMessage):
+        _react(runtime, settings, notification.business.origination_id,
+               notification.customer.address, notification.message_id, RECEIVED_REACTION)
+
+
+def _ignored(notification: whatsapp.Notification, settings: Settings) -> bool:
+    if not isinstance(notification, whatsapp.InboundMessage):
+        return False
+    return ((notification.type == "reaction" and settings.ignore_reactions)
+            or (notification.type == "sticker" and settings.ignore_stickers))
+
+
+@dataclass(frozen=True)
+class ChatText:
+    """One chat message for the agent, and the buffered entries it carries."""
+
+    text: str
+    delivery_ids: tuple[str, ...]
+    from_customer: bool
+
+
+def delivery_id(entry: BufferedEntry) -> str:
+    # A failed status carries the id of the business's own message; keep it apart from messages.
+    return entry.message_id if entry.kind == buffer.KIND_MESSAGE else f"{entry.message_id}#failed"
+
+
+def compose(entries: Iterable[BufferedEntry], sent_snippets: dict[str, str]) -> list[ChatText]:
+    """Consecutive customer messages become one chat message; status notes stand alone."""
+    parts: list[ChatText] = []
+    for entry in entries:
+        if entry.kind == buffer.KIND_MESSAGE:
+            line = render_for_agent(entry.body, sent_snippets)
+            if parts and parts[-1].from_customer:
+                last = parts.pop()
+                parts.append(ChatText(f"{last.text}\n{line}", last.delivery_ids + (delivery_id(entry),),
+                                      True))
+            else:
+                parts.append(ChatText(line, (delivery_id(entry),), True))
+        else:
+            parts.append(ChatText(describe_status_failure(entry.body), (delivery_id(entry),), False))
+    return parts
+
+
+def flush(event: dict, runtime: Runtime) -> dict:
+    """flush_buffer: deliver each conversation of the batch; report only what must be retried."""
+    entries: list[BufferedEntry] = []
+    for record in event.get("Records", []):
+        if not isinstance(record, dict) or record.get("eventName") != "INSERT":
+            continue
+        try:
+            entries.append(buffer.decode_stream_record(record))
+        except buffer.MalformedRecord as error:
+            logs.warning("malformed_stream_record_skipped", reason=str(error),
+                         eventId=record.get("eventID"))
+    if not entries:
+        return {"batchItemFailures": []}
+    try:
+        settings = runtime.settings()
+    except SettingsError as error:
+        logs.error("settings_invalid", reason=str(error))
+        return _failures(entries)
+    conversations: dict[str, list[BufferedEntry]] = defaultdict(list)
+    for entry in entries:
+        conversations[entry.conversation_id].append(entry)
+    for group in conversations.values():
+        group.sort(key=lambda e: e.order)
+    runtime.clients.prepare()
+    workers = max(1, min(settings.flush_concurrency, len(conversations)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        outcomes = list(pool.map(lambda group: _deliver_safely(group, settings, runtime),
+                                 conversations.values()))
+    failed = [entry for group, ok in zip(conversations.values(), outcomes) if not ok for entry in group]
+    return _failures(failed)
+
+
+def _failures(entries: Iterable[BufferedEntry]) -> dict:
+    return {"batchItemFailures": [{"itemIdentifier": e.sequence_number} for e in entries]}
+
+
+def _deliver_safely(entries: list[BufferedEntry], settings: Settings, runtime: Runtime) -> bool:
+    try:
+        ConversationDelivery(entries, settings, runtime).run()
+        return True
+    except Exception:  # one conversation's failure must not fail the batch
+        logs.exception("conversation_delivery_failed", conversationId=_masked(entries[0]),
+                       messageIds=[e.message_id for e in entries])
+        return False
+
+
+def _masked(entry: BufferedEntry) -> str:
+    return f"{entry.business.meta_phone_number_id}#{logs.mask_identifier(entry.customer.customer_id)}"
+
+
+class ConversationDelivery:
+    """Delivers one conversation's buffered entries, strictly in order."""
+
+    def __init__(self, entries: list[BufferedEntry], settings: Settings, runtime: Runtime) -> None:
+        self.entries = entries
+        self.first = entries[0]
+        self.settings = settings
+        self.runtime = runtime
+        self.dynamodb = runtime.clients.dynamodb
+        self.table = runtime.env.sessions_table
+
+    def run(self) -> None:
+        session = sessions.find_open(self.dynamodb, self.table, self.first.conversation_id,
+                                     self.first.customer.customer_id)
+        delivered = set(session.delivered_message_ids) if session else set()
+        pending = [e for e in self.entries if delivery_id(e) not in delivered]
+        skipped = len(self.entries) - len(pending)
+        if skipped:
+            logs.info("redelivered_entries_skipped", count=skipped, contactId=session.contact_id)
+        parts = compose(pending, session.sent_snippets if session else {})
+        if session is None and any(part.from_customer for part in parts):
+            session = sessions.find_open_consistent(self.dynamodb, self.table,
+                                                    self.first.conversation_id)
+        for part in parts:
+            if session is None and not part.from_customer:
+                logs.info("status_note_without_chat_dropped", messageIds=list(part.delivery_ids),
+                          customer=self.first.customer.customer_id)
+                continue
+            session = self._deliver(session, part)
+        customer_messages = [e for e in pending if e.kind == buffer.KIND_MESSAGE]
+        if session is not None and customer_messages:
+            self._acknowledge(customer_messages[-1])
+
+    def _deliver(self, session: Session | None, part: ChatText) -> Session:
+        chunks = split_text(part.text, self.settings.connect_message_max_chars,
+                            CONNECT_MESSAGE_MAX_BYTES) or [part.text]
+        numbered = list(enumerate(chunks))
+        if session is None:
+            session = self._open_chat(chunks[0], part, connect.client_token("start", *part.delivery_ids),
+                                      carries_whole_part=len(chunks) == 1)
+            numbered = numbered[1:]
+        for index, chunk in numbered:
+            token = connect.client_token("message", *part.delivery_ids, str(index))
+            session = self._send(session, chunk, token, part)
+        if not set(part.delivery_ids) <= set(session.delivered_message_ids):
+            session = sessions.record_delivered(self.dynamodb, self.table, session, part.delivery_ids)
+        logs.info("delivered_to_chat", contactId=session.contact_id,
+                  messageIds=list(part.delivery_ids), chunks=len(chunks))
+        return session
+
+    def _send(self, session: Session, chunk: str, token: str, part: ChatText) -> Session:
+        try:
+            return chat.send_text(self.runtime, session, chunk, token)
+        except connect.ConnectionRefused:
+            logs.info("chat_gone_reopening", contactId=session.contact_id)
+        sessions.close(self.dynamodb, self.table, session, self.runtime.clock())
+        return self._open_chat(chunk, part, connect.client_token("restart", session.contact_id, token),
+                               carries_whole_part=False)
+
+    def _open_chat(self, initial_message: str, part: ChatText, token: str,
+                   carries_whole_part: bool) -> Session:
+        entry = self.first
+        routing = self.settings.routing_for(entry.business.meta_phone_number_id)
+        started = connect.start_chat(
+            self.runtime.clients.connect, routing,
+            display_name=entry.customer.name,
+            attributes=_contact_attributes(entry),
+            streaming_topic_arn=self.runtime.env.streaming_topic_arn,
+            token=token,
+            initial_message=initial_message,
+        )
+        connection_token, expiry = started.connection_token, started.connection_expiry
+        if self.settings.connect_participant_on_start or not connection_token:
+            connection_token, expiry = connect.create_connection(
+                self.runtime.clients.participant, started.participant_token)
+        now = self.runtime.clock()
+        session = Session(
+            contact_id=started.contact_id,
+            conversation_id=entry.conversation_id,
+            customer_id=entry.customer.customer_id,
+            customer_wa_id=entry.customer.wa_id,
+            customer_user_id=entry.customer.user_id,
+            name=entry.customer.name,
+            meta_phone_number_id=entry.business.meta_phone_number_id,
+            system_number=entry.business.origination_id,
+            display_phone_number=entry.business.display_phone_number,
+            instance_id=routing.instance_id,
+            participant_id=started.participant_id,
+            participant_token=started.participant_token,
+            connection_token=connection_token,
+            connection_expiry=expiry,
+            created_at=int(now),
+            expires_at=sessions.session_expiry(now, routing.chat_duration_minutes),
+            delivered_message_ids=part.delivery_ids if carries_whole_part else (),
+        )
+        try:
+            sessions.open_session(self.dynamodb, self.table, session)
+        except sessions.ConversationBusy:
+            return self._yield_to_existing_chat(started, initial_message, part, token)
+        logs.info("chat_started", contactId=session.contact_id, instanceId=routing.instance_id,
+                  messageIds=list(part.delivery_ids), customer=entry.customer.customer_id)
+        return session
+
+    def _yield_to_existing_chat(self, started: connect.StartedChat, initial_message: str,
+                                part: ChatText, token: str) -> Session:
+        """Another chat won the conversation: close ours and say the text there instead."""
+        connect.disconnect(self.runtime.clients.participant, started.connection_token, token)
+        existing = sessions.find_open_consistent(self.dynamodb, self.table, self.first.conversation_id)
+        if existing is None:
+            raise RuntimeError("conversation claimed by a chat that is no longer open")
+        logs.warning("duplicate_chat_closed", contactId=started.contact_id,
+                     keptContactId=existing.contact_id)
+        return chat.send_text(self.runtime, existing, initial_message, token)
+
+    def _acknowledge(self, last: BufferedEntry) -> None:
+        """Read receipt and progress reaction: after delivery, and never a reason to retry."""
+        origination = last.business.origination_id
+        if self.settings.mark_as_read:
+            try:
+                whatsapp.send(self.runtime.clients.social, origination,
+                              whatsapp.read_receipt(last.message_id), self.settings.meta_api_version)
+            except ClientError as error:
+                logs.warning("mark_as_read_failed", messageId=last.message_id,
+                             error=error.response.get("Error", {}).get("Code"))
+        if self.settings.progress_reactions:
+            _react(self.runtime, self.settings, origination, last.customer.address,
+                   last.message_id, DELIVERED_REACTION)
+
+
+def _contact_attributes(entry: BufferedEntry) -> dict[str, str]:
+    attributes = {
+        "Channel": sessions.CHANNEL,
+        "customerId": entry.customer.customer_id,
+        "customerName": entry.customer.name,
+        "businessNumber": entry.business.display_phone_number,
+        "businessPhoneNumberId": entry.business.meta_phone_number_id,
+    }
+    if entry.customer.user_id:
+        attributes["customerUserId"] = entry.customer.user_id
+    return {key: value for key, value in attributes.items() if value}
+
+
+def _react(runtime: Runtime, settings: Settings, origination: str, to: str, message_id: str,
+           emoji: str) -> None:
+    try:
+        whatsapp.send(runtime.clients.social, origination,
+                      whatsapp.reaction_message(to, message_id, emoji), settings.meta_api_version)
+    except ClientError as error:
+        logs.warning("progress_reaction_failed", messageId=message_id,
+                     error=error.response.get("Error", {}).get("Code"))

@@ -1,0 +1,69 @@
+"""What a warm Lambda container keeps between invocations: AWS clients and cached settings."""
+from __future__ import annotations
+
+import threading
+import time
+from functools import cached_property
+from typing import Any, Callable
+
+import boto3
+from botocore.config import Config
+
+from .config import Environment, Settings, SettingsCache
+
+# Standard retries cover throttling and 5xx; short timeouts keep one slow call from eating the
+# batching window. The pool is sized for the flush's concurrent conversations.
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 3},
+    connect_timeout=3,
+    read_timeout=15,
+    max_pool_connections=32,
+)
+
+
+class Clients:
+    """boto3 clients, created on first use; endpoints and region come from the environment."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def _client(self, service: str) -> Any:
+        with self._lock:
+            return boto3.client(service, config=_CLIENT_CONFIG)
+
+    def prepare(self) -> None:
+        """Create every client up front, before worker threads share them."""
+        for name in ("dynamodb", "ssm", "connect", "participant", "social"):
+            getattr(self, name)
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        return self._client("dynamodb")
+
+    @cached_property
+    def ssm(self) -> Any:
+        return self._client("ssm")
+
+    @cached_property
+    def connect(self) -> Any:
+        return self._client("connect")
+
+    @cached_property
+    def participant(self) -> Any:
+        return self._client("connectparticipant")
+
+    @cached_property
+    def social(self) -> Any:
+        return self._client("socialmessaging")
+
+
+class Runtime:
+    def __init__(self, env: Environment, clients: Clients, settings_cache: SettingsCache,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.env = env
+        self.clients = clients
+        self.settings_cache = settings_cache
+        self.clock = clock
+
+    def settings(self) -> Settings:
+        return self.settings_cache.get(self.clients.ssm, self.env.config_parameter)
