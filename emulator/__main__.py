@@ -1,0 +1,27 @@
+"""python -m emulator: the twin in the foreground on fixed ports, for a local sandbox."""
+
+import argparse
+import signal
+import threading
+
+from emulator.twin import Twin
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
+    parser.add_argument("--moto-port", type=int, default=5000)
+    parser.add_argument("--emulator-port", type=int, default=5001)
+    args = parser.parse_args(argv)
+
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+
+    with Twin(moto_port=args.moto_port, emulator_port=args.emulator_port) as twin:
+        for name, value in twin.endpoint_env().items():
+            print(f"{name}={value}", flush=True)
+        stopping.wait()
+
+
+if __name__ == "__main__":
+    main()

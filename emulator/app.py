@@ -1,0 +1,184 @@
+"""The emulator's WSGI app: Connect, Connect Participant and Social Messaging on one port,
+plus attachment upload/download URLs and a JSON control API under /_emulator/."""
+
+import base64
+import json
+import threading
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from emulator.connect import CONNECT_OPERATIONS, PARTICIPANT_OPERATIONS
+from emulator.restjson import Router, ServiceError, error_response, json_response
+from emulator.social import SOCIAL_OPERATIONS
+
+# What each service answers when a required member is missing (clients other than boto3, such
+# as a browser sandbox, skip the SDK's own validation).
+_VALIDATION_ERRORS = {
+    "connect": "InvalidParameterException",
+    "connectparticipant": "ValidationException",
+    "socialmessaging": "ValidationException",
+}
+
+_CONTROL = Map(
+    [
+        Rule("/_emulator/calls", methods=["GET"], endpoint="calls"),
+        Rule("/_emulator/calls", methods=["DELETE"], endpoint="clear_calls"),
+        Rule("/_emulator/reset", methods=["POST"], endpoint="reset"),
+        Rule("/_emulator/faults", methods=["POST"], endpoint="fault"),
+        Rule("/_emulator/contacts", methods=["GET"], endpoint="contacts"),
+        Rule("/_emulator/contacts/<contact_id>/expire-connections", methods=["POST"], endpoint="expire"),
+        Rule("/_emulator/contacts/<contact_id>/end", methods=["POST"], endpoint="end"),
+        Rule("/_emulator/contacts/<contact_id>/events", methods=["POST"], endpoint="event"),
+        Rule("/_emulator/whatsapp/sent", methods=["GET"], endpoint="sent"),
+        Rule("/_emulator/whatsapp/media", methods=["POST"], endpoint="media"),
+    ]
+)
+
+
+class EmulatorApp:
+    def __init__(self, twin):
+        self._twin = twin
+        self._router = Router()
+        self._router.add("connect", CONNECT_OPERATIONS)
+        self._router.add("connectparticipant", PARTICIPANT_OPERATIONS)
+        self._router.add("socialmessaging", SOCIAL_OPERATIONS)
+        self._handlers = twin.connect.handlers() | twin.social.handlers()
+        self._faults_lock = threading.Lock()
+        self._faults = {}
+
+    def inject_fault(self, service, operation, code, status=400, message="Injected fault", times=1):
+        with self._faults_lock:
+            self._faults[(service, operation)] = {
+                "error": ServiceError(code, message, status),
+                "remaining": times,
+            }
+
+    def clear_faults(self):
+        with self._faults_lock:
+            self._faults.clear()
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        if request.path.startswith("/_emulator/"):
+            response = self._control(request)
+        elif request.path.startswith("/_upload/") and request.method == "PUT":
+            response = self._upload(request)
+        elif request.path.startswith("/_attachments/") and request.method == "GET":
+            response = self._download(request)
+        else:
+            response = self._aws(request)
+        return response(environ, start_response)
+
+    def _aws(self, request):
+        match = self._router.match(request)
+        if match is None:
+            self._twin.call_log.record(
+                "unknown", f"{request.method} {request.path}", {}, 404, "UnknownOperationException"
+            )
+            return error_response(
+                "UnknownOperationException", f"No operation at {request.method} {request.path}", 404
+            )
+        operation, params = match
+        try:
+            self._raise_fault(operation)
+            missing = [name for name in operation.required if name not in params]
+            if missing:
+                raise ServiceError(
+                    _VALIDATION_ERRORS[operation.service], f"Missing required members: {missing}"
+                )
+            result = self._handlers[(operation.service, operation.name)](params)
+        except ServiceError as error:
+            self._twin.call_log.record(
+                operation.service, operation.name, _loggable(params), error.status, error.code
+            )
+            return error_response(error.code, error.message, error.status)
+        self._twin.call_log.record(operation.service, operation.name, _loggable(params), 200, None)
+        return json_response(result)
+
+    def _raise_fault(self, operation):
+        with self._faults_lock:
+            fault = self._faults.get((operation.service, operation.name))
+            if fault is None:
+                return
+            fault["remaining"] -= 1
+            if fault["remaining"] <= 0:
+                del self._faults[(operation.service, operation.name)]
+        raise fault["error"]
+
+    def _upload(self, request):
+        attachment_id = request.path.rsplit("/", 1)[-1]
+        data = request.get_data()
+        status, error = self._twin.connect.upload(attachment_id, request.headers, data)
+        params = {"attachment_id": attachment_id, "size": len(data), "content_type": request.content_type}
+        self._twin.call_log.record("upload", "PutAttachment", params, status, error)
+        if error:
+            return Response(
+                f"<Error><Code>{error}</Code></Error>", status=status, content_type="application/xml"
+            )
+        return Response(status=200)
+
+    def _download(self, request):
+        attachment_id = request.path.rsplit("/", 1)[-1]
+        attachment = self._twin.connect.download(attachment_id)
+        status = 200 if attachment else 404
+        self._twin.call_log.record(
+            "upload",
+            "GetAttachmentContent",
+            {"attachment_id": attachment_id},
+            status,
+            None if attachment else "NoSuchKey",
+        )
+        if attachment is None:
+            return Response(
+                "<Error><Code>NoSuchKey</Code></Error>", status=404, content_type="application/xml"
+            )
+        return Response(attachment.data, content_type=attachment.content_type)
+
+    def _control(self, request):
+        try:
+            endpoint, args = _CONTROL.bind_to_environ(request.environ).match()
+        except HTTPException as error:
+            return error
+        body = request.get_json(silent=True) or {}
+        twin = self._twin
+        try:
+            if endpoint == "calls":
+                return json_response(twin.calls)
+            if endpoint == "clear_calls":
+                twin.clear_calls()
+            elif endpoint == "reset":
+                twin.reset()
+            elif endpoint == "fault":
+                twin.inject_fault(**body)
+            elif endpoint == "contacts":
+                return json_response(twin.contacts)
+            elif endpoint == "expire":
+                twin.expire_connections(args["contact_id"])
+            elif endpoint == "end":
+                return json_response(twin.end_chat(args["contact_id"]))
+            elif endpoint == "event":
+                return json_response(twin.connect_streaming_event(args["contact_id"], **body))
+            elif endpoint == "sent":
+                return json_response(twin.sent_whatsapp)
+            elif endpoint == "media":
+                twin.register_media(
+                    body["media_id"], base64.b64decode(body["data_base64"]), body["mime_type"]
+                )
+        except (KeyError, TypeError) as error:
+            return json_response({"message": f"Bad control request: {error!r}"}, status=400)
+        return json_response({})
+
+
+def _loggable(params):
+    """Blobs become their JSON (the WhatsApp message) or base64, so the log stays JSON-friendly."""
+    loggable = {}
+    for name, value in params.items():
+        if isinstance(value, bytes):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                value = base64.b64encode(value).decode()
+        loggable[name] = value
+    return loggable

@@ -1,0 +1,543 @@
+"""Amazon Connect chat contacts and the Connect Participant Service, as the bridge uses them."""
+
+import re
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from emulator.restjson import ServiceError, locked
+
+DEFAULT_INSTANCE_ID = "6688872b-b779-4713-a25c-8a6c220d6483"
+DEFAULT_FLOW_ID = "a8c5b7e1-3f2d-4c1a-9e6b-2d4f8a1c7e90"
+# Connect's defaults when an instance has no attachment configuration of its own (API.md §4).
+DEFAULT_ATTACHMENT_EXTENSIONS = (
+    "csv doc docx heic jfif jpeg jpg mov mp4 pdf png ppt pptx rtf txt wav xls xlsx".split()
+)
+DEFAULT_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+
+CONNECT_OPERATIONS = (
+    "StartChatContact",
+    "StartContactStreaming",
+    "StopContactStreaming",
+    "DescribeAttachedFilesConfiguration",
+)
+PARTICIPANT_OPERATIONS = (
+    "CreateParticipantConnection",
+    "SendMessage",
+    "SendEvent",
+    "DisconnectParticipant",
+    "StartAttachmentUpload",
+    "CompleteAttachmentUpload",
+    "GetAttachment",
+    "GetTranscript",
+)
+
+MESSAGE_CONTENT_TYPES = (
+    "text/plain",
+    "text/markdown",
+    "application/json",
+    "application/vnd.amazonaws.connect.message.interactive.response",
+)
+SUPPORTED_CONTENT_TYPES = MESSAGE_CONTENT_TYPES + ("application/vnd.amazonaws.connect.message.interactive",)
+EVENT_CONTENT_TYPES = (
+    "application/vnd.amazonaws.connect.event.typing",
+    "application/vnd.amazonaws.connect.event.message.delivered",
+    "application/vnd.amazonaws.connect.event.message.read",
+    "application/vnd.amazonaws.connect.event.connection.acknowledged",
+)
+CONNECTION_TOKEN_LIFETIME = timedelta(days=1)
+ATTRIBUTES_MAX_BYTES = 32768
+_ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_SNS_STANDARD_TOPIC = re.compile(r"^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$")
+
+
+def now():
+    return datetime.now(timezone.utc)
+
+
+def iso(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class Attachment:
+    attachment_id: str
+    contact_id: str
+    name: str
+    content_type: str
+    size: int
+    headers: dict
+    status: str = "IN_PROGRESS"
+    data: bytes | None = None
+    upload_error: str | None = None
+
+
+class ConnectEmulator:
+    """State of every chat contact, plus one handler per Connect and Participant operation.
+
+    `contacts` maps contact ids to plain dicts: contact_id, instance_id, flow_id, display_name,
+    attributes, participant_id, participant_token, supported_content_types,
+    chat_duration_minutes, status (ACTIVE or ENDED), streaming_arn, streaming_id,
+    customer_connected and transcript (GetTranscript items, oldest first).
+    `base_url` is where the attachment upload and download URLs point: the emulator itself.
+    """
+
+    def __init__(
+        self,
+        instances=None,
+        max_message_bytes=16384,
+        attachment_extensions=DEFAULT_ATTACHMENT_EXTENSIONS,
+        attachment_max_bytes=DEFAULT_ATTACHMENT_MAX_BYTES,
+        base_url="",
+    ):
+        self._lock = threading.RLock()
+        self.instances = {
+            instance_id: set(flows)
+            for instance_id, flows in (instances or {DEFAULT_INSTANCE_ID: [DEFAULT_FLOW_ID]}).items()
+        }
+        self.max_message_bytes = max_message_bytes
+        self.attachment_extensions = list(attachment_extensions)
+        self.attachment_max_bytes = attachment_max_bytes
+        self.base_url = base_url
+        self.reset()
+
+    @locked
+    def reset(self):
+        self.contacts = {}
+        self.attachments = {}
+        self._start_tokens = {}
+        self._participant_tokens = {}
+        # Idempotency: (contact id, operation, ClientToken) -> the response first returned.
+        self._client_tokens = {}
+        # connection token -> (contact id, expiry)
+        self._connections = {}
+
+    def handlers(self):
+        return {("connect", name): getattr(self, _snake(name)) for name in CONNECT_OPERATIONS} | {
+            ("connectparticipant", name): getattr(self, _snake(name)) for name in PARTICIPANT_OPERATIONS
+        }
+
+    # --- configuration and agent side ---
+
+    @locked
+    def add_contact_flow(self, instance_id, flow_id):
+        self.instances.setdefault(instance_id, set()).add(flow_id)
+
+    @locked
+    def expire_connections(self, contact_id):
+        expired = now() - timedelta(seconds=1)
+        for token, (owner, _) in self._connections.items():
+            if owner == contact_id:
+                self._connections[token] = (owner, expired)
+
+    @locked
+    def end_chat(self, contact_id):
+        self.contacts[contact_id]["status"] = "ENDED"
+
+    @locked
+    def add_transcript_item(self, contact_id, item):
+        """Appends an item sent by someone other than the customer (agent, system, bot)."""
+        contact = self.contacts.get(contact_id)
+        if contact is not None:
+            contact["transcript"].append(item)
+
+    @locked
+    def add_agent_attachment(self, contact_id, name, content_type, data):
+        """Stores an attachment sent by an agent, ready for GetAttachment; returns its id."""
+        attachment = Attachment(
+            attachment_id=str(uuid.uuid4()),
+            contact_id=contact_id,
+            name=name,
+            content_type=content_type,
+            size=len(data),
+            headers={},
+            status="APPROVED",
+            data=data,
+        )
+        self.attachments[attachment.attachment_id] = attachment
+        return attachment.attachment_id
+
+    # --- connect ---
+
+    @locked
+    def start_chat_contact(self, params):
+        client_token = params.get("ClientToken")
+        if client_token in self._start_tokens:
+            contact_id, response = self._start_tokens[client_token]
+            if self.contacts[contact_id]["status"] == "ENDED":
+                response = {
+                    k: v for k, v in response.items() if k not in ("ConnectionCredentials", "Websocket")
+                }
+            return response
+
+        instance_id = params["InstanceId"]
+        flow_id = params["ContactFlowId"]
+        self._require_instance(instance_id)
+        if flow_id not in self.instances[instance_id]:
+            raise ServiceError("ResourceNotFoundException", f"Contact flow {flow_id} not found", 404)
+        display_name = params.get("ParticipantDetails", {}).get("DisplayName", "")
+        if not 1 <= len(display_name) <= 256:
+            raise ServiceError("InvalidParameterException", "DisplayName must be 1 to 256 characters")
+        duration = params.get("ChatDurationInMinutes")
+        if duration is not None and not 60 <= duration <= 10080:
+            raise ServiceError("InvalidParameterException", "ChatDurationInMinutes must be 60 to 10080")
+        supported = params.get("SupportedMessagingContentTypes", ["text/plain"])
+        if "text/plain" not in supported:
+            raise ServiceError(
+                "InvalidRequestException", "SupportedMessagingContentTypes must include text/plain"
+            )
+        unknown = [t for t in supported if t not in SUPPORTED_CONTENT_TYPES]
+        if unknown:
+            raise ServiceError("InvalidParameterException", f"Unsupported messaging content types: {unknown}")
+        attributes = params.get("Attributes", {})
+        _check_attributes(attributes)
+        streaming_arn = params.get("ChatStreamingConfiguration", {}).get("StreamingEndpointArn")
+        if streaming_arn is not None:
+            _check_streaming_arn(streaming_arn)
+        initial = params.get("InitialMessage")
+        if initial is not None:
+            if initial.get("ContentType") not in supported:
+                raise ServiceError("InvalidRequestException", "InitialMessage ContentType is not supported")
+            self._check_content(initial.get("Content", ""), "InvalidParameterException")
+
+        contact = {
+            "contact_id": str(uuid.uuid4()),
+            "instance_id": instance_id,
+            "flow_id": flow_id,
+            "display_name": display_name,
+            "attributes": dict(attributes),
+            "participant_id": str(uuid.uuid4()),
+            "participant_token": _token(),
+            "supported_content_types": list(supported),
+            "chat_duration_minutes": duration,
+            "status": "ACTIVE",
+            "streaming_arn": None,
+            "streaming_id": None,
+            "customer_connected": False,
+            "transcript": [],
+        }
+        self.contacts[contact["contact_id"]] = contact
+        self._participant_tokens[contact["participant_token"]] = contact["contact_id"]
+        if initial is not None:
+            contact["transcript"].append(
+                self._customer_item(contact, "MESSAGE", initial["ContentType"], initial["Content"])
+            )
+
+        response = {
+            "ContactId": contact["contact_id"],
+            "ParticipantId": contact["participant_id"],
+            "ParticipantToken": contact["participant_token"],
+        }
+        response |= self._connection_info(contact, params.get("ConnectionTypes", []))
+        if streaming_arn is not None:
+            contact["streaming_arn"] = streaming_arn
+            contact["streaming_id"] = str(uuid.uuid4())
+            response["StreamingId"] = contact["streaming_id"]
+        if client_token is not None:
+            self._start_tokens[client_token] = (contact["contact_id"], response)
+        return response
+
+    @locked
+    def start_contact_streaming(self, params):
+        contact = self._contact_in_instance(params["InstanceId"], params["ContactId"])
+        arn = params["ChatStreamingConfiguration"]["StreamingEndpointArn"]
+        _check_streaming_arn(arn)
+        key = (contact["contact_id"], "StartContactStreaming", params["ClientToken"])
+        if key not in self._client_tokens:
+            if contact["status"] == "ENDED":
+                raise ServiceError("InvalidRequestException", "The chat has ended")
+            contact["streaming_arn"] = arn
+            contact["streaming_id"] = str(uuid.uuid4())
+            self._client_tokens[key] = {"StreamingId": contact["streaming_id"]}
+        return self._client_tokens[key]
+
+    @locked
+    def stop_contact_streaming(self, params):
+        contact = self._contact_in_instance(params["InstanceId"], params["ContactId"])
+        if params["StreamingId"] != contact["streaming_id"]:
+            raise ServiceError("ResourceNotFoundException", "Streaming id not found on this contact", 404)
+        contact["streaming_arn"] = None
+        contact["streaming_id"] = None
+        return {}
+
+    @locked
+    def describe_attached_files_configuration(self, params):
+        self._require_instance(params["InstanceId"])
+        scope = params["AttachmentScope"]
+        if scope not in ("EMAIL", "CHAT", "CASE", "TASK"):
+            raise ServiceError("InvalidParameterException", f"Invalid AttachmentScope {scope}")
+        return {
+            "AttachedFilesConfiguration": {
+                "InstanceId": params["InstanceId"],
+                "AttachmentScope": scope,
+                "MaximumSizeLimitInBytes": self.attachment_max_bytes,
+                "ExtensionConfiguration": {
+                    "AllowedExtensions": [{"Extension": e} for e in self.attachment_extensions]
+                },
+            }
+        }
+
+    # --- participant ---
+
+    @locked
+    def create_participant_connection(self, params):
+        contact_id = self._participant_tokens.get(params.get("ParticipantToken"))
+        contact = self.contacts.get(contact_id)
+        if contact is None or contact["status"] == "ENDED":
+            raise _access_denied()
+        types = params.get("Type", [])
+        invalid = [t for t in types if t not in ("WEBSOCKET", "CONNECTION_CREDENTIALS", "WEBRTC_CONNECTION")]
+        if invalid:
+            raise ServiceError("ValidationException", f"Invalid connection types: {invalid}")
+        if params.get("ConnectParticipant"):
+            contact["customer_connected"] = True
+        return self._connection_info(contact, types)
+
+    @locked
+    def send_message(self, params):
+        contact = self._connected_contact(params)
+        content_type = params["ContentType"]
+        if (
+            content_type not in MESSAGE_CONTENT_TYPES
+            or content_type not in contact["supported_content_types"]
+        ):
+            raise ServiceError("ValidationException", f"Content type {content_type} is not supported")
+        self._check_content(params["Content"], "ValidationException")
+        return self._append_once(contact, "SendMessage", params, "MESSAGE", content_type, params["Content"])
+
+    @locked
+    def send_event(self, params):
+        contact = self._connected_contact(params)
+        content_type = params["ContentType"]
+        if content_type not in EVENT_CONTENT_TYPES:
+            raise ServiceError("ValidationException", f"Event content type {content_type} is not supported")
+        return self._append_once(contact, "SendEvent", params, "EVENT", content_type, params.get("Content"))
+
+    @locked
+    def disconnect_participant(self, params):
+        contact = self._connected_contact(params)
+        contact["transcript"].append(
+            self._customer_item(contact, "EVENT", "application/vnd.amazonaws.connect.event.participant.left")
+        )
+        contact["status"] = "ENDED"
+        return {}
+
+    @locked
+    def start_attachment_upload(self, params):
+        contact = self._connected_contact(params)
+        key = (contact["contact_id"], "StartAttachmentUpload", params["ClientToken"])
+        if key in self._client_tokens:
+            return self._client_tokens[key]
+        name = params["AttachmentName"]
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if extension not in self.attachment_extensions:
+            raise ServiceError("ValidationException", f"Attachment extension '{extension}' is not allowed")
+        size = params["AttachmentSizeInBytes"]
+        if not 1 <= size <= self.attachment_max_bytes:
+            raise ServiceError(
+                "ValidationException", f"AttachmentSizeInBytes must be 1 to {self.attachment_max_bytes}"
+            )
+        attachment_id = str(uuid.uuid4())
+        headers = {"Content-Type": params["ContentType"], "x-amz-meta-attachment": attachment_id}
+        self.attachments[attachment_id] = Attachment(
+            attachment_id=attachment_id,
+            contact_id=contact["contact_id"],
+            name=name,
+            content_type=params["ContentType"],
+            size=size,
+            headers=headers,
+        )
+        response = {
+            "AttachmentId": attachment_id,
+            "UploadMetadata": {
+                "Url": f"{self.base_url}/_upload/{attachment_id}",
+                "UrlExpiry": iso(now() + timedelta(minutes=5)),
+                "HeadersToInclude": headers,
+            },
+        }
+        self._client_tokens[key] = response
+        return response
+
+    @locked
+    def upload(self, attachment_id, headers, data):
+        """The PUT to an upload URL; returns (status, error code or None)."""
+        attachment = self.attachments.get(attachment_id)
+        if attachment is None or attachment.status != "IN_PROGRESS":
+            return 404, "NoSuchUpload"
+        wrong = [name for name, value in attachment.headers.items() if headers.get(name) != value]
+        if wrong:
+            attachment.upload_error = f"headers missing or different: {wrong}"
+            return 400, "SignatureDoesNotMatch"
+        if len(data) != attachment.size:
+            attachment.upload_error = f"{len(data)} bytes sent, {attachment.size} announced"
+            return 400, "IncompleteBody"
+        attachment.data = data
+        attachment.upload_error = None
+        return 200, None
+
+    @locked
+    def complete_attachment_upload(self, params):
+        contact = self._connected_contact(params)
+        key = (contact["contact_id"], "CompleteAttachmentUpload", params["ClientToken"])
+        if key in self._client_tokens:
+            return self._client_tokens[key]
+        ids = params["AttachmentIds"]
+        if len(ids) != 1:
+            raise ServiceError("ValidationException", "AttachmentIds must hold exactly one id")
+        attachment = self.attachments.get(ids[0])
+        if attachment is None or attachment.contact_id != contact["contact_id"]:
+            raise ServiceError("ValidationException", f"Unknown attachment {ids[0]}")
+        if attachment.status == "APPROVED":
+            raise ServiceError("ConflictException", f"Attachment {ids[0]} is already complete", 409)
+        if attachment.data is None:
+            raise ServiceError("ValidationException", f"Attachment {ids[0]} was not uploaded")
+        attachment.status = "APPROVED"
+        item = self._customer_item(contact, "ATTACHMENT")
+        item["Attachments"] = [
+            {
+                "AttachmentId": attachment.attachment_id,
+                "AttachmentName": attachment.name,
+                "ContentType": attachment.content_type,
+                "Status": attachment.status,
+            }
+        ]
+        contact["transcript"].append(item)
+        self._client_tokens[key] = {}
+        return {}
+
+    @locked
+    def get_attachment(self, params):
+        contact = self._connected_contact(params)
+        attachment = self.attachments.get(params["AttachmentId"])
+        if (
+            attachment is None
+            or attachment.contact_id != contact["contact_id"]
+            or attachment.status != "APPROVED"
+        ):
+            raise ServiceError("ValidationException", f"Unknown attachment {params['AttachmentId']}")
+        seconds = params.get("UrlExpiryInSeconds", 300)
+        if not 5 <= seconds <= 300:
+            raise ServiceError("ValidationException", "UrlExpiryInSeconds must be 5 to 300")
+        return {
+            "Url": f"{self.base_url}/_attachments/{attachment.attachment_id}",
+            "UrlExpiry": iso(now() + timedelta(seconds=seconds)),
+            "AttachmentSizeInBytes": attachment.size,
+        }
+
+    @locked
+    def download(self, attachment_id):
+        """The GET of an attachment URL; returns the attachment or None."""
+        attachment = self.attachments.get(attachment_id)
+        return attachment if attachment is not None and attachment.status == "APPROVED" else None
+
+    @locked
+    def get_transcript(self, params):
+        contact = self._connected_contact(params)
+        items = list(contact["transcript"])
+        if params.get("SortOrder") == "DESCENDING":
+            items.reverse()
+        start = int(params.get("NextToken", "0"))
+        limit = params.get("MaxResults", 10)
+        page = items[start : start + limit]
+        response = {"InitialContactId": contact["contact_id"], "Transcript": page}
+        if start + limit < len(items):
+            response["NextToken"] = str(start + limit)
+        return response
+
+    # --- helpers ---
+
+    def _require_instance(self, instance_id):
+        if instance_id not in self.instances:
+            raise ServiceError("ResourceNotFoundException", f"Instance {instance_id} not found", 404)
+
+    def _contact_in_instance(self, instance_id, contact_id):
+        self._require_instance(instance_id)
+        contact = self.contacts.get(contact_id)
+        if contact is None or contact["instance_id"] != instance_id:
+            raise ServiceError("ResourceNotFoundException", f"Contact {contact_id} not found", 404)
+        return contact
+
+    def _connected_contact(self, params):
+        """The contact of a valid connection token; participant tokens are not accepted here."""
+        contact_id, expiry = self._connections.get(params.get("ConnectionToken"), (None, None))
+        contact = self.contacts.get(contact_id)
+        if contact is None or contact["status"] == "ENDED" or expiry <= now():
+            raise _access_denied()
+        return contact
+
+    def _connection_info(self, contact, types):
+        info = {}
+        expiry = now() + CONNECTION_TOKEN_LIFETIME
+        if "CONNECTION_CREDENTIALS" in types:
+            token = _token()
+            self._connections[token] = (contact["contact_id"], expiry)
+            info["ConnectionCredentials"] = {"ConnectionToken": token, "Expiry": iso(expiry)}
+        if "WEBSOCKET" in types:
+            info["Websocket"] = {
+                "Url": f"{self.base_url.replace('http', 'ws', 1)}/_websocket/{contact['contact_id']}",
+                "ConnectionExpiry": iso(now() + timedelta(seconds=100)),
+            }
+        return info
+
+    def _check_content(self, content, error_code):
+        size = len(content.encode("utf-8"))
+        if not 1 <= size <= self.max_message_bytes:
+            raise ServiceError(error_code, f"Content must be 1 to {self.max_message_bytes} bytes, got {size}")
+
+    def _customer_item(self, contact, item_type, content_type=None, content=None):
+        item = {"Id": str(uuid.uuid4()), "Type": item_type, "AbsoluteTime": iso(now())}
+        if content_type is not None:
+            item["ContentType"] = content_type
+        if content is not None:
+            item["Content"] = content
+        item |= {
+            "ParticipantId": contact["participant_id"],
+            "DisplayName": contact["display_name"],
+            "ParticipantRole": "CUSTOMER",
+            "ContactId": contact["contact_id"],
+        }
+        return item
+
+    def _append_once(self, contact, operation, params, item_type, content_type, content):
+        key = (contact["contact_id"], operation, params.get("ClientToken"))
+        if key[2] is not None and key in self._client_tokens:
+            return self._client_tokens[key]
+        item = self._customer_item(contact, item_type, content_type, content)
+        contact["transcript"].append(item)
+        response = {"Id": item["Id"], "AbsoluteTime": item["AbsoluteTime"]}
+        if key[2] is not None:
+            self._client_tokens[key] = response
+        return response
+
+
+def _check_attributes(attributes):
+    bad = [key for key in attributes if not _ATTRIBUTE_KEY.match(key)]
+    if bad:
+        raise ServiceError("InvalidParameterException", f"Invalid attribute keys: {bad}")
+    size = sum(len(k.encode("utf-8")) + len(v.encode("utf-8")) for k, v in attributes.items())
+    if size > ATTRIBUTES_MAX_BYTES:
+        raise ServiceError(
+            "InvalidParameterException", f"Attributes total {size} bytes, over {ATTRIBUTES_MAX_BYTES}"
+        )
+
+
+def _check_streaming_arn(arn):
+    if not 1 <= len(arn) <= 350 or not _SNS_STANDARD_TOPIC.match(arn):
+        raise ServiceError(
+            "InvalidParameterException", f"StreamingEndpointArn must be a standard SNS topic: {arn}"
+        )
+
+
+def _access_denied():
+    return ServiceError(
+        "AccessDeniedException", "You do not have sufficient access to perform this action.", 403
+    )
+
+
+def _token():
+    return uuid.uuid4().hex + uuid.uuid4().hex
+
+
+def _snake(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

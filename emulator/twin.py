@@ -1,0 +1,156 @@
+"""The local AWS twin: moto for the services it has, the project's emulator for the rest."""
+
+import urllib.request
+
+from emulator.app import EmulatorApp
+from emulator.calllog import CallLog
+from emulator.connect import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_ATTACHMENT_MAX_BYTES, ConnectEmulator
+from emulator.events import StreamingEvents
+from emulator.moto_server import create_moto_app
+from emulator.serving import BackgroundServer
+from emulator.social import SocialEmulator
+
+MOTO_SERVICES = ("DYNAMODB", "DYNAMODB_STREAMS", "S3", "SNS", "SSM", "TRANSCRIBE")
+EMULATED_SERVICES = ("CONNECT", "CONNECTPARTICIPANT", "SOCIALMESSAGING")
+
+
+class Twin:
+    """Both servers on 127.0.0.1. Ports 0 pick free ones.
+
+    `instances` maps Connect instance ids to their contact flow ids.
+    """
+
+    def __init__(
+        self,
+        *,
+        moto_port=0,
+        emulator_port=0,
+        instances=None,
+        max_message_bytes=16384,
+        attachment_extensions=DEFAULT_ATTACHMENT_EXTENSIONS,
+        attachment_max_bytes=DEFAULT_ATTACHMENT_MAX_BYTES,
+        account_id="123456789012",
+        region="us-east-1",
+    ):
+        self.call_log = CallLog()
+        self._moto = BackgroundServer(create_moto_app(self.call_log), moto_port)
+        self.connect = ConnectEmulator(
+            instances=instances,
+            max_message_bytes=max_message_bytes,
+            attachment_extensions=attachment_extensions,
+            attachment_max_bytes=attachment_max_bytes,
+        )
+        self.social = SocialEmulator(self.moto_url, region)
+        self.streaming = StreamingEvents(self.connect, account_id, region)
+        self._app = EmulatorApp(self)
+        self._emulator = BackgroundServer(self._app, emulator_port)
+        self.connect.base_url = self.emulator_url
+
+    @property
+    def moto_url(self):
+        return self._moto.url
+
+    @property
+    def emulator_url(self):
+        return self._emulator.url
+
+    def start(self):
+        self._moto.start()
+        self._emulator.start()
+        return self
+
+    def stop(self):
+        self._emulator.stop()
+        self._moto.stop()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def endpoint_env(self):
+        env = {f"AWS_ENDPOINT_URL_{name}": self.moto_url for name in MOTO_SERVICES}
+        env |= {f"AWS_ENDPOINT_URL_{name}": self.emulator_url for name in EMULATED_SERVICES}
+        return env
+
+    # --- call log ---
+
+    @property
+    def calls(self):
+        return self.call_log.entries()
+
+    def calls_to(self, service, operation=None):
+        return self.call_log.entries(service, operation)
+
+    def clear_calls(self):
+        self.call_log.clear()
+
+    def reset(self):
+        """Empties moto (all its backends), the emulator's state, its faults and the call log."""
+        request = urllib.request.Request(f"{self.moto_url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+        self.connect.reset()
+        self.social.reset()
+        self._app.clear_faults()
+        self.clear_calls()
+
+    # --- emulator state and agent side ---
+
+    @property
+    def contacts(self):
+        return self.connect.contacts
+
+    @property
+    def sent_whatsapp(self):
+        return self.social.sent
+
+    def add_contact_flow(self, instance_id, flow_id):
+        self.connect.add_contact_flow(instance_id, flow_id)
+
+    def register_media(self, media_id, data, mime_type):
+        self.social.register_media(media_id, data, mime_type)
+
+    def inject_fault(self, service, operation, code, status=400, message="Injected fault", times=1):
+        """The next `times` calls of the operation fail with that error."""
+        self._app.inject_fault(service, operation, code, status, message, times)
+
+    def expire_connections(self, contact_id):
+        """Connection tokens of the contact stop working; its participant token still does."""
+        self.connect.expire_connections(contact_id)
+
+    def end_chat(self, contact_id):
+        """Ends the chat, so every token of it is refused; returns the chat-ended streaming event."""
+        self.connect.end_chat(contact_id)
+        return self.streaming.chat_ended(contact_id)
+
+    def connect_streaming_event(
+        self,
+        contact_id,
+        *,
+        participant_role,
+        content=None,
+        content_type="text/plain",
+        type="MESSAGE",
+        visibility="ALL",
+        display_name=None,
+        initial_contact_id=None,
+    ):
+        """The SNS Lambda event Connect streams for a message or event in the chat."""
+        return self.streaming.message(
+            contact_id,
+            participant_role=participant_role,
+            content=content,
+            content_type=content_type,
+            type=type,
+            visibility=visibility,
+            display_name=display_name,
+            initial_contact_id=initial_contact_id,
+        )
+
+    def agent_attachment_event(self, contact_id, *, name, content_type, data, display_name=None):
+        """Stores an agent's attachment (GetAttachment serves it) and returns its streaming event."""
+        return self.streaming.attachment(
+            contact_id, name=name, content_type=content_type, data=data, display_name=display_name
+        )
