@@ -1,0 +1,27 @@
+# Everything runs from the project's own virtual environment, created on first use.
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: venv test twin clean
+
+venv: $(INSTALLED)
+
+# pytest-chalice is a source-only package that needs setuptools<82 and setuptools-scm at build
+# time, so those go in first and the rest installs without build isolation.
+$(INSTALLED): requirements.txt requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet 'setuptools<82' setuptools-scm==8.1.0 wheel
+	$(PYTHON) -m pip install --quiet --no-build-isolation -r requirements-dev.txt
+	touch $@
+
+test: venv
+	$(PYTHON) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache
+
+# The emulated AWS account alone, on fixed loopback ports; prints the AWS_ENDPOINT_URL_* lines.
+twin: venv
+	$(PYTHON) -m emulator --moto-port 4566 --emulator-port 4567

@@ -1,0 +1,204 @@
+"""Shared fixtures: the AWS twin (moto server + the project's emulator) and the bridge under test.
+
+The product's own boto3 clients reach the twin only through AWS_ENDPOINT_URL_<SERVICE>; tables are
+created from infra/resources.json so the tests and the deployment share one schema.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from chalice.test import Client
+
+from emulator.twin import Twin
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS_DIR = ROOT.parent / "shared" / "events"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+INSTANCE_ID = "6688872b-b779-4713-a25c-8a6c220d6483"
+CONTACT_FLOW_ID = "a8c5b7e1-3f2d-4c1a-9e6b-2d4f8a1c7e90"
+SESSIONS_TABLE = "whatsapp-connect-chat-sessions-test"
+BUFFER_TABLE = "whatsapp-connect-chat-buffer-test"
+MEDIA_BUCKET = "whatsapp-connect-chat-media-test"
+CONFIG_PARAMETER = "/whatsapp_eum_connect_chat/config"
+STREAMING_TOPIC = "whatsapp-connect-chat-streaming-test"
+STREAMING_TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:{STREAMING_TOPIC}"
+
+CUSTOMER_WA_ID = "15550100001"
+PHONE_NUMBER_ID = "101996265140636"
+PHONE_NUMBER_ARN = (f"arn:aws:social-messaging:{REGION}:{ACCOUNT}:"
+                    "phone-number-id/6f17dbb4562b2cd3343a3d0fdec78c75")
+CONVERSATION_ID = f"{PHONE_NUMBER_ID}#{CUSTOMER_WA_ID}"
+
+DEFAULT_SETTINGS = {
+    "instance_id": INSTANCE_ID,
+    "contact_flow_id": CONTACT_FLOW_ID,
+    "chat_duration_minutes": 1440,
+    "ignore_reactions": "no",
+    "ignore_stickers": "no",
+}
+
+
+def load_event(name: str) -> dict:
+    """A reference event from ../shared/events; missing fixtures fail the test loudly."""
+    return json.loads((EVENTS_DIR / f"{name}.json").read_text())
+
+
+def sns_message(event: dict) -> dict:
+    return json.loads(event["Records"][0]["Sns"]["Message"])
+
+
+def with_messages(event: dict, messages: list[dict]) -> dict:
+    """A copy of an End User Messaging Social event whose webhook carries the given messages."""
+    event = copy.deepcopy(event)
+    sns = event["Records"][0]["Sns"]
+    envelope = json.loads(sns["Message"])
+    entry = json.loads(envelope["whatsAppWebhookEntry"])
+    entry["changes"][0]["value"]["messages"] = messages
+    envelope["whatsAppWebhookEntry"] = json.dumps(entry)
+    sns["Message"] = json.dumps(envelope)
+    return event
+
+
+def text_from_customer(message_id: str, timestamp: int, body: str) -> dict:
+    return {"from": CUSTOMER_WA_ID, "id": message_id, "timestamp": str(timestamp),
+            "type": "text", "text": {"body": body}}
+
+
+def resource_properties(logical_id: str) -> dict:
+    template = json.loads((ROOT / "infra" / "resources.json").read_text())
+    return template["Resources"][logical_id]["Properties"]
+
+
+def create_table(dynamodb: Any, logical_id: str, name: str) -> str | None:
+    properties = resource_properties(logical_id)
+    request = {key: properties[key] for key in (
+        "AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes",
+        "StreamSpecification") if key in properties}
+    if "StreamSpecification" in request:
+        request["StreamSpecification"] = {"StreamEnabled": True, **request["StreamSpecification"]}
+    description = dynamodb.create_table(TableName=name, **request)["TableDescription"]
+    return description.get("LatestStreamArn")
+
+
+@pytest.fixture(scope="session")
+def twin():
+    with Twin() as running:
+        yield running
+
+
+@dataclass
+class Account:
+    """The emulated AWS account of one test."""
+
+    twin: Twin
+    buffer_stream_arn: str
+
+
+@pytest.fixture
+def aws(twin, monkeypatch):
+    """A clean twin with the bridge's tables, topic and settings, and the Lambda environment set."""
+    twin.reset()
+    for name, value in twin.endpoint_env().items():
+        monkeypatch.setenv(name, value)
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+        "SESSIONS_TABLE": SESSIONS_TABLE, "BUFFER_TABLE": BUFFER_TABLE,
+        "MEDIA_BUCKET": MEDIA_BUCKET, "CONFIG_PARAMETER": CONFIG_PARAMETER,
+        "CONNECT_STREAMING_TOPIC_ARN": STREAMING_TOPIC_ARN,
+    }.items():
+        monkeypatch.setenv(name, value)
+    dynamodb = boto3.client("dynamodb")
+    create_table(dynamodb, "SessionsTable", SESSIONS_TABLE)
+    stream_arn = create_table(dynamodb, "BufferTable", BUFFER_TABLE)
+    boto3.client("sns").create_topic(Name=STREAMING_TOPIC)
+    put_settings(DEFAULT_SETTINGS)
+    twin.clear_calls()
+    yield Account(twin, stream_arn)
+
+
+def put_settings(settings: dict) -> None:
+    boto3.client("ssm").put_parameter(Name=CONFIG_PARAMETER, Value=json.dumps(settings),
+                                      Type="String", Overwrite=True)
+
+
+class StreamReader:
+    """Reads the buffer table's stream the way Lambda's poller does and shapes the records alike."""
+
+    def __init__(self, stream_arn: str) -> None:
+        self.stream_arn = stream_arn
+        self.streams = boto3.client("dynamodbstreams")
+        self.iterators: dict[str, str] = {}
+
+    def read(self) -> list[dict]:
+        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        records = []
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id not in self.iterators:
+                self.iterators[shard_id] = self.streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard_id,
+                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            response = self.streams.get_records(ShardIterator=self.iterators[shard_id])
+            self.iterators[shard_id] = response["NextShardIterator"]
+            for record in response["Records"]:
+                record["eventSourceARN"] = self.stream_arn
+                created = record["dynamodb"].get("ApproximateCreationDateTime")
+                if hasattr(created, "timestamp"):
+                    record["dynamodb"]["ApproximateCreationDateTime"] = created.timestamp()
+                records.append(record)
+        return json.loads(json.dumps(records, default=str))
+
+
+class Bridge:
+    """Invokes the three Lambda handlers as Lambda would, against the twin."""
+
+    def __init__(self, account: Account, client: Client) -> None:
+        self.twin = account.twin
+        self.client = client
+        self.stream = StreamReader(account.buffer_stream_arn)
+
+    def whatsapp(self, event: dict) -> Any:
+        return self.client.lambda_.invoke("on_whatsapp_event", event).payload
+
+    def stream_records(self) -> list[dict]:
+        return self.stream.read()
+
+    def flush(self, records: list[dict] | None = None) -> dict:
+        records = self.stream_records() if records is None else records
+        return self.client.lambda_.invoke("flush_buffer", {"Records": records}).payload
+
+    def connect_event(self, event: dict) -> Any:
+        return self.client.lambda_.invoke("on_connect_event", event).payload
+
+    def deliver(self, event: dict) -> dict:
+        """A WhatsApp event all the way into the chat: buffer, then flush what the stream holds."""
+        self.whatsapp(event)
+        return self.flush()
+
+
+@pytest.fixture
+def bridge(aws):
+    import app as app_module
+    from chalicelib.runtime import Clients
+
+    # A fresh container: clients aimed at this test's environment, settings not yet cached.
+    app_module._clients = Clients()
+    app_module._settings.clear()
+    with Client(app_module.app, stage_name="test", project_dir=str(ROOT)) as client:
+        yield Bridge(aws, client)
+
+
+@pytest.fixture
+def app():
+    """The Chalice app, for pytest-chalice's HTTP `client` fixture."""
+    import app as app_module
+
+    return app_module.app

@@ -1,0 +1,325 @@
+"""flush_buffer: buffered WhatsApp messages reach Amazon Connect, once, in order."""
+import json
+
+import boto3
+
+from tests.conftest import (
+    CONTACT_FLOW_ID, CONVERSATION_ID, CUSTOMER_WA_ID, INSTANCE_ID, PHONE_NUMBER_ARN,
+    SESSIONS_TABLE, STREAMING_TOPIC_ARN, DEFAULT_SETTINGS, load_event, put_settings,
+    text_from_customer, with_messages,
+)
+
+FIRST_TEXT = "Hi, I need help with my order"
+FIRST_WAMID = "wamid.HBgLMTU1NTAxMDAwMDEVAgASGBQ0NENBMUMxM0RFRjlGQkFFODBBOAA="
+
+
+def calls(twin, exclude=("dynamodbstreams",)):
+    return [(c["service"], c["operation"]) for c in twin.calls if c["service"] not in exclude]
+
+
+def session_items(conversation_id=CONVERSATION_ID):
+    items = boto3.resource("dynamodb").Table(SESSIONS_TABLE).scan()["Items"]
+    return [i for i in items if i.get("conversationId") == conversation_id]
+
+
+def customer_texts(twin, contact_id):
+    return [item["Content"] for item in twin.contacts[contact_id]["transcript"]
+            if item.get("ParticipantRole") == "CUSTOMER" and item.get("Type") == "MESSAGE"]
+
+
+def open_chat(bridge):
+    """Deliver the reference text so the conversation has an open chat; return its contact id."""
+    bridge.deliver(load_event("eum-text"))
+    (session,) = session_items()
+    bridge.twin.clear_calls()
+    return session["contactId"]
+
+
+def test_first_message_opens_chat_in_one_connect_call_with_the_text(bridge):
+    bridge.whatsapp(load_event("eum-text"))
+    records = bridge.stream_records()
+    bridge.twin.clear_calls()
+
+    assert bridge.flush(records) == {"batchItemFailures": []}
+
+    (start,) = bridge.twin.calls_to("connect", "StartChatContact")
+    params = start["params"]
+    assert params["InstanceId"] == INSTANCE_ID
+    assert params["ContactFlowId"] == CONTACT_FLOW_ID
+    assert params["ConnectionTypes"] == ["CONNECTION_CREDENTIALS"]
+    assert params["ChatStreamingConfiguration"] == {"StreamingEndpointArn": STREAMING_TOPIC_ARN}
+    assert params["ParticipantDetails"] == {"DisplayName": "Ana Souza"}
+    assert params["ChatDurationInMinutes"] == 1440
+    assert params["InitialMessage"] == {"ContentType": "text/plain", "Content": FIRST_TEXT}
+    assert params["Attributes"]["Channel"] == "WHATSAPP"
+    assert params["Attributes"]["customerId"] == CUSTOMER_WA_ID
+    assert params["Attributes"]["customerName"] == "Ana Souza"
+    assert params["Attributes"]["businessNumber"] == "15550100100"
+    assert params["ClientToken"]
+    # One Connect call: no StartContactStreaming, no CreateParticipantConnection, no SendMessage.
+    assert [c for c in calls(bridge.twin) if c[0] in ("connect", "connectparticipant")] == [
+        ("connect", "StartChatContact")]
+    (session,) = session_items()
+    contact_id = session["contactId"]
+    assert customer_texts(bridge.twin, contact_id) == [FIRST_TEXT]
+    assert session["customerId"] == CUSTOMER_WA_ID
+    assert session["systemNumber"] == PHONE_NUMBER_ARN
+    assert session["channel"] == "WHATSAPP"
+    assert session["name"] == "Ana Souza"
+    assert session["connectionToken"] and session["participantToken"]
+    assert session["deliveredMessageIds"] == [FIRST_WAMID]
+
+
+def test_text_into_open_chat_costs_one_query_and_one_send_before_the_read_receipt(bridge):
+    contact_id = open_chat(bridge)
+    event = with_messages(load_event("eum-text"), [
+        text_from_customer("wamid.second", 1762956100, "Are you there?")])
+    bridge.whatsapp(event)
+    records = bridge.stream_records()
+    bridge.twin.clear_calls()
+
+    bridge.flush(records)
+
+    assert calls(bridge.twin) == [
+        ("dynamodb", "Query"),
+        ("connectparticipant", "SendMessage"),
+        ("dynamodb", "UpdateItem"),
+        ("socialmessaging", "SendWhatsAppMessage"),
+    ]
+    (send,) = bridge.twin.calls_to("connectparticipant", "SendMessage")
+    assert send["params"]["Content"] == "Are you there?"
+    assert send["params"]["ContentType"] == "text/plain"
+    assert customer_texts(bridge.twin, contact_id) == [FIRST_TEXT, "Are you there?"]
+    receipt = bridge.twin.sent_whatsapp[-1]
+    assert receipt["message"] == {"messaging_product": "whatsapp", "status": "read",
+                                  "message_id": "wamid.second"}
+    assert receipt["originationPhoneNumberId"] == PHONE_NUMBER_ARN
+
+
+def test_burst_is_merged_in_whatsapp_timestamp_order(bridge):
+    bridge.deliver(load_event("eum-text-burst"))
+
+    (start,) = bridge.twin.calls_to("connect", "StartChatContact")
+    assert start["params"]["InitialMessage"]["Content"] == (
+        "Hello again\nMy package has not arrived yet\nThe order number is 4521")
+    assert bridge.twin.calls_to("connectparticipant", "SendMessage") == []
+    (session,) = session_items()
+    assert len(session["deliveredMessageIds"]) == 3
+    # One read receipt, for the newest message: WhatsApp marks the earlier ones read with it.
+    receipts = [s for s in bridge.twin.sent_whatsapp if s["message"].get("status") == "read"]
+    assert len(receipts) == 1
+
+
+def test_burst_split_across_separate_sns_events_is_still_ordered_by_timestamp(bridge):
+    contact_id = open_chat(bridge)
+    for wamid, timestamp, body in [("wamid.c", 1762956203, "third"),
+                                   ("wamid.a", 1762956201, "first"),
+                                   ("wamid.b", 1762956202, "second")]:
+        bridge.whatsapp(with_messages(load_event("eum-text"),
+                                      [text_from_customer(wamid, timestamp, body)]))
+    bridge.flush()
+
+    assert customer_texts(bridge.twin, contact_id)[-1] == "first\nsecond\nthird"
+
+
+def test_long_text_is_split_at_line_boundaries_never_truncated(bridge):
+    put_settings({**DEFAULT_SETTINGS, "connect_message_max_chars": 100})
+    contact_id = open_chat(bridge)
+    lines = [f"Line {n} of a long message that the customer pasted into WhatsApp" for n in range(6)]
+    bridge.deliver(with_messages(load_event("eum-text"), [
+        text_from_customer("wamid.long", 1762956300, "\n".join(lines))]))
+
+    sent = bridge.twin.calls_to("connectparticipant", "SendMessage")
+    assert [s["params"]["Content"] for s in sent] == lines
+    assert len({s["params"]["ClientToken"] for s in sent}) == len(lines)
+    assert customer_texts(bridge.twin, contact_id)[1:] == lines
+
+
+def test_expired_connection_token_is_renewed_from_the_participant_token(bridge):
+    contact_id = open_chat(bridge)
+    bridge.twin.expire_connections(contact_id)
+    bridge.deliver(with_messages(load_event("eum-text"), [
+        text_from_customer("wamid.late", 1762999999, "Still waiting")]))
+
+    assert [c for c in calls(bridge.twin) if c[0] in ("connect", "connectparticipant")] == [
+        ("connectparticipant", "SendMessage"),
+        ("connectparticipant", "CreateParticipantConnection"),
+        ("connectparticipant", "SendMessage"),
+    ]
+    (create,) = bridge.twin.calls_to("connectparticipant", "CreateParticipantConnection")
+    assert create["params"]["Type"] == ["CONNECTION_CREDENTIALS"]
+    assert create["params"]["ConnectParticipant"] is True
+    assert customer_texts(bridge.twin, contact_id) == [FIRST_TEXT, "Still waiting"]
+    (session,) = session_items()
+    assert session["contactId"] == contact_id
+    assert session["connectionToken"] != bridge.twin.calls_to(
+        "connectparticipant", "SendMessage")[0]["params"]["ConnectionToken"]
+
+
+def test_chat_gone_opens_a_new_chat_and_delivers_the_message_exactly_once(bridge):
+    old_contact = open_chat(bridge)
+    bridge.twin.end_chat(old_contact)
+    bridge.deliver(with_messages(load_event("eum-text"), [
+        text_from_customer("wamid.after-end", 1763000000, "Hello? Anyone?")]))
+
+    (start,) = bridge.twin.calls_to("connect", "StartChatContact")
+    assert start["params"]["InitialMessage"]["Content"] == "Hello? Anyone?"
+    new_contact = [c for c in bridge.twin.contacts if c != old_contact][0]
+    assert customer_texts(bridge.twin, new_contact) == ["Hello? Anyone?"]
+    assert customer_texts(bridge.twin, old_contact) == [FIRST_TEXT]
+    items = {i["contactId"]: i for i in session_items()}
+    assert items[old_contact]["sessionStatus"] == "closed"
+    assert "connectionToken" not in items[old_contact]
+    assert items[new_contact]["sessionStatus"] == "open"
+
+
+def test_redelivered_stream_records_are_not_delivered_twice(bridge):
+    contact_id = open_chat(bridge)
+    bridge.whatsapp(with_messages(load_event("eum-text"), [
+        text_from_customer("wamid.x", 1763000100, "one"),
+        text_from_customer("wamid.y", 1763000101, "two")]))
+    records = bridge.stream_records()
+    bridge.flush(records)
+    # Lambda retries from a failed record: the same records come again, differently grouped.
+    bridge.flush(records[1:])
+    bridge.flush(records)
+
+    assert customer_texts(bridge.twin, contact_id) == [FIRST_TEXT, "one\ntwo"]
+
+
+def test_one_failing_conversation_fails_only_its_own_records(bridge):
+    open_chat(bridge)
+    second_number = load_event("eum-second-number")
+    bridge.whatsapp(with_messages(load_event("eum-text"), [
+        text_from_customer("wamid.ok", 1763000200, "fine")]))
+    bridge.whatsapp(second_number)
+    records = bridge.stream_records()
+    bridge.twin.inject_fault("connect", "StartChatContact", "InternalServiceException",
+                             status=500, times=10)
+
+    response = bridge.flush(records)
+
+    failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
+    second_number_records = {r["dynamodb"]["SequenceNumber"] for r in records
+                             if not r["dynamodb"]["Keys"]["conversationId"]["S"].startswith(
+                                 "101996265140636#")}
+    assert failed == second_number_records and failed
+    assert customer_texts(bridge.twin, session_items()[0]["contactId"])[-1] == "fine"
+
+
+def test_retried_flush_after_a_lost_session_write_reuses_the_same_chat(bridge):
+    bridge.whatsapp(load_event("eum-text"))
+    records = bridge.stream_records()
+    bridge.flush(records)
+    # As if the invocation died after StartChatContact but before the session was stored.
+    table = boto3.resource("dynamodb").Table(SESSIONS_TABLE)
+    for item in table.scan()["Items"]:
+        table.delete_item(Key={"contactId": item["contactId"]})
+
+    bridge.flush(records)
+
+    starts = bridge.twin.calls_to("connect", "StartChatContact")
+    assert len(starts) == 2
+    assert starts[0]["params"]["ClientToken"] == starts[1]["params"]["ClientToken"]
+    assert len(bridge.twin.contacts) == 1
+    (contact_id,) = bridge.twin.contacts
+    assert customer_texts(bridge.twin, contact_id) == [FIRST_TEXT]
+    assert [i["contactId"] for i in session_items()] == [contact_id]
+
+
+def test_malformed_stream_record_is_skipped_and_the_rest_delivered(bridge):
+    bridge.whatsapp(load_event("eum-text"))
+    records = bridge.stream_records()
+    broken = json.loads(json.dumps(records[0]))
+    broken["dynamodb"]["NewImage"] = {"conversationId": {"S": "x"}}
+    broken["dynamodb"]["SequenceNumber"] = "1"
+
+    response = bridge.flush([broken] + records)
+
+    assert response == {"batchItemFailures": []}
+    assert len(bridge.twin.calls_to("connect", "StartChatContact")) == 1
+
+
+def test_modify_and_remove_records_are_ignored(bridge):
+    bridge.whatsapp(load_event("eum-text"))
+    records = bridge.stream_records()
+    for record in records:
+        record["eventName"] = "MODIFY"
+    bridge.twin.clear_calls()
+
+    assert bridge.flush(records) == {"batchItemFailures": []}
+    assert calls(bridge.twin) == []
+
+
+def test_invalid_settings_retry_the_whole_batch_without_calling_connect(bridge):
+    bridge.whatsapp(load_event("eum-text-burst"))
+    records = bridge.stream_records()
+    put_settings({**DEFAULT_SETTINGS, "instance_id": "INSTANCE_ID"})
+    import app as app_module
+    app_module._settings.clear()
+
+    response = bridge.flush(records)
+
+    assert {f["itemIdentifier"] for f in response["batchItemFailures"]} == {
+        r["dynamodb"]["SequenceNumber"] for r in records}
+    assert bridge.twin.calls_to("connect") == []
+
+
+def test_failed_status_is_reported_to_the_agent_in_the_chat(bridge):
+    contact_id = open_chat(bridge)
+    bridge.deliver(load_event("eum-status-failed"))
+
+    texts = customer_texts(bridge.twin, contact_id)
+    assert texts[-1].startswith("⚠️")
+    assert "131047" in texts[-1]
+
+
+def test_failed_status_without_an_open_chat_opens_nothing(bridge):
+    bridge.deliver(load_event("eum-status-failed"))
+
+    assert bridge.twin.calls_to("connect", "StartChatContact") == []
+
+
+def test_read_receipt_off_when_mark_as_read_is_no(bridge):
+    put_settings({**DEFAULT_SETTINGS, "mark_as_read": "no"})
+    bridge.deliver(load_event("eum-text"))
+
+    assert bridge.twin.sent_whatsapp == []
+
+
+def test_progress_reactions_when_enabled(bridge):
+    put_settings({**DEFAULT_SETTINGS, "progress_reactions": "yes"})
+    bridge.deliver(load_event("eum-text"))
+
+    reactions = [s["message"] for s in bridge.twin.sent_whatsapp if s["message"].get("type") == "reaction"]
+    assert [r["reaction"] for r in reactions] == [
+        {"message_id": FIRST_WAMID, "emoji": "👀"}, {"message_id": FIRST_WAMID, "emoji": "✅"}]
+    assert all(r["to"] == CUSTOMER_WA_ID for r in reactions)
+
+
+def test_per_number_override_routes_to_its_own_flow(bridge):
+    other_flow = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+    bridge.twin.add_contact_flow(INSTANCE_ID, other_flow)
+    put_settings({**DEFAULT_SETTINGS,
+                  "phone_numbers": {"194215367264973": {"contact_flow_id": other_flow}}})
+    bridge.deliver(load_event("eum-second-number"))
+
+    (start,) = bridge.twin.calls_to("connect", "StartChatContact")
+    assert start["params"]["ContactFlowId"] == other_flow
+    assert start["params"]["InstanceId"] == INSTANCE_ID
+
+
+def test_one_customer_on_two_business_numbers_gets_two_chats(bridge):
+    bridge.deliver(load_event("eum-text"))
+    bridge.deliver(load_event("eum-second-number"))
+
+    assert len(bridge.twin.calls_to("connect", "StartChatContact")) == 2
+    assert len(bridge.twin.contacts) == 2
+
+
+def test_connect_participant_on_start_adds_the_connection_call(bridge):
+    put_settings({**DEFAULT_SETTINGS, "connect_participant_on_start": "yes"})
+    bridge.deliver(load_event("eum-text"))
+
+    assert [c for c in calls(bridge.twin) if c[0] in ("connect", "connectparticipant")] == [
+        ("connect", "StartChatContact"), ("connectparticipant", "CreateParticipantConnection")]

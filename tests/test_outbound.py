@@ -1,0 +1,217 @@
+"""on_connect_event: what the agent, a bot or the flow says reaches the customer on WhatsApp."""
+import copy
+import json
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import (
+    CUSTOMER_WA_ID, PHONE_NUMBER_ARN, SESSIONS_TABLE, load_event, text_from_customer,
+    with_messages,
+)
+
+FIXTURE_CONTACT = "21a81720-8a48-4512-88e6-d4987715835e"
+
+
+def open_chat(bridge):
+    bridge.deliver(load_event("eum-text"))
+    items = boto3.resource("dynamodb").Table(SESSIONS_TABLE).scan()["Items"]
+    (session,) = [i for i in items if "systemNumber" in i]
+    bridge.twin.clear_calls()
+    bridge.twin.sent_whatsapp.clear()
+    return session["contactId"]
+
+
+def for_contact(event, contact_id, **body_changes):
+    """A reference streaming event re-addressed to the chat the test opened."""
+    event = copy.deepcopy(event)
+    sns = event["Records"][0]["Sns"]
+    body = json.loads(sns["Message"])
+    for key in ("InitialContactId", "ContactId"):
+        if body.get(key) == FIXTURE_CONTACT:
+            body[key] = contact_id
+        attribute = sns["MessageAttributes"].get(key)
+        if attribute and attribute["Value"] == FIXTURE_CONTACT:
+            attribute["Value"] = contact_id
+    body.update(body_changes)
+    sns["Message"] = json.dumps(body)
+    return event
+
+
+def texts_sent(twin):
+    return [s["message"]["text"]["body"] for s in twin.sent_whatsapp if s["message"].get("type") == "text"]
+
+
+def session(contact_id):
+    return boto3.resource("dynamodb").Table(SESSIONS_TABLE).get_item(
+        Key={"contactId": contact_id}).get("Item")
+
+
+def test_agent_text_is_sent_from_the_business_number_to_the_customer(bridge):
+    contact_id = open_chat(bridge)
+    bridge.connect_event(for_contact(load_event("connect-agent-text"), contact_id))
+
+    (sent,) = bridge.twin.sent_whatsapp
+    assert sent["originationPhoneNumberId"] == PHONE_NUMBER_ARN
+    assert sent["metaApiVersion"] == "v20.0"
+    assert sent["message"] == {
+        "messaging_product": "whatsapp", "recipient_type": "individual", "to": CUSTOMER_WA_ID,
+        "type": "text", "text": {"body": "Hi Ana, I'm Jordan. I can help with that.",
+                                 "preview_url": False}}
+    assert [c["operation"] for c in bridge.twin.calls if c["service"] != "dynamodb"] == [
+        "SendWhatsAppMessage"]
+
+
+def test_markdown_is_converted_to_whatsapp_formatting(bridge):
+    contact_id = open_chat(bridge)
+    bridge.connect_event(for_contact(load_event("connect-agent-markdown"), contact_id))
+
+    (body,) = texts_sent(bridge.twin)
+    assert "**" not in body
+    assert "*" in body
+
+
+def test_system_and_bot_messages_are_sent(bridge):
+    contact_id = open_chat(bridge)
+    bridge.connect_event(for_contact(load_event("connect-system-message"), contact_id))
+    bridge.connect_event(for_contact(load_event("connect-custom-bot-message"), contact_id))
+
+    assert len(texts_sent(bridge.twin)) == 2
+
+
+def test_customer_echo_and_agent_only_messages_are_never_sent(bridge):
+    contact_id = open_chat(bridge)
+    bridge.connect_event(for_contact(load_event("connect-customer-echo"), contact_id))
+    bridge.connect_event(for_contact(load_event("connect-agent-only-visibility"), contact_id))
+    bridge.connect_event(for_contact(load_event("connect-typing-agent"), contact_id))
+    bridge.connect_event(for_contact(load_event("connect-participant-joined-agent"), contact_id))
+
+    assert bridge.twin.sent_whatsapp == []
+
+
+def test_after_a_transfer_the_session_is_found_by_the_initial_contact(bridge):
+    contact_id = open_chat(bridge)
+    bridge.connect_event(for_contact(load_event("connect-transferred-agent-text"), contact_id))
+
+    assert len(texts_sent(bridge.twin)) == 1
+
+
+def test_redelivered_streaming_message_is_sent_once(bridge):
+    contact_id = open_chat(bridge)
+    event = for_contact(load_event("connect-agent-text"), contact_id)
+    bridge.connect_event(event)
+    bridge.connect_event(event)
+
+    assert len(texts_sent(bridge.twin)) == 1
+
+
+def test_throttled_send_is_retried_by_lambda_and_then_sent_once(bridge):
+    contact_id = open_chat(bridge)
+    event = for_contact(load_event("connect-agent-text"), contact_id)
+    bridge.twin.inject_fault("socialmessaging", "SendWhatsAppMessage", "ThrottledRequestException",
+                             status=429, times=3)
+    with pytest.raises(ClientError, match="ThrottledRequestException"):
+        bridge.connect_event(event)
+    bridge.connect_event(event)
+
+    assert texts_sent(bridge.twin) == ["Hi Ana, I'm Jordan. I can help with that."]
+
+
+def test_long_agent_text_is_split_under_whatsapp_limit(bridge):
+    contact_id = open_chat(bridge)
+    paragraph = "word " * 800
+    bridge.connect_event(for_contact(load_event("connect-agent-text"), contact_id,
+                                     Content=f"{paragraph.strip()}\n\n{paragraph.strip()}"))
+
+    bodies = texts_sent(bridge.twin)
+    assert len(bodies) == 2
+    assert all(len(b) <= 4096 for b in bodies)
+    assert sum(b.count("word") for b in bodies) == 1600
+
+
+def test_failed_whatsapp_send_is_reported_to_the_agent(bridge):
+    contact_id = open_chat(bridge)
+    bridge.twin.inject_fault(
+        "socialmessaging", "SendWhatsAppMessage", "ValidationException", status=400,
+        message="(#131047) Re-engagement message: more than 24 hours have passed")
+    bridge.connect_event(for_contact(load_event("connect-agent-text"), contact_id))
+
+    (note,) = bridge.twin.calls_to("connectparticipant", "SendMessage")
+    assert note["params"]["Content"].startswith("⚠️ Not delivered to the customer on WhatsApp")
+    assert "131047" in note["params"]["Content"]
+    assert "template" in note["params"]["Content"]
+
+
+def test_chat_end_closes_the_session_and_the_next_message_opens_a_new_chat(bridge):
+    contact_id = open_chat(bridge)
+    bridge.connect_event(for_contact(load_event("connect-chat-ended"), contact_id))
+
+    closed = session(contact_id)
+    assert closed["sessionStatus"] == "closed"
+    assert "connectionToken" not in closed and "participantToken" not in closed
+    bridge.deliver(with_messages(load_event("eum-text"), [
+        text_from_customer("wamid.next", 1763100000, "One more thing")]))
+    (start,) = bridge.twin.calls_to("connect", "StartChatContact")
+    assert start["params"]["InitialMessage"]["Content"] == "One more thing"
+
+
+def test_goodbye_after_chat_end_still_reaches_the_customer(bridge):
+    contact_id = open_chat(bridge)
+    bridge.connect_event(for_contact(load_event("connect-chat-ended"), contact_id))
+    bridge.connect_event(for_contact(load_event("connect-system-message"), contact_id,
+                                     Content="Thanks for contacting us. Goodbye!"))
+
+    assert texts_sent(bridge.twin) == ["Thanks for contacting us. Goodbye!"]
+
+
+def test_customer_leaving_closes_the_session(bridge):
+    contact_id = open_chat(bridge)
+    bridge.connect_event(for_contact(load_event("connect-participant-left-customer"), contact_id))
+
+    assert session(contact_id)["sessionStatus"] == "closed"
+
+
+def test_agent_leaving_closes_nothing(bridge):
+    contact_id = open_chat(bridge)
+    bridge.connect_event(for_contact(load_event("connect-participant-left-agent"), contact_id))
+
+    assert session(contact_id)["sessionStatus"] == "open"
+
+
+def test_message_for_an_unknown_contact_is_logged_and_dropped(bridge):
+    bridge.connect_event(load_event("connect-agent-text"))
+
+    assert bridge.twin.sent_whatsapp == []
+
+
+def test_malformed_streaming_record_is_skipped(bridge):
+    contact_id = open_chat(bridge)
+    good = for_contact(load_event("connect-agent-text"), contact_id)
+    broken = copy.deepcopy(good["Records"][0])
+    broken["Sns"]["Message"] = "[]"
+    bridge.connect_event({"Records": [broken] + good["Records"]})
+
+    assert len(texts_sent(bridge.twin)) == 1
+
+
+def test_interactive_list_picker_becomes_numbered_options(bridge):
+    contact_id = open_chat(bridge)
+    bridge.connect_event(for_contact(load_event("connect-interactive-listpicker"), contact_id))
+
+    assert texts_sent(bridge.twin) == [
+        "How can we help you today?\nTap to select an option\n"
+        "1. Order status (Track a recent order)\n2. Returns (Start a return)\n3. Talk to an agent"]
+
+
+def test_reaction_names_the_agent_message_it_reacts_to(bridge):
+    contact_id = open_chat(bridge)
+    bridge.connect_event(for_contact(load_event("connect-agent-text"), contact_id))
+    whatsapp_id = bridge.twin.sent_whatsapp[0]["messageId"]
+    reaction = {"from": CUSTOMER_WA_ID, "id": "wamid.reaction", "timestamp": "1763200000",
+                "type": "reaction", "reaction": {"message_id": whatsapp_id, "emoji": "👍"}}
+    bridge.deliver(with_messages(load_event("eum-text"), [reaction]))
+
+    (send,) = bridge.twin.calls_to("connectparticipant", "SendMessage")
+    assert "👍" in send["params"]["Content"]
+    assert "Hi Ana, I'm Jordan." in send["params"]["Content"]

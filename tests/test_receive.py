@@ -1,0 +1,115 @@
+"""on_whatsapp_event: End User Messaging Social notifications land in the buffer table, once."""
+import copy
+import json
+import time
+
+import boto3
+
+from tests.conftest import (
+    BUFFER_TABLE, CONVERSATION_ID, CUSTOMER_WA_ID, DEFAULT_SETTINGS, PHONE_NUMBER_ARN, load_event,
+    put_settings, with_messages,
+)
+
+
+def buffered():
+    return boto3.resource("dynamodb").Table(BUFFER_TABLE).scan()["Items"]
+
+
+def test_text_is_buffered_per_conversation_with_a_ttl(bridge):
+    before = int(time.time())
+    bridge.whatsapp(load_event("eum-text"))
+
+    (item,) = buffered()
+    assert item["conversationId"] == CONVERSATION_ID
+    assert item["messageKey"] == ("001762956047#"
+                                  "wamid.HBgLMTU1NTAxMDAwMDEVAgASGBQ0NENBMUMxM0RFRjlGQkFFODBBOAA=")
+    assert item["kind"] == "message"
+    assert item["customerId"] == CUSTOMER_WA_ID
+    assert item["customerName"] == "Ana Souza"
+    assert item["originationId"] == PHONE_NUMBER_ARN
+    assert json.loads(item["body"])["text"] == {"body": "Hi, I need help with my order"}
+    assert before + 23 * 3600 < item["expiresAt"] <= int(time.time()) + 24 * 3600
+    (put,) = bridge.twin.calls_to("dynamodb", "PutItem")
+    assert put["params"]["ConditionExpression"] == "attribute_not_exists(messageKey)"
+
+
+def test_redelivered_sns_message_is_written_once(bridge):
+    event = load_event("eum-text")
+    bridge.whatsapp(event)
+    bridge.whatsapp(event)
+
+    assert len(buffered()) == 1
+    assert len(bridge.stream_records()) == 1
+
+
+def test_all_messages_of_a_burst_are_buffered(bridge):
+    bridge.whatsapp(load_event("eum-text-burst"))
+
+    assert sorted(i["messageKey"][:12] for i in buffered()) == [
+        "001762956107", "001762956108", "001762956109"]
+
+
+def test_sent_delivered_read_statuses_are_not_buffered(bridge):
+    bridge.whatsapp(load_event("eum-status-sent-delivered-read"))
+
+    assert buffered() == []
+
+
+def test_failed_status_is_buffered_for_the_agent(bridge):
+    bridge.whatsapp(load_event("eum-status-failed"))
+
+    (item,) = buffered()
+    assert item["kind"] == "failed_status"
+    assert item["conversationId"] == CONVERSATION_ID
+    assert item["messageKey"].endswith("#failed")
+
+
+def test_reactions_and_stickers_are_dropped_when_ignored(bridge):
+    put_settings({**DEFAULT_SETTINGS, "ignore_reactions": "yes", "ignore_stickers": "yes"})
+    bridge.whatsapp(load_event("eum-reaction"))
+    bridge.whatsapp(load_event("eum-sticker"))
+
+    assert buffered() == []
+
+
+def test_reactions_and_stickers_are_buffered_when_not_ignored(bridge):
+    bridge.whatsapp(load_event("eum-reaction"))
+    bridge.whatsapp(load_event("eum-sticker"))
+
+    assert sorted(json.loads(i["body"])["type"] for i in buffered()) == ["reaction", "sticker"]
+
+
+def test_malformed_record_is_skipped_and_the_rest_of_the_batch_buffered(bridge):
+    good = load_event("eum-text")
+    broken = copy.deepcopy(good["Records"][0])
+    broken["Sns"]["Message"] = "{not json"
+    bridge.whatsapp({"Records": [broken] + good["Records"]})
+
+    assert len(buffered()) == 1
+
+
+def test_customer_without_wa_id_is_keyed_by_business_scoped_user_id(bridge):
+    message = {"from_user_id": "US.13491208655302741918", "id": "wamid.bsuid",
+               "timestamp": "1762956400", "type": "text", "text": {"body": "username user"}}
+    event = with_messages(load_event("eum-text"), [message])
+    sns = event["Records"][0]["Sns"]
+    envelope = json.loads(sns["Message"])
+    entry = json.loads(envelope["whatsAppWebhookEntry"])
+    entry["changes"][0]["value"]["contacts"] = [
+        {"profile": {"name": "Ana"}, "user_id": "US.13491208655302741918"}]
+    envelope["whatsAppWebhookEntry"] = json.dumps(entry)
+    sns["Message"] = json.dumps(envelope)
+
+    bridge.whatsapp(event)
+
+    (item,) = buffered()
+    assert item["conversationId"] == "101996265140636#US.13491208655302741918"
+    assert item["customerUserId"] == "US.13491208655302741918"
+    assert "customerWaId" not in item
+
+
+def test_media_does_not_crash_and_reaches_the_agent_as_a_note(bridge):
+    bridge.deliver(load_event("eum-image"))
+
+    (start,) = bridge.twin.calls_to("connect", "StartChatContact")
+    assert "image" in start["params"]["InitialMessage"]["Content"].lower()
