@@ -6,6 +6,7 @@ from emulator.app import EmulatorApp
 from emulator.calllog import CallLog
 from emulator.connect import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_ATTACHMENT_MAX_BYTES, ConnectEmulator
 from emulator.events import StreamingEvents
+from emulator.latency import CallPacing
 from emulator.moto_server import create_moto_app
 from emulator.serving import BackgroundServer
 from emulator.social import SocialEmulator
@@ -33,7 +34,8 @@ class Twin:
         region="us-east-1",
     ):
         self.call_log = CallLog()
-        self._moto = BackgroundServer(create_moto_app(self.call_log), moto_port)
+        self.pacing = CallPacing()
+        self._moto = BackgroundServer(self.pacing.wrap(create_moto_app(self.call_log)), moto_port)
         self.connect = ConnectEmulator(
             instances=instances,
             max_message_bytes=max_message_bytes,
@@ -43,7 +45,7 @@ class Twin:
         self.social = SocialEmulator(self.moto_url, region)
         self.streaming = StreamingEvents(self.connect, account_id, region)
         self._app = EmulatorApp(self)
-        self._emulator = BackgroundServer(self._app, emulator_port)
+        self._emulator = BackgroundServer(self.pacing.wrap(self._app), emulator_port)
         self.connect.base_url = self.emulator_url
 
     @property
@@ -94,6 +96,8 @@ class Twin:
         self.connect.reset()
         self.social.reset()
         self._app.clear_faults()
+        self.pacing.seconds = 0.0
+        self.pacing.reset()
         self.clear_calls()
 
     # --- emulator state and agent side ---

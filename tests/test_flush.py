@@ -323,3 +323,51 @@ def test_connect_participant_on_start_adds_the_connection_call(bridge):
 
     assert [c for c in calls(bridge.twin) if c[0] in ("connect", "connectparticipant")] == [
         ("connect", "StartChatContact"), ("connectparticipant", "CreateParticipantConnection")]
+
+
+def test_conversations_of_one_batch_are_delivered_concurrently_within_the_bound(bridge):
+    put_settings({**DEFAULT_SETTINGS, "flush_concurrency": 3})
+    for n in range(6):
+        bridge.whatsapp(with_messages(load_event("eum-text"), [
+            {**text_from_customer(f"wamid.c{n}", 1763000300 + n, f"hello {n}"),
+             "from": f"1555010100{n}"}]))
+    records = bridge.stream_records()
+    bridge.twin.pacing.seconds = 0.2
+    bridge.twin.pacing.reset()
+
+    bridge.flush(records)
+
+    assert len(bridge.twin.contacts) == 6
+    assert 2 <= bridge.twin.pacing.peak_in_flight <= 3
+
+
+def test_one_conversation_is_delivered_strictly_in_order(bridge):
+    contact_id = open_chat(bridge)
+    bridge.whatsapp(with_messages(load_event("eum-text"), [
+        text_from_customer("wamid.o1", 1763000400, "before the notice")]))
+    bridge.whatsapp(load_event("eum-status-failed"))
+    bridge.whatsapp(with_messages(load_event("eum-text"), [
+        text_from_customer("wamid.o2", 1763046900, "after the notice")]))
+    bridge.twin.pacing.seconds = 0.05
+
+    bridge.flush()
+
+    texts = customer_texts(bridge.twin, contact_id)
+    assert texts[1] == "before the notice"
+    assert texts[2].startswith("⚠️ WhatsApp did not deliver")
+    assert texts[3] == "after the notice"
+
+
+def test_location_contact_card_and_list_reply_reach_the_agent_as_readable_text(bridge):
+    contact_id = open_chat(bridge)
+    bridge.whatsapp(load_event("eum-location"))
+    bridge.whatsapp(load_event("eum-contacts"))
+    bridge.whatsapp(load_event("eum-interactive-list-reply"))
+    bridge.whatsapp(load_event("eum-unsupported"))
+    bridge.flush()
+
+    (merged,) = customer_texts(bridge.twin, contact_id)[1:]
+    assert "https://maps.google.com/?q=" in merged
+    assert "👤 Sent a contact:" in merged
+    assert "\nOrder status" in merged
+    assert "does not pass on" in merged
