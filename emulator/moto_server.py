@@ -15,19 +15,24 @@ _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_reque
 _XML_CODE = re.compile(rb"<Code>([^<]+)</Code>")
 
 
-def create_moto_app(call_log):
-    return _Recorder(DomainDispatcherApplication(create_backend_app), call_log)
+def create_moto_app(call_log, transcribe=None):
+    """`transcribe` (an emulator.transcribe.TranscribeEmulator) serves the Transcribe operations
+    moto lacks or gets wrong; it writes its own call log entries."""
+    return _Recorder(DomainDispatcherApplication(create_backend_app), call_log, transcribe)
 
 
 class _Recorder:
-    def __init__(self, app, call_log):
+    def __init__(self, app, call_log, transcribe=None):
         self._app = app
         self._log = call_log
+        self._transcribe = transcribe
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith("/moto-api/") or environ.get("HTTP_X_EMULATOR_INTERNAL"):
             return self._app(environ, start_response)
+        if self._transcribe is not None and self._transcribe.serves(environ):
+            return self._transcribe(environ, start_response)
 
         service = _service(environ)
         if service == "s3":

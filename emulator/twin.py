@@ -10,6 +10,7 @@ from emulator.latency import CallPacing
 from emulator.moto_server import create_moto_app
 from emulator.serving import BackgroundServer
 from emulator.social import SocialEmulator
+from emulator.transcribe import TranscribeEmulator
 
 MOTO_SERVICES = ("DYNAMODB", "DYNAMODB_STREAMS", "S3", "SNS", "SSM", "TRANSCRIBE")
 EMULATED_SERVICES = ("CONNECT", "CONNECTPARTICIPANT", "SOCIALMESSAGING")
@@ -35,7 +36,11 @@ class Twin:
     ):
         self.call_log = CallLog()
         self.pacing = CallPacing()
-        self._moto = BackgroundServer(self.pacing.wrap(create_moto_app(self.call_log)), moto_port)
+        self.transcripts = TranscribeEmulator(self.call_log, account_id, region)
+        self._moto = BackgroundServer(
+            self.pacing.wrap(create_moto_app(self.call_log, self.transcripts)), moto_port
+        )
+        self.transcripts.s3_endpoint_url = self.moto_url
         self.connect = ConnectEmulator(
             instances=instances,
             max_message_bytes=max_message_bytes,
@@ -95,6 +100,7 @@ class Twin:
             pass
         self.connect.reset()
         self.social.reset()
+        self.transcripts.reset()
         self._app.clear_faults()
         self.pacing.seconds = 0.0
         self.pacing.reset()
@@ -116,9 +122,18 @@ class Twin:
     def register_media(self, media_id, data, mime_type):
         self.social.register_media(media_id, data, mime_type)
 
-    def inject_fault(self, service, operation, code, status=400, message="Injected fault", times=1):
-        """The next `times` calls of the operation fail with that error."""
-        self._app.inject_fault(service, operation, code, status, message, times)
+    def inject_fault(self, service, operation, code, status=None, message="Injected fault", times=1):
+        """The next `times` calls of the operation fail with that error (status 400 unless given;
+        for transcribe, the error's status in the model)."""
+        if service == "transcribe":
+            self.transcripts.fail_next(operation, code, message, times, status)
+        else:
+            self._app.inject_fault(service, operation, code, status or 400, message, times)
+
+    def transcription_job_event(self, name):
+        """The EventBridge "Transcribe Job State Change" event of a finished job, as Lambda
+        delivers it to a Chalice on_cw_event handler."""
+        return self.transcripts.job_event(name)
 
     def expire_connections(self, contact_id):
         """Connection tokens of the contact stop working; its participant token still does."""
