@@ -10,7 +10,7 @@ from chalice import Chalice
 
 from chalicelib import inbound, outbound
 from chalicelib.config import Environment, SettingsCache
-from chalicelib.runtime import Clients, Runtime
+from chalicelib.runtime import AttachmentRulesCache, Clients, Runtime
 
 app = Chalice(app_name="whatsapp-connect-chat")
 
@@ -24,10 +24,11 @@ BUFFER_SECONDS = int(os.environ.get("BUFFER_SECONDS", "2"))
 
 _clients = Clients()
 _settings = SettingsCache()
+_attachment_rules = AttachmentRulesCache()
 
 
 def runtime() -> Runtime:
-    return Runtime(Environment.from_environ(), _clients, _settings)
+    return Runtime(Environment.from_environ(), _clients, _settings, _attachment_rules)
 
 
 @app.on_sns_message(topic=INBOUND_TOPIC, name="on_whatsapp_event")
@@ -44,3 +45,10 @@ def flush_buffer(event):
 @app.on_sns_message(topic=STREAMING_TOPIC, name="on_connect_event")
 def on_connect_event(event):
     outbound.handle(event.to_dict(), runtime())
+
+
+@app.on_cw_event({"source": ["aws.transcribe"], "detail-type": ["Transcribe Job State Change"],
+                  "detail": {"TranscriptionJobStatus": ["COMPLETED", "FAILED"]}},
+                 name="on_transcription_job")
+def on_transcription_job(event):
+    inbound.complete_transcription(event.to_dict(), runtime())

@@ -21,8 +21,13 @@ SETTINGS_CACHE_SECONDS = 60
 DEFAULT_CONNECT_MESSAGE_MAX_CHARS = 1024
 CONNECT_MESSAGE_MAX_BYTES = 16384
 
+DEFAULT_TRANSCRIBE_LANGUAGES = ("en-US", "es-US", "pt-BR")
+DEFAULT_MAX_MEDIA_MB = 20
+DEFAULT_MAX_VOICE_NOTE_SECONDS = 300
+
 _PLACEHOLDER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _META_API_VERSION = re.compile(r"^v\d+\.\d+$")
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2}-[A-Z]{2}$")
 
 
 class SettingsError(ValueError):
@@ -75,6 +80,10 @@ class Settings:
     connect_message_max_chars: int = DEFAULT_CONNECT_MESSAGE_MAX_CHARS
     meta_api_version: str = "v20.0"
     flush_concurrency: int = 8
+    transcribe_languages: tuple[str, ...] = DEFAULT_TRANSCRIBE_LANGUAGES
+    echo_transcript: bool = False
+    max_media_bytes: int = DEFAULT_MAX_MEDIA_MB * 1024 * 1024
+    max_voice_note_seconds: int = DEFAULT_MAX_VOICE_NOTE_SECONDS
     routing_by_phone_number: Mapping[str, ChatRouting] = field(default_factory=dict)
 
     def routing_for(self, meta_phone_number_id: str) -> ChatRouting:
@@ -93,6 +102,7 @@ def parse_settings(document: str) -> Settings:
         "instance_id", "contact_flow_id", "chat_duration_minutes", "ignore_reactions",
         "ignore_stickers", "mark_as_read", "progress_reactions", "connect_participant_on_start",
         "connect_message_max_chars", "meta_api_version", "flush_concurrency", "phone_numbers",
+        "transcribe_languages", "echo_transcript", "max_media_mb", "max_voice_note_seconds",
     }
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -110,6 +120,11 @@ def parse_settings(document: str) -> Settings:
             CONNECT_MESSAGE_MAX_BYTES),
         meta_api_version=_meta_api_version(raw),
         flush_concurrency=_integer(raw, "flush_concurrency", 8, 1, 32),
+        transcribe_languages=_languages(raw),
+        echo_transcript=_yes_no(raw, "echo_transcript", default=False),
+        max_media_bytes=_integer(raw, "max_media_mb", DEFAULT_MAX_MEDIA_MB, 1, 100) * 1024 * 1024,
+        max_voice_note_seconds=_integer(
+            raw, "max_voice_note_seconds", DEFAULT_MAX_VOICE_NOTE_SECONDS, 1, 3600),
         routing_by_phone_number=_phone_number_overrides(raw, routing),
     )
 
@@ -185,6 +200,16 @@ def _meta_api_version(raw: Mapping[str, Any]) -> str:
     if not isinstance(value, str) or not _META_API_VERSION.match(value):
         raise SettingsError(f"settings key 'meta_api_version' must look like \"v20.0\", not {value!r}")
     return value
+
+
+def _languages(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    value = raw.get("transcribe_languages", list(DEFAULT_TRANSCRIBE_LANGUAGES))
+    if (not isinstance(value, list) or not 1 <= len(value) <= 5
+            or not all(isinstance(code, str) and _LANGUAGE_CODE.match(code) for code in value)):
+        raise SettingsError(
+            "settings key 'transcribe_languages' must be a list of 1 to 5 language codes such as "
+            f"\"en-US\", not {value!r}")
+    return tuple(value)
 
 
 class SettingsCache:

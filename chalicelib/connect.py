@@ -7,7 +7,9 @@ from typing import Any, Mapping
 
 from botocore.exceptions import ClientError
 
+from . import logs, transfer
 from .config import ChatRouting
+from .media import AttachmentRules
 
 TEXT_PLAIN = "text/plain"
 CONNECTION_CREDENTIALS = "CONNECTION_CREDENTIALS"
@@ -100,3 +102,51 @@ def disconnect(participant: Any, connection_token: str, token: str) -> None:
     except ClientError as error:
         if not _refused(error):
             raise
+
+
+def attachment_rules(connect: Any, instance_id: str) -> AttachmentRules:
+    """The instance's chat attachment rules; Connect's defaults when they cannot be read."""
+    try:
+        configuration = connect.describe_attached_files_configuration(
+            InstanceId=instance_id, AttachmentScope="CHAT")["AttachedFilesConfiguration"]
+    except ClientError as error:
+        logs.warning("attachment_rules_defaulted", instanceId=instance_id,
+                     error=error.response.get("Error", {}).get("Code"))
+        return AttachmentRules.connect_defaults()
+    extensions = [e.get("Extension", "") for e in
+                  (configuration.get("ExtensionConfiguration") or {}).get("AllowedExtensions", [])]
+    return AttachmentRules.from_configuration(
+        extensions or AttachmentRules.connect_defaults().extensions,
+        int(configuration.get("MaximumSizeLimitInBytes") or AttachmentRules.connect_defaults().max_bytes),
+    )
+
+
+def upload_attachment(participant: Any, connection_token: str, *, name: str, mime_type: str,
+                      data: bytes, token: str) -> str:
+    """Start, PUT with exactly the headers Connect asked for, complete; returns the attachment id."""
+    try:
+        started = participant.start_attachment_upload(
+            ContentType=mime_type, AttachmentSizeInBytes=len(data), AttachmentName=name,
+            ClientToken=token, ConnectionToken=connection_token)
+        metadata = started["UploadMetadata"]
+        transfer.put(metadata["Url"], metadata.get("HeadersToInclude") or {}, data)
+        participant.complete_attachment_upload(
+            AttachmentIds=[started["AttachmentId"]], ClientToken=token,
+            ConnectionToken=connection_token)
+    except ClientError as error:
+        if _refused(error):
+            raise ConnectionRefused("connection token refused") from None
+        raise
+    return started["AttachmentId"]
+
+
+def download_attachment(participant: Any, connection_token: str, attachment_id: str,
+                        max_bytes: int) -> bytes:
+    try:
+        response = participant.get_attachment(
+            AttachmentId=attachment_id, ConnectionToken=connection_token, UrlExpiryInSeconds=60)
+    except ClientError as error:
+        if _refused(error):
+            raise ConnectionRefused("connection token refused") from None
+        raise
+    return transfer.get(response["Url"], max_bytes)

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 from botocore.exceptions import ClientError
 
-from . import buffer, chat, connect, logs, sessions, whatsapp
-from .agent_text import describe_status_failure, render_for_agent
+from . import buffer, chat, connect, customer_media, logs, sessions, transcription, whatsapp
+from .agent_text import describe_status_failure, media_caption, render_for_agent
 from .buffer import BufferedEntry
 from .config import CONNECT_MESSAGE_MAX_BYTES, Settings, SettingsError
 from .formatting import split_text
@@ -78,25 +78,46 @@ class ChatText:
     from_customer: bool
 
 
+@dataclass(frozen=True)
+class ChatMedia:
+    """A customer's file, to become a chat attachment."""
+
+    entry: BufferedEntry
+    from_customer = True
+
+    @property
+    def delivery_ids(self) -> tuple[str, ...]:
+        return (delivery_id(self.entry),)
+
+
 def delivery_id(entry: BufferedEntry) -> str:
     # A failed status carries the id of the business's own message; keep it apart from messages.
     return entry.message_id if entry.kind == buffer.KIND_MESSAGE else f"{entry.message_id}#failed"
 
 
-def compose(entries: Iterable[BufferedEntry], sent_snippets: dict[str, str]) -> list[ChatText]:
-    """Consecutive customer messages become one chat message; status notes stand alone."""
-    parts: list[ChatText] = []
-    for entry in entries:
-        if entry.kind == buffer.KIND_MESSAGE:
-            line = render_for_agent(entry.body, sent_snippets)
-            if parts and parts[-1].from_customer:
-                last = parts.pop()
-                parts.append(ChatText(f"{last.text}\n{line}", last.delivery_ids + (delivery_id(entry),),
-                                      True))
-            else:
-                parts.append(ChatText(line, (delivery_id(entry),), True))
+def compose(entries: Iterable[BufferedEntry],
+            sent_snippets: dict[str, str]) -> list[ChatText | ChatMedia]:
+    """Consecutive customer texts become one chat message; a file stands alone, its caption right
+    after it; status notes stand alone."""
+    parts: list[ChatText | ChatMedia] = []
+
+    def add_customer_text(text: str, part_id: str) -> None:
+        last = parts[-1] if parts else None
+        if isinstance(last, ChatText) and last.from_customer:
+            parts[-1] = ChatText(f"{last.text}\n{text}", last.delivery_ids + (part_id,), True)
         else:
+            parts.append(ChatText(text, (part_id,), True))
+
+    for entry in entries:
+        if entry.kind != buffer.KIND_MESSAGE:
             parts.append(ChatText(describe_status_failure(entry.body), (delivery_id(entry),), False))
+        elif customer_media.is_attachable(entry):
+            parts.append(ChatMedia(entry))
+            caption = media_caption(entry.body)
+            if caption:
+                add_customer_text(caption, f"{entry.message_id}#caption")
+        else:
+            add_customer_text(render_for_agent(entry.body, sent_snippets), delivery_id(entry))
     return parts
 
 
@@ -128,7 +149,8 @@ def flush(event: dict, runtime: Runtime) -> dict:
     with ThreadPoolExecutor(max_workers=workers) as pool:
         outcomes = list(pool.map(lambda group: _deliver_safely(group, settings, runtime),
                                  conversations.values()))
-    failed = [entry for group, ok in zip(conversations.values(), outcomes) if not ok for entry in group]
+    failed = [entry for group, delivered in zip(conversations.values(), outcomes, strict=True)
+              if not delivered for entry in group]
     return _failures(failed)
 
 
@@ -160,6 +182,7 @@ class ConversationDelivery:
         self.runtime = runtime
         self.dynamodb = runtime.clients.dynamodb
         self.table = runtime.env.sessions_table
+        self.transcriptions: list[tuple[Future, BufferedEntry, customer_media.VoiceNote]] = []
 
     def run(self) -> None:
         session = sessions.find_open(self.dynamodb, self.table, self.first.conversation_id,
@@ -173,12 +196,17 @@ class ConversationDelivery:
         if session is None and any(part.from_customer for part in parts):
             session = sessions.find_open_consistent(self.dynamodb, self.table,
                                                     self.first.conversation_id)
-        for part in parts:
-            if session is None and not part.from_customer:
-                logs.info("status_note_without_chat_dropped", messageIds=list(part.delivery_ids),
-                          customer=self.first.customer.customer_id)
-                continue
-            session = self._deliver(session, part)
+        with ThreadPoolExecutor(max_workers=2) as transcriber:
+            for part in parts:
+                if isinstance(part, ChatMedia):
+                    session = self._deliver_media(session, part, transcriber)
+                elif session is None and not part.from_customer:
+                    logs.info("status_note_without_chat_dropped", messageIds=list(part.delivery_ids),
+                              customer=self.first.customer.customer_id)
+                else:
+                    session = self._deliver(session, part)
+            if session is not None:
+                self._finish_transcriptions(session)
         customer_messages = [e for e in pending if e.kind == buffer.KIND_MESSAGE]
         if session is not None and customer_messages:
             self._acknowledge(customer_messages[-1])
@@ -200,7 +228,106 @@ class ConversationDelivery:
                   messageIds=list(part.delivery_ids), chunks=len(chunks))
         return session
 
-    def _send(self, session: Session, chunk: str, token: str, part: ChatText) -> Session:
+    def _deliver_media(self, session: Session | None, part: ChatMedia,
+                       transcriber: ThreadPoolExecutor) -> Session:
+        entry = part.entry
+        if session is None:
+            session = self._open_chat(None, part, connect.client_token("start", *part.delivery_ids),
+                                      carries_whole_part=False)
+        prepared = customer_media.prepare(self.runtime, self.settings, entry,
+                                          self.runtime.attachment_rules(session.instance_id))
+        if isinstance(prepared, customer_media.MediaRefusal):
+            session = self._refuse_media(session, part, prepared)
+        else:
+            session = self._attach(session, part, prepared)
+            if prepared.voice_note:
+                self._transcribe_later(transcriber, entry, prepared.voice_note)
+        return sessions.record_delivered(self.dynamodb, self.table, session, part.delivery_ids)
+
+    def _attach(self, session: Session, part: ChatMedia,
+                upload: customer_media.MediaUpload) -> Session:
+        token = connect.client_token("attachment", *part.delivery_ids)
+
+        def upload_with(connection_token: str) -> str:
+            return connect.upload_attachment(
+                self.runtime.clients.participant, connection_token, name=upload.name,
+                mime_type=upload.mime_type, data=upload.data, token=token)
+
+        try:
+            session, _ = chat.with_connection(self.runtime, session, upload_with)
+        except connect.ConnectionRefused:
+            logs.info("chat_gone_reopening", contactId=session.contact_id)
+            sessions.close(self.dynamodb, self.table, session, self.runtime.clock())
+            session = self._open_chat(
+                None, part, connect.client_token("restart", session.contact_id, token),
+                carries_whole_part=False)
+            session, _ = chat.with_connection(self.runtime, session, upload_with)
+        logs.info("attached_to_chat", contactId=session.contact_id, messageIds=list(part.delivery_ids),
+                  mimeType=upload.mime_type, size=len(upload.data))
+        return session
+
+    def _refuse_media(self, session: Session, part: ChatMedia,
+                      refusal: customer_media.MediaRefusal) -> Session:
+        """The agent learns what the file was; the customer learns it did not get through."""
+        logs.info("attachment_refused", contactId=session.contact_id,
+                  messageIds=list(part.delivery_ids), mimeType=refusal.mime_type, size=refusal.size,
+                  reason=refusal.reason)
+        session = self._send(session, customer_media.agent_note(refusal),
+                             connect.client_token("refused", *part.delivery_ids), part)
+        self._tell_customer(part.entry, customer_media.customer_line(refusal))
+        return session
+
+    def _tell_customer(self, entry: BufferedEntry, text: str) -> None:
+        try:
+            whatsapp.send(self.runtime.clients.social, entry.business.origination_id,
+                          whatsapp.text_message(entry.customer.address, text),
+                          self.settings.meta_api_version)
+        except ClientError as error:
+            logs.warning("customer_notice_failed", messageId=entry.message_id,
+                         error=error.response.get("Error", {}).get("Code"))
+
+    def _transcribe_later(self, transcriber: ThreadPoolExecutor, entry: BufferedEntry,
+                          voice_note: customer_media.VoiceNote) -> None:
+        """The audio is already with the agent; the transcript follows when Transcribe answers,
+        while the rest of the conversation goes on."""
+        languages = transcription.sync_languages(self.settings.transcribe_languages)
+        future: Future = Future()
+        if languages:
+            future = transcriber.submit(transcription.transcribe_now, self.runtime.clients.transcribe,
+                                        voice_note.ogg, languages)
+        else:
+            future.set_exception(LookupError("languages not covered by TranscribeAudio"))
+        self.transcriptions.append((future, entry, voice_note))
+
+    def _finish_transcriptions(self, session: Session) -> None:
+        for future, entry, voice_note in self.transcriptions:
+            try:
+                transcript = future.result()
+            except Exception as error:  # any failure of the fast path falls back to a job
+                logs.info("transcription_fallback_to_job", messageId=entry.message_id,
+                          reason=type(error).__name__)
+                self._start_transcription_job(session, entry, voice_note)
+                continue
+            deliver_transcript(self.runtime, self.settings, session, transcript,
+                               connect.client_token("transcript", entry.message_id))
+
+    def _start_transcription_job(self, session: Session, entry: BufferedEntry,
+                                 voice_note: customer_media.VoiceNote) -> None:
+        name = transcription.job_name(session.contact_id, entry.message_id)
+        try:
+            transcription.start_job(
+                self.runtime.clients.transcribe, name=name,
+                media_uri=f"s3://{voice_note.stored.bucket}/{voice_note.stored.key}",
+                languages=self.settings.transcribe_languages,
+                output_bucket=self.runtime.env.media_bucket)
+            logs.info("transcription_job_started", contactId=session.contact_id, job=name)
+        except ClientError as error:
+            logs.warning("transcription_unavailable", contactId=session.contact_id,
+                         error=error.response.get("Error", {}).get("Code"))
+            _say_in_chat(self.runtime, session, transcription.UNAVAILABLE_LINE,
+                         connect.client_token("transcript", entry.message_id))
+
+    def _send(self, session: Session, chunk: str, token: str, part: ChatText | ChatMedia) -> Session:
         try:
             return chat.send_text(self.runtime, session, chunk, token)
         except connect.ConnectionRefused:
@@ -209,7 +336,7 @@ class ConversationDelivery:
         return self._open_chat(chunk, part, connect.client_token("restart", session.contact_id, token),
                                carries_whole_part=False)
 
-    def _open_chat(self, initial_message: str, part: ChatText, token: str,
+    def _open_chat(self, initial_message: str | None, part: ChatText | ChatMedia, token: str,
                    carries_whole_part: bool) -> Session:
         entry = self.first
         routing = self.settings.routing_for(entry.business.meta_phone_number_id)
@@ -253,8 +380,8 @@ class ConversationDelivery:
                   messageIds=list(part.delivery_ids), customer=entry.customer.customer_id)
         return session
 
-    def _yield_to_existing_chat(self, started: connect.StartedChat, initial_message: str,
-                                part: ChatText, token: str) -> Session:
+    def _yield_to_existing_chat(self, started: connect.StartedChat, initial_message: str | None,
+                                part: ChatText | ChatMedia, token: str) -> Session:
         """Another chat won the conversation: close ours and say the text there instead."""
         connect.disconnect(self.runtime.clients.participant, started.connection_token, token)
         existing = sessions.find_open_consistent(self.dynamodb, self.table, self.first.conversation_id)
@@ -262,6 +389,8 @@ class ConversationDelivery:
             raise RuntimeError("conversation claimed by a chat that is no longer open")
         logs.warning("duplicate_chat_closed", contactId=started.contact_id,
                      keptContactId=existing.contact_id)
+        if initial_message is None:
+            return existing
         return chat.send_text(self.runtime, existing, initial_message, token)
 
     def _acknowledge(self, last: BufferedEntry) -> None:
@@ -300,3 +429,53 @@ def _react(runtime: Runtime, settings: Settings, origination: str, to: str, mess
     except ClientError as error:
         logs.warning("progress_reaction_failed", messageId=message_id,
                      error=error.response.get("Error", {}).get("Code"))
+
+
+def deliver_transcript(runtime: Runtime, settings: Settings, session: Session,
+                       transcript: transcription.Transcript, token: str) -> None:
+    """The transcript line for the agent, and for the customer when `echo_transcript` is on."""
+    _say_in_chat(runtime, session, transcription.agent_line(transcript), token)
+    logs.info("transcript_delivered", contactId=session.contact_id, language=transcript.language)
+    if settings.echo_transcript and transcript.text:
+        try:
+            whatsapp.send(runtime.clients.social, session.system_number,
+                          whatsapp.text_message(session.customer_address,
+                                                transcription.customer_line(transcript)),
+                          settings.meta_api_version)
+        except ClientError as error:
+            logs.warning("transcript_echo_failed", contactId=session.contact_id,
+                         error=error.response.get("Error", {}).get("Code"))
+
+
+def _say_in_chat(runtime: Runtime, session: Session, text: str, token: str) -> None:
+    try:
+        chat.send_text(runtime, session, text, token)
+    except connect.ConnectionRefused:
+        logs.warning("chat_gone_before_transcript", contactId=session.contact_id)
+
+
+def complete_transcription(event: dict, runtime: Runtime) -> None:
+    """on_transcription_job: a job's transcript (or its failure) goes to the chat it was made for."""
+    detail = event.get("detail") or {}
+    name = str(detail.get("TranscriptionJobName", ""))
+    contact_id = transcription.contact_of_job(name)
+    if contact_id is None:
+        logs.info("transcription_job_not_ours", job=name)
+        return
+    dynamodb, table = runtime.clients.dynamodb, runtime.env.sessions_table
+    session = sessions.get(dynamodb, table, contact_id)
+    if session is not None and session.status != sessions.STATUS_OPEN:
+        # The chat was replaced while Transcribe worked; the conversation's current chat gets it.
+        session = sessions.find_open_consistent(dynamodb, table, session.conversation_id)
+    if session is None:
+        logs.warning("transcript_without_open_chat", job=name)
+        return
+    token = connect.client_token("transcript-job", name)
+    if detail.get("TranscriptionJobStatus") != "COMPLETED":
+        logs.warning("transcription_job_failed", job=name, reason=detail.get("FailureReason"))
+        _say_in_chat(runtime, session, transcription.UNAVAILABLE_LINE, token)
+        return
+    document = runtime.clients.s3.get_object(
+        Bucket=runtime.env.media_bucket, Key=transcription.transcript_key(name))["Body"].read()
+    deliver_transcript(runtime, runtime.settings(), session,
+                       transcription.parse_transcript_file(document), token)

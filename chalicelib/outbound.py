@@ -1,13 +1,14 @@
 """Agent, bot or flow to customer: Connect contact streaming events become WhatsApp messages."""
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Callable
 
 from botocore.exceptions import ClientError
 
-from . import chat, connect, idempotency, logs, sessions, whatsapp
+from . import audio, chat, connect, idempotency, logs, media, sessions, whatsapp
 from .agent_text import whatsapp_error_hint
 from .formatting import markdown_to_whatsapp, split_text
 from .runtime import Runtime
@@ -23,6 +24,8 @@ OUTBOUND_SCOPE = "outbound"
 # Longer than the handler's timeout: a claim older than this belongs to a dead invocation.
 OUTBOUND_LOCK_SECONDS = 120
 SNIPPET_CHARS = 80
+# WhatsApp's largest media (documents) is 100 MB; nothing bigger is worth downloading.
+MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
 
 
 class MalformedStreamingEvent(ValueError):
@@ -40,6 +43,7 @@ class StreamingItem:
     initial_contact_id: str
     contact_id: str
     visibility: str
+    attachments: tuple[dict, ...] = ()
 
 
 def parse_streaming_record(record: dict) -> StreamingItem:
@@ -62,6 +66,7 @@ def parse_streaming_record(record: dict) -> StreamingItem:
             or initial_contact_id,
             # Connect sets the visibility on messages; an event without one concerns everybody.
             visibility=_attribute(attributes, "MessageVisibility") or "ALL",
+            attachments=tuple(a for a in body.get("Attachments") or [] if isinstance(a, dict)),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise MalformedStreamingEvent(f"not a Connect streaming item: {error!r}") from None
@@ -94,11 +99,18 @@ def is_for_customer(item: StreamingItem) -> bool:
             and item.visibility in CUSTOMER_VISIBILITIES and bool(item.content.strip()))
 
 
+def is_attachment_for_customer(item: StreamingItem) -> bool:
+    return (item.type == "ATTACHMENT" and item.participant_role in SENDING_ROLES
+            and item.visibility in CUSTOMER_VISIBILITIES and bool(item.attachments))
+
+
 def _handle_item(item: StreamingItem, runtime: Runtime) -> None:
     if is_chat_end(item):
         _close(item, runtime)
     elif is_for_customer(item):
         _send_to_customer(item, runtime)
+    elif is_attachment_for_customer(item):
+        _send_attachments(item, runtime)
     else:
         logs.info("streaming_item_not_for_customer", contactId=item.initial_contact_id,
                   itemType=item.type, contentType=item.content_type, role=item.participant_role)
@@ -144,7 +156,9 @@ def interactive_as_text(content: str) -> str:
     return "\n".join(lines) or content
 
 
-def _send_to_customer(item: StreamingItem, runtime: Runtime) -> None:
+def _once(item: StreamingItem, runtime: Runtime,
+          send: Callable[[Session], None]) -> None:
+    """Run `send` for the item's session once, however often Connect streams the item."""
     session = _find_session(item, runtime)
     if session is None:
         logs.warning("message_for_unknown_session_dropped", contactId=item.initial_contact_id,
@@ -155,33 +169,116 @@ def _send_to_customer(item: StreamingItem, runtime: Runtime) -> None:
     if not idempotency.claim(dynamodb, table, key, OUTBOUND_LOCK_SECONDS, runtime.clock()):
         logs.info("streaming_redelivery_skipped", contactId=session.contact_id, connectMessageId=item.id)
         return
-    settings = runtime.settings()
-    text = whatsapp_text(item)
-    whatsapp_message_id = ""
     try:
-        for chunk in split_text(text, whatsapp.WHATSAPP_TEXT_MAX_CHARS):
-            whatsapp_message_id = whatsapp.send(
-                runtime.clients.social, session.system_number,
-                whatsapp.text_message(session.customer_address, chunk), settings.meta_api_version)
+        send(session)
     except ClientError as error:
         if not whatsapp.is_permanent_send_error(error):
             idempotency.release(dynamodb, table, key)
             raise
         _report_send_failure(item, session, error, runtime)
-        idempotency.complete(dynamodb, table, key)
-        return
     except Exception:
         idempotency.release(dynamodb, table, key)
         raise
     idempotency.complete(dynamodb, table, key)
-    logs.info("sent_to_whatsapp", contactId=session.contact_id, connectMessageId=item.id,
-              whatsappMessageId=whatsapp_message_id, role=item.participant_role)
-    if whatsapp_message_id:
+
+
+def _send_to_customer(item: StreamingItem, runtime: Runtime) -> None:
+    def send(session: Session) -> None:
+        settings = runtime.settings()
+        text = whatsapp_text(item)
+        whatsapp_message_id = ""
+        for chunk in split_text(text, whatsapp.WHATSAPP_TEXT_MAX_CHARS):
+            whatsapp_message_id = whatsapp.send(
+                runtime.clients.social, session.system_number,
+                whatsapp.text_message(session.customer_address, chunk), settings.meta_api_version)
+        logs.info("sent_to_whatsapp", contactId=session.contact_id, connectMessageId=item.id,
+                  whatsappMessageId=whatsapp_message_id, role=item.participant_role)
+        _remember_sent(runtime, session, whatsapp_message_id, text[:SNIPPET_CHARS])
+
+    _once(item, runtime, send)
+
+
+def _remember_sent(runtime: Runtime, session: Session, whatsapp_message_id: str, snippet: str) -> None:
+    if not whatsapp_message_id:
+        return
+    try:
+        sessions.record_sent(runtime.clients.dynamodb, runtime.env.sessions_table, session,
+                             whatsapp_message_id, snippet)
+    except ClientError as error:
+        logs.warning("sent_snippet_not_recorded", contactId=session.contact_id,
+                     error=error.response.get("Error", {}).get("Code"))
+
+
+def _send_attachments(item: StreamingItem, runtime: Runtime) -> None:
+    def send(session: Session) -> None:
+        for attachment in item.attachments:
+            if attachment.get("Status", "APPROVED") != "APPROVED":
+                logs.info("attachment_not_approved", contactId=session.contact_id,
+                          status=attachment.get("Status"))
+                continue
+            session = _send_attachment(item, session, attachment, runtime)
+
+    _once(item, runtime, send)
+
+
+def _send_attachment(item: StreamingItem, session: Session, attachment: dict,
+                     runtime: Runtime) -> Session:
+    name = media.safe_file_name(attachment.get("AttachmentName"),
+                                attachment.get("ContentType", ""), "attachment")
+    mime_type = media.base_mime(attachment.get("ContentType")) or media.mime_for_name(name)
+    note_token = connect.client_token("attachment-note", item.id, attachment.get("AttachmentId", ""))
+    convert = mime_type in media.WAV_TYPES
+    target = media.whatsapp_media("audio/aac" if convert else mime_type)
+    if target is None:
+        reason = f"WhatsApp does not accept {mime_type} files"
+        return _note_to_agent(runtime, session, _not_sent(name, reason), note_token)
+    try:
+        session, data = chat.with_connection(runtime, session, lambda token: connect.download_attachment(
+            runtime.clients.participant, token, attachment["AttachmentId"], MAX_ATTACHMENT_BYTES))
+    except connect.ConnectionRefused:
+        logs.warning("attachment_chat_gone", contactId=session.contact_id, connectMessageId=item.id)
+        return session
+    if convert:
         try:
-            sessions.record_sent(dynamodb, table, session, whatsapp_message_id, text[:SNIPPET_CHARS])
-        except ClientError as error:
-            logs.warning("sent_snippet_not_recorded", contactId=session.contact_id,
-                         error=error.response.get("Error", {}).get("Code"))
+            converted = audio.to_whatsapp_audio(data, mime_type)
+        except audio.AudioError as error:
+            logs.warning("attachment_not_converted", contactId=session.contact_id, reason=str(error))
+            return _note_to_agent(runtime, session, _not_sent(name, "the audio could not be converted"),
+                                  note_token)
+        data, name = converted.data, f"{name.rsplit('.', 1)[0]}.aac"
+    refusal = media.whatsapp_refusal(target, len(data))
+    if refusal:
+        return _note_to_agent(runtime, session, _not_sent(name, refusal), note_token)
+    settings = runtime.settings()
+    contact_hash = hashlib.sha256(session.contact_id.encode("utf-8")).hexdigest()[:20]
+    media_id = whatsapp.post_media(
+        runtime.clients.social, runtime.clients.s3, origination_id=session.system_number,
+        bucket=runtime.env.media_bucket,
+        key=f"outbound/{contact_hash}/{attachment['AttachmentId']}/{name}",
+        data=data, mime_type=target.mime_type)
+    whatsapp_message_id = whatsapp.send(
+        runtime.clients.social, session.system_number,
+        whatsapp.media_message(session.customer_address, target.kind, media_id,
+                               filename=name if target.kind == "document" else None),
+        settings.meta_api_version)
+    logs.info("attachment_sent_to_whatsapp", contactId=session.contact_id, connectMessageId=item.id,
+              whatsappMessageId=whatsapp_message_id, kind=target.kind, size=len(data))
+    _remember_sent(runtime, session, whatsapp_message_id, f"📎 {name}")
+    return session
+
+
+def _not_sent(name: str, reason: str) -> str:
+    return f"⚠️ {name} was not sent to the customer on WhatsApp: {reason}."
+
+
+def _note_to_agent(runtime: Runtime, session: Session, text: str, token: str) -> Session:
+    if session.status != sessions.STATUS_OPEN:
+        return session
+    try:
+        return chat.send_text(runtime, session, text, token)
+    except connect.ConnectionRefused:
+        logs.warning("agent_note_not_delivered_chat_gone", contactId=session.contact_id)
+        return session
 
 
 def failure_note(error: ClientError) -> str:
@@ -202,10 +299,4 @@ def _report_send_failure(item: StreamingItem, session: Session, error: ClientErr
     code = error.response.get("Error", {}).get("Code")
     logs.error("whatsapp_send_failed", contactId=session.contact_id, connectMessageId=item.id,
                error=code)
-    if session.status != sessions.STATUS_OPEN:
-        return
-    try:
-        chat.send_text(runtime, session, failure_note(error),
-                       connect.client_token("send-failure", item.id))
-    except connect.ConnectionRefused:
-        logs.warning("send_failure_not_reported_chat_gone", contactId=session.contact_id)
+    _note_to_agent(runtime, session, failure_note(error), connect.client_token("send-failure", item.id))

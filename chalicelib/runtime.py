@@ -9,7 +9,11 @@ from typing import Any, Callable
 import boto3
 from botocore.config import Config
 
+from . import connect
 from .config import Environment, Settings, SettingsCache
+from .media import AttachmentRules
+
+ATTACHMENT_RULES_CACHE_SECONDS = 900
 
 # Standard retries cover throttling and 5xx; short timeouts keep one slow call from eating the
 # batching window. The pool is sized for the flush's concurrent conversations.
@@ -33,7 +37,7 @@ class Clients:
 
     def prepare(self) -> None:
         """Create every client up front, before worker threads share them."""
-        for name in ("dynamodb", "ssm", "connect", "participant", "social"):
+        for name in ("dynamodb", "ssm", "connect", "participant", "social", "s3", "transcribe"):
             getattr(self, name)
 
     @cached_property
@@ -56,14 +60,46 @@ class Clients:
     def social(self) -> Any:
         return self._client("socialmessaging")
 
+    @cached_property
+    def s3(self) -> Any:
+        return self._client("s3")
+
+    @cached_property
+    def transcribe(self) -> Any:
+        return self._client("transcribe")
+
+
+class AttachmentRulesCache:
+    """Connect's attachment rules per instance; they change rarely, so a warm container keeps them."""
+
+    def __init__(self, ttl_seconds: float = ATTACHMENT_RULES_CACHE_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl_seconds = ttl_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._rules: dict[str, tuple[float, AttachmentRules]] = {}
+
+    def get(self, connect_client: Any, instance_id: str) -> AttachmentRules:
+        with self._lock:
+            cached = self._rules.get(instance_id)
+            if cached and self._clock() - cached[0] < self._ttl_seconds:
+                return cached[1]
+            rules = connect.attachment_rules(connect_client, instance_id)
+            self._rules[instance_id] = (self._clock(), rules)
+            return rules
+
 
 class Runtime:
     def __init__(self, env: Environment, clients: Clients, settings_cache: SettingsCache,
-                 clock: Callable[[], float] = time.time) -> None:
+                 attachment_rules: AttachmentRulesCache, clock: Callable[[], float] = time.time) -> None:
         self.env = env
         self.clients = clients
         self.settings_cache = settings_cache
+        self.attachment_rules_cache = attachment_rules
         self.clock = clock
 
     def settings(self) -> Settings:
         return self.settings_cache.get(self.clients.ssm, self.env.config_parameter)
+
+    def attachment_rules(self, instance_id: str) -> AttachmentRules:
+        return self.attachment_rules_cache.get(self.clients.connect, instance_id)

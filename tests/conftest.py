@@ -119,6 +119,7 @@ def aws(twin, monkeypatch):
     create_table(dynamodb, "SessionsTable", SESSIONS_TABLE)
     stream_arn = create_table(dynamodb, "BufferTable", BUFFER_TABLE)
     boto3.client("sns").create_topic(Name=STREAMING_TOPIC)
+    boto3.client("s3").create_bucket(Bucket=MEDIA_BUCKET)
     put_settings(DEFAULT_SETTINGS)
     twin.clear_calls()
     yield Account(twin, stream_arn)
@@ -175,6 +176,9 @@ class Bridge:
         records = self.stream_records() if records is None else records
         return self.client.lambda_.invoke("flush_buffer", {"Records": records}).payload
 
+    def invoke(self, function_name: str, event: dict) -> Any:
+        return self.client.lambda_.invoke(function_name, event).payload
+
     def connect_event(self, event: dict) -> Any:
         return self.client.lambda_.invoke("on_connect_event", event).payload
 
@@ -187,11 +191,12 @@ class Bridge:
 @pytest.fixture
 def bridge(aws):
     import app as app_module
-    from chalicelib.runtime import Clients
+    from chalicelib.runtime import AttachmentRulesCache, Clients
 
-    # A fresh container: clients aimed at this test's environment, settings not yet cached.
+    # A fresh container: clients aimed at this test's environment, nothing cached yet.
     app_module._clients = Clients()
     app_module._settings.clear()
+    app_module._attachment_rules = AttachmentRulesCache()
     with Client(app_module.app, stage_name="test", project_dir=str(ROOT)) as client:
         yield Bridge(aws, client)
 

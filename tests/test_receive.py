@@ -108,8 +108,13 @@ def test_customer_without_wa_id_is_keyed_by_business_scoped_user_id(bridge):
     assert "customerWaId" not in item
 
 
-def test_media_does_not_crash_and_reaches_the_agent_as_a_note(bridge):
+def test_media_whatsapp_no_longer_has_is_a_note_not_a_crash(bridge):
     bridge.deliver(load_event("eum-image"))
 
     (start,) = bridge.twin.calls_to("connect", "StartChatContact")
-    assert "image" in start["params"]["InitialMessage"]["Content"].lower()
+    assert "InitialMessage" not in start["params"]
+    (contact_id,) = bridge.twin.contacts
+    notes = [i["Content"] for i in bridge.twin.contacts[contact_id]["transcript"]
+             if i.get("Type") == "MESSAGE"]
+    assert notes == ["📎 The customer sent image-1762956156.jpg (image/jpeg), which could not be "
+                     "attached: WhatsApp could not provide the file.", "Photo of the damaged box"]

@@ -1,0 +1,120 @@
+"""A customer's image, document, video or voice note, made ready for a Connect chat attachment.
+
+Fetching goes through the media bucket under a prefix of the message's own; the checks run before
+anything is uploaded, so a file Connect would refuse becomes a clear note instead of an error.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+from . import audio, logs, whatsapp
+from .buffer import BufferedEntry
+from .config import Settings
+from .media import (
+    VOICE_NOTE_TYPES, AttachmentRules, base_mime, connect_refusal, human_size, safe_file_name,
+)
+from .runtime import Runtime
+from .whatsapp import StoredMedia
+
+ATTACHABLE_TYPES = frozenset({"image", "video", "document", "audio"})
+
+
+@dataclass(frozen=True)
+class VoiceNote:
+    ogg: bytes
+    stored: StoredMedia
+
+
+@dataclass(frozen=True)
+class MediaUpload:
+    name: str
+    mime_type: str
+    data: bytes
+    voice_note: VoiceNote | None = None
+
+
+@dataclass(frozen=True)
+class MediaRefusal:
+    name: str
+    mime_type: str
+    size: int
+    reason: str
+
+
+def is_attachable(entry: BufferedEntry) -> bool:
+    return entry.body.get("type") in ATTACHABLE_TYPES
+
+
+def media_prefix(entry: BufferedEntry) -> str:
+    """Per conversation and per message, without the customer's number in the key."""
+    conversation = hashlib.sha256(entry.conversation_id.encode("utf-8")).hexdigest()[:20]
+    message = hashlib.sha256(entry.message_id.encode("utf-8")).hexdigest()[:20]
+    return f"inbound/{conversation}/{message}/"
+
+
+def _describe(entry: BufferedEntry) -> tuple[dict, str, bool]:
+    kind = entry.body.get("type", "")
+    media = entry.body.get(kind) if isinstance(entry.body.get(kind), dict) else {}
+    mime_type = base_mime(media.get("mime_type"))
+    is_voice = kind == "audio" and (mime_type in VOICE_NOTE_TYPES or bool(media.get("voice")))
+    return media, mime_type, is_voice
+
+
+def prepare(runtime: Runtime, settings: Settings, entry: BufferedEntry,
+            rules: AttachmentRules) -> MediaUpload | MediaRefusal:
+    media, mime_type, is_voice = _describe(entry)
+    kind = entry.body.get("type", "file")
+    name = (f"voice-note-{entry.timestamp}.wav" if is_voice
+            else safe_file_name(media.get("filename"), mime_type, f"{kind}-{entry.timestamp}"))
+    if not media.get("id"):
+        return MediaRefusal(name, mime_type, 0, "WhatsApp did not say where the file is")
+    try:
+        stored = whatsapp.fetch_media_to_s3(
+            runtime.clients.social, runtime.clients.s3,
+            origination_id=entry.business.origination_id, media_id=str(media["id"]),
+            bucket=runtime.env.media_bucket, prefix=media_prefix(entry))
+    except ClientError as error:
+        if not whatsapp.is_permanent_send_error(error):
+            raise
+        logs.warning("customer_media_unavailable", messageId=entry.message_id,
+                     error=error.response.get("Error", {}).get("Code"))
+        return MediaRefusal(name, mime_type, 0, "WhatsApp could not provide the file")
+    try:
+        data = whatsapp.read_media(runtime.clients.s3, stored, settings.max_media_bytes)
+    except whatsapp.MediaTooLarge as too_large:
+        return MediaRefusal(name, mime_type, too_large.size,
+                            f"larger than the {human_size(settings.max_media_bytes)} limit")
+    if is_voice:
+        return _prepare_voice_note(name, mime_type, data, stored, settings)
+    refusal = connect_refusal(name, len(data), rules)
+    if refusal:
+        return MediaRefusal(name, mime_type, len(data), refusal)
+    return MediaUpload(name, mime_type, data)
+
+
+def _prepare_voice_note(name: str, mime_type: str, ogg: bytes, stored: StoredMedia,
+                        settings: Settings) -> MediaUpload | MediaRefusal:
+    try:
+        converted = audio.voice_note_to_wav(ogg, max_seconds=settings.max_voice_note_seconds)
+    except audio.AudioTooLong:
+        minutes = settings.max_voice_note_seconds / 60
+        limit = f"{minutes:g} minutes" if minutes >= 1 else f"{settings.max_voice_note_seconds} seconds"
+        return MediaRefusal(name, mime_type, len(ogg), f"longer than the {limit} limit for voice notes")
+    except audio.AudioError as error:
+        logs.warning("voice_note_not_converted", reason=str(error))
+        return MediaRefusal(name, mime_type, len(ogg), "the audio could not be converted")
+    return MediaUpload(name, converted.mime_type, converted.data, VoiceNote(ogg, stored))
+
+
+def agent_note(refusal: MediaRefusal) -> str:
+    kind = refusal.mime_type or "unknown type"
+    size = f", {human_size(refusal.size)}" if refusal.size else ""
+    return (f"📎 The customer sent {refusal.name} ({kind}{size}), "
+            f"which could not be attached: {refusal.reason}.")
+
+
+def customer_line(refusal: MediaRefusal) -> str:
+    return f"Sorry, your file {refusal.name} could not be passed on to the agent: {refusal.reason}."
