@@ -14,6 +14,13 @@ from chalicelib.runtime import AttachmentRulesCache, Clients, Runtime
 
 app = Chalice(app_name="whatsapp-connect-chat")
 
+# Only `chalice local --stage local` sets this: the sandbox's test-event routes and web page are not
+# part of the deployment package (sandbox/ sits outside chalicelib/).
+if os.environ.get("BRIDGE_LOCAL_SANDBOX") == "1":
+    from sandbox.routes import sandbox_routes
+
+    app.register_blueprint(sandbox_routes)
+
 INBOUND_TOPIC = os.environ.get("INBOUND_TOPIC", "whatsapp-connect-chat-inbound")
 STREAMING_TOPIC = os.environ.get("STREAMING_TOPIC", "whatsapp-connect-chat-streaming")
 BUFFER_STREAM_ARN = os.environ.get(
@@ -36,7 +43,7 @@ def on_whatsapp_event(event):
     inbound.receive(event.to_dict(), runtime())
 
 
-@app.on_dynamodb_record(stream_arn=BUFFER_STREAM_ARN, batch_size=100,
+@app.on_dynamodb_record(stream_arn=BUFFER_STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON",
                         maximum_batching_window_in_seconds=BUFFER_SECONDS, name="flush_buffer")
 def flush_buffer(event):
     return inbound.flush(event.to_dict(), runtime())
