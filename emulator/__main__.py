@@ -11,6 +11,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
     parser.add_argument("--moto-port", type=int, default=5000)
     parser.add_argument("--emulator-port", type=int, default=5001)
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="simulated network latency added to every AWS call")
     args = parser.parse_args(argv)
 
     stopping = threading.Event()
@@ -18,6 +20,7 @@ def main(argv=None):
         signal.signal(signum, lambda *_: stopping.set())
 
     with Twin(moto_port=args.moto_port, emulator_port=args.emulator_port) as twin:
+        twin.pacing.seconds = args.latency_ms / 1000
         for name, value in twin.endpoint_env().items():
             print(f"{name}={value}", flush=True)
         stopping.wait()
