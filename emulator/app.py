@@ -31,6 +31,8 @@ _CONTROL = Map(
         Rule("/_emulator/contacts/<contact_id>/expire-connections", methods=["POST"], endpoint="expire"),
         Rule("/_emulator/contacts/<contact_id>/end", methods=["POST"], endpoint="end"),
         Rule("/_emulator/contacts/<contact_id>/events", methods=["POST"], endpoint="event"),
+        Rule("/_emulator/contacts/<contact_id>/attachment-events", methods=["POST"],
+             endpoint="attachment_event"),
         Rule("/_emulator/whatsapp/sent", methods=["GET"], endpoint="sent"),
         Rule("/_emulator/whatsapp/media", methods=["POST"], endpoint="media"),
     ]
@@ -160,6 +162,10 @@ class EmulatorApp:
                 return json_response(twin.end_chat(args["contact_id"]))
             elif endpoint == "event":
                 return json_response(twin.connect_streaming_event(args["contact_id"], **body))
+            elif endpoint == "attachment_event":
+                return json_response(twin.agent_attachment_event(
+                    args["contact_id"], name=body["name"], content_type=body["content_type"],
+                    data=base64.b64decode(body["data_base64"])))
             elif endpoint == "sent":
                 return json_response(twin.sent_whatsapp)
             elif endpoint == "media":
