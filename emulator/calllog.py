@@ -2,22 +2,26 @@
 
 import copy
 import threading
+import time
 
 
 class CallLog:
-    """Entries are dicts: service, operation, params, status, error (code or None)."""
+    """Entries are dicts: service, operation, params, status, error (code or None), and the time
+    the answer was ready (`at`, seconds since the epoch)."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._entries = []
 
     def record(self, service, operation, params, status, error=None):
+        # A snapshot: the handler that logged the params may still be changing them.
         entry = {
             "service": service,
             "operation": operation,
-            "params": params,
+            "params": copy.deepcopy(params),
             "status": status,
             "error": error,
+            "at": time.time(),
         }
         with self._lock:
             self._entries.append(entry)

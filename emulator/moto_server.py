@@ -1,8 +1,10 @@
 """moto in server mode behind a middleware that writes every AWS call into the call log."""
 
+import contextlib
 import io
 import json
 import re
+import threading
 from urllib.parse import parse_qs, unquote
 
 from moto.server import DomainDispatcherApplication, create_backend_app
@@ -26,6 +28,12 @@ class _Recorder:
         self._app = app
         self._log = call_log
         self._transcribe = transcribe
+        # moto's DynamoDB is not thread-safe (a transaction deep-copies tables that a concurrent
+        # write is changing), so it serves one request at a time; simulated latency is added
+        # outside, so calls still overlap as they would against AWS. Other services are not
+        # serialised: SNS delivers to HTTP subscribers while it serves a Publish, and a subscriber
+        # that calls back into moto would wait for ever.
+        self._dynamodb_serving = threading.Lock()
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -52,12 +60,13 @@ class _Recorder:
             captured["headers"] = headers
             return start_response(status, headers, exc_info)
 
-        result = self._app(environ, capture)
-        try:
-            chunks = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
+        with self._dynamodb_serving if service.startswith("dynamodb") else contextlib.nullcontext():
+            result = self._app(environ, capture)
+            try:
+                chunks = b"".join(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
         status = captured["status"]
         error = _error_code(status, captured["headers"], chunks) if status >= 400 else None
         self._log.record(service, operation, params, status, error)
