@@ -1,0 +1,293 @@
+"""The flows the benchmark measures, driven through the real handlers against a twin process."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+import urllib.request
+from dataclasses import dataclass
+from typing import Callable
+
+import boto3
+
+from tests.conftest import (
+    BUFFER_TABLE, CONFIG_PARAMETER, DEFAULT_SETTINGS, MEDIA_BUCKET, SESSIONS_TABLE, STREAMING_TOPIC,
+    STREAMING_TOPIC_ARN, StreamReader, create_table, load_event, sns_message, text_from_customer,
+    with_messages,
+)
+
+SERVICE_NAMES = {"dynamodb": "DynamoDB", "connect": "Connect", "connectparticipant": "Participant",
+                 "socialmessaging": "WhatsApp", "s3": "S3", "transcribe": "Transcribe",
+                 "ssm": "SSM", "upload": "HTTPS"}
+JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40 + b"\xff\xd9"
+PDF = b"%PDF-1.4\n" + b"return label " * 2000 + b"\n%%EOF"
+
+
+class TwinClient:
+    """The twin's control API, for a twin running in another process."""
+
+    def __init__(self, emulator_url: str) -> None:
+        self.url = emulator_url
+
+    def _call(self, method: str, path: str, body: dict | None = None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.url}/_emulator/{path}", data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"{}")
+
+    def calls(self) -> list[dict]:
+        return self._call("GET", "calls")
+
+    def clear_calls(self) -> None:
+        self._call("DELETE", "calls")
+
+    def register_media(self, media_id: str, data: bytes, mime_type: str) -> None:
+        self._call("POST", "whatsapp/media", {"media_id": media_id, "mime_type": mime_type,
+                                              "data_base64": base64.b64encode(data).decode()})
+
+    def end_chat(self, contact_id: str) -> None:
+        self._call("POST", f"contacts/{contact_id}/end")
+
+    def agent_text(self, contact_id: str, text: str) -> dict:
+        return self._call("POST", f"contacts/{contact_id}/events",
+                          {"participant_role": "AGENT", "content": text})
+
+    def agent_attachment(self, contact_id: str, name: str, content_type: str, data: bytes) -> dict:
+        return self._call("POST", f"contacts/{contact_id}/attachment-events",
+                          {"name": name, "content_type": content_type,
+                           "data_base64": base64.b64encode(data).decode()})
+
+
+@dataclass
+class FlowResult:
+    wall_ms: float
+    cpu_ms: float
+    delivered_ms: float  # from the first handler's start until the delivering call was answered
+    critical: list[str]
+    off: list[str]
+
+
+class Timer:
+    """Adds up the wall and CPU time of the handler invocations only."""
+
+    def __init__(self) -> None:
+        self.wall = 0.0
+        self.cpu = 0.0
+
+    def run(self, handler: Callable, event: dict):
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            return handler(event, None)
+        finally:
+            self.wall += time.perf_counter() - wall
+            self.cpu += time.process_time() - cpu
+
+
+class Scenario:
+    def __init__(self, twin: TwinClient) -> None:
+        self.twin = twin
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1", "SESSIONS_TABLE": SESSIONS_TABLE, "BUFFER_TABLE": BUFFER_TABLE,
+            "MEDIA_BUCKET": MEDIA_BUCKET, "CONFIG_PARAMETER": CONFIG_PARAMETER,
+            "CONNECT_STREAMING_TOPIC_ARN": STREAMING_TOPIC_ARN,
+        }.items():
+            os.environ[name] = value
+        dynamodb = boto3.client("dynamodb")
+        create_table(dynamodb, "SessionsTable", SESSIONS_TABLE)
+        self.stream = StreamReader(create_table(dynamodb, "BufferTable", BUFFER_TABLE))
+        boto3.client("s3").create_bucket(Bucket=MEDIA_BUCKET)
+        boto3.client("sns").create_topic(Name=STREAMING_TOPIC)
+        boto3.client("ssm").put_parameter(Name=CONFIG_PARAMETER, Value=json.dumps(DEFAULT_SETTINGS),
+                                          Type="String", Overwrite=True)
+        import app
+
+        self.app = app
+        self.customers = 0
+
+    # --- building blocks ----------------------------------------------------------------------
+
+    def new_customer(self) -> str:
+        self.customers += 1
+        return f"1555{self.customers:07d}"
+
+    def text_event(self, customer: str, text: str, wamid: str | None = None) -> dict:
+        self.customers += 1
+        message = {**text_from_customer(wamid or f"wamid.bench{self.customers}", 1763000000 + self.customers,
+                                        text), "from": customer}
+        return self.for_customer(with_messages(load_event("eum-text"), [message]), customer)
+
+    def for_customer(self, event: dict, customer: str) -> dict:
+        return json.loads(json.dumps(event).replace("15550100001", customer))
+
+    def deliver(self, event: dict, timer: Timer | None = None) -> None:
+        timer = timer or Timer()
+        timer.run(self.app.on_whatsapp_event, event)
+        records = self.stream.read()
+        timer.run(self.app.flush_buffer, {"Records": records})
+
+    def open_chat(self) -> tuple[str, str]:
+        customer = self.new_customer()
+        self.deliver(self.text_event(customer, "Hello, I need help"))
+        contact_id = max(self.sessions(), key=lambda s: int(s["createdAt"]["N"]))["contactId"]["S"]
+        return customer, contact_id
+
+    def sessions(self) -> list[dict]:
+        items = boto3.client("dynamodb").scan(TableName=SESSIONS_TABLE)["Items"]
+        return [i for i in items if "systemNumber" in i]
+
+    def measured(self, markers: set[str], action: Callable[[Timer], None]) -> FlowResult:
+        self.stream.read()
+        self.twin.clear_calls()
+        timer = Timer()
+        started = time.time()
+        action(timer)
+        calls = [c for c in self.twin.calls() if c["service"] != "dynamodbstreams"]
+        names = [f"{SERVICE_NAMES.get(c['service'], c['service'])} {c['operation']}" for c in calls]
+        last = max((i for i, c in enumerate(calls) if c["operation"] in markers), default=len(calls) - 1)
+        return FlowResult(timer.wall * 1000, timer.cpu * 1000, (calls[last]["at"] - started) * 1000,
+                          names[:last + 1], names[last + 1:])
+
+    # --- flows -----------------------------------------------------------------------------------
+
+    def first_text(self) -> FlowResult:
+        customer = self.new_customer()
+        event = self.text_event(customer, "Hi, I need help with my order")
+        return self.measured({"StartChatContact"}, lambda timer: self.deliver(event, timer))
+
+    def open_chat_text(self) -> FlowResult:
+        customer, _ = self.open_chat()
+        event = self.text_event(customer, "Are you there?")
+        return self.measured({"SendMessage"}, lambda timer: self.deliver(event, timer))
+
+    def burst_of_five(self) -> FlowResult:
+        customer, _ = self.open_chat()
+        events = [self.text_event(customer, f"line {n}") for n in range(5)]
+
+        def burst(timer: Timer) -> None:
+            for event in events:
+                timer.run(self.app.on_whatsapp_event, event)
+            timer.run(self.app.flush_buffer, {"Records": self.stream.read()})
+
+        return self.measured({"SendMessage"}, burst)
+
+    def image_with_caption(self) -> FlowResult:
+        customer, _ = self.open_chat()
+        event = self.for_customer(load_event("eum-image"), customer)
+        self.customers += 1
+        event = json.loads(json.dumps(event).replace("1546782405440846", f"77{self.customers}"))
+        self.twin.register_media(f"77{self.customers}", JPEG, "image/jpeg")
+        return self.measured({"CompleteAttachmentUpload", "SendMessage"},
+                             lambda timer: self.deliver(event, timer))
+
+    def voice_note(self) -> FlowResult:
+        from tests.test_audio import VOICE_NOTE
+
+        customer, _ = self.open_chat()
+        self.customers += 1
+        event = json.loads(json.dumps(self.for_customer(load_event("eum-audio-voice"), customer))
+                           .replace("1880715785616371", f"88{self.customers}"))
+        self.twin.register_media(f"88{self.customers}", VOICE_NOTE, "audio/ogg")
+        return self.measured({"CompleteAttachmentUpload"}, lambda timer: self.deliver(event, timer))
+
+    def agent_text(self) -> FlowResult:
+        _, contact_id = self.open_chat()
+        event = self.twin.agent_text(contact_id, "Hi Ana, I'm Jordan. I can help with that.")
+        return self.measured({"SendWhatsAppMessage"},
+                             lambda timer: timer.run(self.app.on_connect_event, event))
+
+    def agent_attachment(self) -> FlowResult:
+        _, contact_id = self.open_chat()
+        event = self.twin.agent_attachment(contact_id, "return-label.pdf", "application/pdf", PDF)
+        return self.measured({"SendWhatsAppMessage"},
+                             lambda timer: timer.run(self.app.on_connect_event, event))
+
+    def expired_chat(self) -> FlowResult:
+        customer, contact_id = self.open_chat()
+        self.twin.end_chat(contact_id)
+        event = self.text_event(customer, "Hello? Anyone?")
+        return self.measured({"StartChatContact"}, lambda timer: self.deliver(event, timer))
+
+    # --- throughput, cold start, voice -----------------------------------------------------------
+
+    def buffered_records(self, conversations: int, per_conversation: int) -> list[dict]:
+        from chalicelib import buffer, whatsapp
+
+        envelope = sns_message(load_event("eum-text"))
+        business_arn = envelope["context"]["MetaPhoneNumberIds"][0]["arn"]
+        business = whatsapp.BusinessNumber("101996265140636", business_arn, "15550100100")
+        dynamodb = boto3.resource("dynamodb").Table(BUFFER_TABLE)
+        now = time.time()
+        with dynamodb.batch_writer() as batch:
+            for _ in range(conversations):
+                customer = self.new_customer()
+                person = whatsapp.Customer(customer, customer, None, "Bench Customer")
+                for n in range(per_conversation):
+                    self.customers += 1
+                    body = text_from_customer(f"wamid.t{self.customers}", 1763100000 + n, f"message {n}")
+                    message = whatsapp.InboundMessage(business, person, body["id"], int(body["timestamp"]),
+                                                      "text", {**body, "from": customer})
+                    batch.put_item(Item=buffer.buffer_item(message, now))
+        records: list[dict] = []
+        while len(records) < conversations * per_conversation:
+            page = self.stream.read()
+            if not page:
+                break
+            records += page
+        return records
+
+    def throughput(self, conversations: int, per_conversation: int) -> dict:
+        batch_records = self.buffered_records(conversations, per_conversation)
+        timer = Timer()
+        timer.run(self.app.flush_buffer, {"Records": batch_records})
+        batch_ms = timer.wall * 1000
+        single_records = self.buffered_records(conversations, per_conversation)
+        timer = Timer()
+        for record in single_records:
+            timer.run(self.app.flush_buffer, {"Records": [record]})
+        return {"messages": len(batch_records), "conversations": conversations,
+                "batch_ms": batch_ms, "single_ms": timer.wall * 1000}
+
+    def first_events(self) -> dict[str, dict]:
+        customer = self.new_customer()
+        self.app.on_whatsapp_event(self.text_event(customer, "cold start"), None)
+        records = self.stream.read()
+        _, contact_id = self.open_chat()
+        return {
+            "on_whatsapp_event": self.text_event(self.new_customer(), "cold start"),
+            "flush_buffer": {"Records": records},
+            "on_connect_event": self.twin.agent_text(contact_id, "cold start reply"),
+        }
+
+    def voice_conversion_ms(self, runs: int) -> list[float]:
+        from chalicelib import audio
+        from tests.test_audio import VOICE_NOTE, ogg_opus_repeated
+
+        minute = ogg_opus_repeated(VOICE_NOTE, seconds=60)
+        audio.voice_note_to_wav(VOICE_NOTE, max_seconds=60)
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            audio.voice_note_to_wav(minute, max_seconds=120)
+            timings.append((time.perf_counter() - started) * 1000)
+        return timings
+
+
+@dataclass(frozen=True)
+class Flow:
+    title: str
+    run: Callable[[Scenario], FlowResult]
+
+
+FLOWS = [
+    Flow("new customer's first text", Scenario.first_text),
+    Flow("text into an open chat", Scenario.open_chat_text),
+    Flow("burst of five texts", Scenario.burst_of_five),
+    Flow("image with caption", Scenario.image_with_caption),
+    Flow("voice note (audio attached)", Scenario.voice_note),
+    Flow("agent text reply", Scenario.agent_text),
+    Flow("agent attachment (PDF)", Scenario.agent_attachment),
+    Flow("expired chat recovered", Scenario.expired_chat),
+]
