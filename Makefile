@@ -25,3 +25,19 @@ clean:
 # The emulated AWS account alone, on fixed loopback ports; prints the AWS_ENDPOINT_URL_* lines.
 twin: venv
 	$(PYTHON) -m emulator --moto-port 4566 --emulator-port 4567
+
+# Deployment (docs/deploy.md). STAGE picks .chalice/config.json's stage and infra/stages/STAGE.json.
+STAGE ?= dev
+.PHONY: deploy package lint-template
+
+# Resources stack, `chalice deploy --stage STAGE`, then the stream's failure handling.
+deploy: venv
+	PYTHON=$(PYTHON) scripts/deploy.sh $(STAGE)
+
+# One merged CloudFormation template for pipelines, in build/package-STAGE/ (linted).
+package: venv
+	VENV_BIN=$(VENV)/bin scripts/package.sh $(STAGE)
+
+# cfn-lint on the packaged template (merged and bare) and on the resources stack.
+lint-template: venv
+	$(PYTHON) -m pytest -q tests/test_packaging.py -k lint

@@ -1,0 +1,357 @@
+#!/usr/bin/env python3
+"""`make deploy STAGE=<stage>`: the supporting resources stack, then `chalice deploy`, then the stream.
+
+1. Creates or updates the CloudFormation stack `whatsapp-connect-chat-<stage>-resources` from
+   infra/resources.json, keeping only its complete resources (entries without a `Type` are the
+   overrides that `chalice package --merge-template` applies to the functions Chalice generates).
+   The stage's parameter values come from infra/stages/<stage>.json.
+2. Writes the stack's outputs into the stage of .chalice/config.json: the five environment
+   variables and each function's execution role (the roles, with their scoped policies, are
+   part of the stack).
+3. Runs `chalice deploy --stage <stage>` with the decorator arguments app.py reads at import
+   (INBOUND_TOPIC, STREAMING_TOPIC, BUFFER_TABLE_STREAM_ARN, BUFFER_SECONDS).
+4. Applies to the DynamoDB stream's event source mapping what Chalice's decorator cannot
+   express (partial batch responses, bisect, bounded retries and record age, on-failure queue),
+   read from the same override in infra/resources.json that the package path merges.
+
+Everything AWS is reached through boto3 and the standard credential chain (AWS_PROFILE,
+AWS_REGION...). `--dry-run` prints what would be deployed without calling AWS.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "infra" / "resources.json"
+STAGES = ROOT / "infra" / "stages"
+CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
+APP_NAME = "whatsapp-connect-chat"
+
+# Chalice function name -> the logical id `chalice package` gives it.
+FUNCTIONS = OrderedDict([
+    ("on_whatsapp_event", "OnWhatsappEvent"),
+    ("flush_buffer", "FlushBuffer"),
+    ("on_connect_event", "OnConnectEvent"),
+    ("on_transcription_job", "OnTranscriptionJob"),
+])
+STREAM_EVENT = "FlushBufferDynamodbEventSource"
+# Environment variable -> the stack output that holds its value.
+ENVIRONMENT_OUTPUTS = OrderedDict([
+    ("SESSIONS_TABLE", "SessionsTableName"),
+    ("BUFFER_TABLE", "BufferTableName"),
+    ("MEDIA_BUCKET", "MediaBucketName"),
+    ("CONFIG_PARAMETER", "ConfigParameterName"),
+    ("CONNECT_STREAMING_TOPIC_ARN", "StreamingTopicArn"),
+])
+# Stream mapping settings Chalice's decorator already sets; the rest come from the template.
+_CHALICE_STREAM_PROPERTIES = {"Stream", "BatchSize", "StartingPosition", "MaximumBatchingWindowInSeconds"}
+
+
+def stack_name(stage: str) -> str:
+    return f"{APP_NAME}-{stage}-resources"
+
+
+def function_name(stage: str, function: str) -> str:
+    """The Lambda name: what `chalice deploy` uses, and what the merge template sets."""
+    return f"{APP_NAME}-{stage}-{function}"
+
+
+def load_template(path: Path = TEMPLATE) -> dict:
+    return json.loads(path.read_text(), object_pairs_hook=OrderedDict)
+
+
+def stage_settings(stage: str) -> dict:
+    path = STAGES / f"{stage}.json"
+    if not path.exists():
+        known = sorted(p.stem for p in STAGES.glob("*.json"))
+        raise SystemExit(f"no stage settings {path.relative_to(ROOT)}; known stages: {', '.join(known)}")
+    return json.loads(path.read_text())
+
+
+# --- the template ---------------------------------------------------------------------------
+
+def references(node: Any) -> set[str]:
+    """Every resource or parameter name a template fragment refers to."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                target = value[0] if isinstance(value, list) else str(value).split(".", 1)[0]
+                found.add(target)
+            elif key == "Fn::Sub":
+                text = value[0] if isinstance(value, list) else value
+                found.update(name.split(".", 1)[0] for name in re.findall(r"\$\{([^!}][^}]*)\}", text))
+                if isinstance(value, list):
+                    found.update(references(value[1]))
+                    found.difference_update(value[1])
+            else:
+                found.update(references(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.update(references(value))
+    return found
+
+
+def chalice_overrides(template: Mapping) -> dict:
+    """The entries without a Type: fragments merged into what `chalice package` generates."""
+    return {name: body for name, body in template["Resources"].items() if "Type" not in body}
+
+
+def bootstrap_template(template: Mapping) -> dict:
+    """infra/resources.json as a stack of its own: complete resources, and the parameters and
+    outputs they use."""
+    result = copy.deepcopy(dict(template))
+    result["Resources"] = OrderedDict(
+        (name, body) for name, body in template["Resources"].items() if "Type" in body)
+    used = references(result["Resources"]) | references(result.get("Outputs", {}))
+    result["Parameters"] = OrderedDict(
+        (name, body) for name, body in template.get("Parameters", {}).items() if name in used)
+    return result
+
+
+class Resolver:
+    """Evaluates Ref, Fn::GetAtt, Fn::Sub and Fn::Join against known values.
+
+    `values` maps `Name` (Ref), `Name.Attribute` (GetAtt) and pseudo parameters (`AWS::Region`).
+    """
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.values = dict(values)
+
+    def lookup(self, name: str) -> Any:
+        if name not in self.values:
+            raise KeyError(f"no value for {name}")
+        return self.values[name]
+
+    def __call__(self, node: Any) -> Any:
+        if isinstance(node, list):
+            return [self(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if len(node) == 1:
+            (key, value), = node.items()
+            if key == "Ref":
+                return self.lookup(value)
+            if key == "Fn::GetAtt":
+                target, attribute = value if isinstance(value, list) else value.split(".", 1)
+                return self.lookup(f"{target}.{attribute}")
+            if key == "Fn::Sub":
+                text, extra = (value[0], self(value[1])) if isinstance(value, list) else (value, {})
+                return re.sub(r"\$\{([^!}][^}]*)\}",
+                              lambda m: str(extra[m.group(1)] if m.group(1) in extra else self.lookup(m.group(1))),
+                              text)
+            if key == "Fn::Join":
+                separator, items = value
+                return separator.join(str(item) for item in self(items))
+        return OrderedDict((key, self(value)) for key, value in node.items())
+
+
+def values_from_outputs(template: Mapping, outputs: Mapping[str, str]) -> dict[str, str]:
+    """What the stack's outputs tell about its resources, keyed the way Resolver looks them up."""
+    values: dict[str, str] = {}
+    for name, output in template.get("Outputs", {}).items():
+        if name not in outputs:
+            continue
+        expression = output["Value"]
+        if "Ref" in expression:
+            values[expression["Ref"]] = outputs[name]
+        elif "Fn::GetAtt" in expression:
+            target, attribute = expression["Fn::GetAtt"]
+            values[f"{target}.{attribute}"] = outputs[name]
+    return values
+
+
+def parameter_values(template: Mapping, stage: str, settings: Mapping[str, Any],
+                     known: Iterable[str] | None = None) -> dict[str, str]:
+    """The stack parameters: Stage, then infra/stages/<stage>.json, then the template defaults.
+
+    `known` names every parameter a stage file may set (default: the template's own)."""
+    values = {}
+    for name, parameter in template.get("Parameters", {}).items():
+        if name == "Stage":
+            values[name] = stage
+        elif name in settings:
+            values[name] = str(settings[name])
+        elif "Default" in parameter:
+            values[name] = str(parameter["Default"])
+        else:
+            raise SystemExit(f"parameter {name} has no value in infra/stages/{stage}.json")
+    unknown = sorted(set(settings) - set(known if known is not None else template.get("Parameters", {})))
+    if unknown:
+        raise SystemExit(f"infra/stages/{stage}.json names unknown parameters: {', '.join(unknown)}")
+    return values
+
+
+def stream_mapping_settings(template: Mapping, resolver: Resolver) -> dict:
+    """The event source mapping settings the merge template adds to Chalice's, as Lambda's
+    UpdateEventSourceMapping takes them."""
+    event = template["Resources"]["FlushBuffer"]["Properties"]["Events"][STREAM_EVENT]["Properties"]
+    return resolver(OrderedDict((key, value) for key, value in event.items()
+                                if key not in _CHALICE_STREAM_PROPERTIES))
+
+
+# --- Chalice ----------------------------------------------------------------------------------
+
+def render_stage_config(config: Mapping, stage: str, outputs: Mapping[str, str]) -> dict:
+    """.chalice/config.json with the stage's environment and execution roles from the stack."""
+    result = copy.deepcopy(dict(config))
+    stage_config = result["stages"].setdefault(stage, OrderedDict())
+    environment = stage_config.setdefault("environment_variables", OrderedDict())
+    for variable, output in ENVIRONMENT_OUTPUTS.items():
+        environment[variable] = outputs[output]
+    functions = stage_config.setdefault("lambda_functions", OrderedDict())
+    for function, logical_id in FUNCTIONS.items():
+        functions.setdefault(function, OrderedDict())["iam_role_arn"] = outputs[f"{logical_id}RoleArn"]
+    return result
+
+
+def decorator_environment(outputs: Mapping[str, str], settings: Mapping[str, Any],
+                          template: Mapping) -> dict[str, str]:
+    """The values app.py puts in its decorators when Chalice imports it."""
+    buffer_seconds = settings.get("BufferSeconds", template["Parameters"]["BufferSeconds"]["Default"])
+    return {
+        "INBOUND_TOPIC": outputs["InboundTopicArn"],
+        "STREAMING_TOPIC": outputs["StreamingTopicArn"],
+        "BUFFER_TABLE_STREAM_ARN": outputs["BufferTableStreamArn"],
+        "BUFFER_SECONDS": str(buffer_seconds),
+    }
+
+
+# --- AWS --------------------------------------------------------------------------------------
+
+def deploy_stack(cloudformation: Any, name: str, template: Mapping, parameters: Mapping[str, str],
+                 log=print) -> None:
+    """Create or update the stack through a change set; a stack without changes is left alone."""
+    change_set_type = "UPDATE"
+    try:
+        stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+        if stack["StackStatus"] == "REVIEW_IN_PROGRESS":
+            change_set_type = "CREATE"
+        elif stack["StackStatus"] == "ROLLBACK_COMPLETE":
+            raise SystemExit(f"stack {name} failed to create earlier (ROLLBACK_COMPLETE); delete it "
+                             f"(aws cloudformation delete-stack --stack-name {name}) and deploy again")
+    except cloudformation.exceptions.ClientError as error:
+        if "does not exist" not in str(error):
+            raise
+        change_set_type = "CREATE"
+    change_set = f"deploy-{int(time.time())}"
+    cloudformation.create_change_set(
+        StackName=name, ChangeSetName=change_set, ChangeSetType=change_set_type,
+        TemplateBody=json.dumps(template),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+        Capabilities=["CAPABILITY_IAM"],
+        Tags=[{"Key": "app", "Value": APP_NAME}])
+    try:
+        cloudformation.get_waiter("change_set_create_complete").wait(
+            StackName=name, ChangeSetName=change_set, WaiterConfig={"Delay": 5, "MaxAttempts": 120})
+    except Exception:
+        described = cloudformation.describe_change_set(StackName=name, ChangeSetName=change_set)
+        reason = described.get("StatusReason", "")
+        if "didn't contain changes" in reason or "No updates are to be performed" in reason:
+            cloudformation.delete_change_set(StackName=name, ChangeSetName=change_set)
+            log(f"stack {name}: no changes")
+            return
+        raise SystemExit(f"stack {name}: change set failed: {reason}")
+    log(f"stack {name}: {change_set_type.lower()} in progress")
+    cloudformation.execute_change_set(StackName=name, ChangeSetName=change_set)
+    waiter = "stack_create_complete" if change_set_type == "CREATE" else "stack_update_complete"
+    cloudformation.get_waiter(waiter).wait(StackName=name, WaiterConfig={"Delay": 10, "MaxAttempts": 180})
+    log(f"stack {name}: {change_set_type.lower()} complete")
+
+
+def stack_outputs(cloudformation: Any, name: str) -> dict[str, str]:
+    stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+def configure_stream(lambda_client: Any, function: str, stream_arn: str, settings: Mapping) -> str:
+    """Apply the settings to the function's mapping of the stream; returns the mapping's UUID."""
+    mappings = lambda_client.list_event_source_mappings(
+        FunctionName=function, EventSourceArn=stream_arn)["EventSourceMappings"]
+    if len(mappings) != 1:
+        raise SystemExit(f"expected one event source mapping of {function} on {stream_arn}, "
+                         f"found {len(mappings)}")
+    uuid = mappings[0]["UUID"]
+    for _ in range(30):  # a mapping being created or updated refuses changes for a moment
+        state = lambda_client.get_event_source_mapping(UUID=uuid)["State"]
+        if state in ("Enabled", "Disabled"):
+            break
+        time.sleep(2)
+    lambda_client.update_event_source_mapping(UUID=uuid, **settings)
+    return uuid
+
+
+def write_config(config: Mapping) -> None:
+    CHALICE_CONFIG.write_text(json.dumps(config, indent=2) + "\n")
+
+
+def next_steps(stage: str, outputs: Mapping[str, str]) -> str:
+    return "\n".join([
+        "",
+        f"Deployed stage {stage}. Still to do once, by hand (docs/deploy.md, step 4):",
+        f"  1. Fill in the settings: SSM parameter {outputs['ConfigParameterName']} (instance_id, "
+        "contact_flow_id, ...).",
+        "  2. In the End User Messaging Social console, set the event destination of your WhatsApp "
+        f"business account to the SNS topic\n       {outputs['InboundTopicArn']}",
+        "Logs:",
+        *(f"  chalice logs --stage {stage} --name {function}" for function in FUNCTIONS),
+    ])
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", default=os.environ.get("STAGE", "dev"))
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the resources template, its parameters and the decorator wiring; call nothing")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    stage = args.stage
+    template = load_template()
+    settings = stage_settings(stage)
+    bootstrap = bootstrap_template(template)
+    parameters = parameter_values(bootstrap, stage, settings, known=template["Parameters"])
+    if args.dry_run:
+        print(json.dumps({"stack": stack_name(stage), "parameters": parameters,
+                          "resources": list(bootstrap["Resources"]),
+                          "chalice_overrides": list(chalice_overrides(template))}, indent=2))
+        return 0
+
+    import boto3
+
+    session = boto3.session.Session()
+    cloudformation = session.client("cloudformation")
+    name = stack_name(stage)
+    deploy_stack(cloudformation, name, bootstrap, parameters)
+    outputs = stack_outputs(cloudformation, name)
+
+    write_config(render_stage_config(json.loads(CHALICE_CONFIG.read_text(), object_pairs_hook=OrderedDict),
+                                     stage, outputs))
+    print(f".chalice/config.json: stage {stage} now points at stack {name}")
+
+    environment = {**os.environ, **decorator_environment(outputs, settings, template)}
+    chalice = Path(sys.executable).with_name("chalice")
+    subprocess.run([str(chalice), "deploy", "--stage", stage], cwd=ROOT, env=environment, check=True)
+
+    resolver = Resolver({**values_from_outputs(template, outputs),
+                         **parameter_values(template, stage, settings)})
+    stream_settings = stream_mapping_settings(template, resolver)
+    uuid = configure_stream(session.client("lambda"), function_name(stage, "flush_buffer"),
+                            outputs["BufferTableStreamArn"], stream_settings)
+    print(f"stream mapping {uuid}: {json.dumps(stream_settings)}")
+    print(next_steps(stage, outputs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# One CloudFormation (SAM) template for pipelines: `chalice package` merged with
+# infra/resources.json, checked with cfn-lint. Usage: scripts/package.sh [STAGE] [OUTDIR]
+# (defaults: dev, build/package-STAGE). Writes OUTDIR/sam.json, OUTDIR/deployment.zip and
+# OUTDIR/parameters.json (the stage's parameter values from infra/stages/STAGE.json).
+# See docs/deploy.md for `aws cloudformation package` / `deploy` with the result.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STAGE="${1:-${STAGE:-dev}}"
+OUTDIR="${2:-build/package-$STAGE}"
+VENV_BIN="${VENV_BIN:-.venv/bin}"
+if [ ! -f "infra/stages/$STAGE.json" ]; then
+  echo "no stage settings infra/stages/$STAGE.json" >&2
+  exit 2
+fi
+rm -rf "$OUTDIR"
+"$VENV_BIN/chalice" package --stage "$STAGE" --merge-template infra/resources.json "$OUTDIR"
+"$VENV_BIN/python" - "$STAGE" "$OUTDIR/parameters.json" <<'PY'
+import json, sys
+stage, target = sys.argv[1], sys.argv[2]
+settings = json.load(open(f"infra/stages/{stage}.json"))
+parameters = {"Stage": stage, **{k: str(v) for k, v in settings.items()}}
+json.dump([f"{k}={v}" for k, v in parameters.items()], open(target, "w"), indent=2)
+print(f"{target}: " + " ".join(f"{k}={v}" for k, v in parameters.items()))
+PY
+"$VENV_BIN/cfn-lint" "$OUTDIR/sam.json"
+echo "$OUTDIR/sam.json passes cfn-lint"
