@@ -10,7 +10,8 @@ from chalice import Chalice
 
 from chalicelib import inbound, outbound
 from chalicelib.config import Environment, SettingsCache
-from chalicelib.runtime import AttachmentRulesCache, Clients, Runtime
+from chalicelib.caching import ExpiringCache
+from chalicelib.runtime import ATTACHMENT_RULES_CACHE_SECONDS, Clients, Runtime
 
 app = Chalice(app_name="whatsapp-connect-chat")
 
@@ -31,7 +32,7 @@ BUFFER_SECONDS = int(os.environ.get("BUFFER_SECONDS", "2"))
 
 _clients = Clients()
 _settings = SettingsCache()
-_attachment_rules = AttachmentRulesCache()
+_attachment_rules = ExpiringCache(ATTACHMENT_RULES_CACHE_SECONDS)
 
 
 def runtime() -> Runtime:

@@ -10,16 +10,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
+from .items import from_attributes, to_attributes
 from .whatsapp import BusinessNumber, Customer, DeliveryStatus, InboundMessage, Notification
 
 BUFFER_RETENTION_SECONDS = 24 * 3600
 KIND_MESSAGE = "message"
 KIND_FAILED_STATUS = "failed_status"
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
 class MalformedRecord(ValueError):
@@ -73,7 +69,7 @@ def put_once(dynamodb: Any, table_name: str, item: dict[str, Any]) -> bool:
     try:
         dynamodb.put_item(
             TableName=table_name,
-            Item={key: _serializer.serialize(value) for key, value in item.items()},
+            Item=to_attributes(item),
             ConditionExpression="attribute_not_exists(messageKey)",
         )
     except dynamodb.exceptions.ConditionalCheckFailedException:
@@ -84,7 +80,7 @@ def put_once(dynamodb: Any, table_name: str, item: dict[str, Any]) -> bool:
 def decode_stream_record(record: dict) -> BufferedEntry:
     try:
         image = record["dynamodb"]["NewImage"]
-        values = {key: _deserializer.deserialize(value) for key, value in image.items()}
+        values = from_attributes(image)
         return BufferedEntry(
             sequence_number=str(record["dynamodb"]["SequenceNumber"]),
             conversation_id=values["conversationId"],

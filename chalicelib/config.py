@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
+
+from .caching import ExpiringCache
 
 DEFAULT_CONFIG_PARAMETER = "/whatsapp_eum_connect_chat/config"
 SETTINGS_CACHE_SECONDS = 60
@@ -212,28 +213,15 @@ def _languages(raw: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(value)
 
 
-class SettingsCache:
+class SettingsCache(ExpiringCache[Settings]):
     """Keeps the parsed settings for a short time so warm invocations skip the SSM call."""
 
     def __init__(self, ttl_seconds: float = SETTINGS_CACHE_SECONDS,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self._ttl_seconds = ttl_seconds
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._settings: Settings | None = None
-        self._loaded_at = 0.0
+        super().__init__(ttl_seconds, clock)
 
-    def get(self, ssm_client: Any, parameter_name: str) -> Settings:
-        with self._lock:
-            now = self._clock()
-            if self._settings is None or now - self._loaded_at >= self._ttl_seconds:
-                self._settings = load_settings(ssm_client, parameter_name)
-                self._loaded_at = now
-            return self._settings
-
-    def clear(self) -> None:
-        with self._lock:
-            self._settings = None
+    def settings(self, ssm_client: Any, parameter_name: str) -> Settings:
+        return self.get(parameter_name, lambda: load_settings(ssm_client, parameter_name))
 
 
 def load_settings(ssm_client: Any, parameter_name: str) -> Settings:

@@ -10,6 +10,7 @@ import boto3
 from botocore.config import Config
 
 from . import connect
+from .caching import ExpiringCache
 from .config import Environment, Settings, SettingsCache
 from .media import AttachmentRules
 
@@ -69,29 +70,10 @@ class Clients:
         return self._client("transcribe")
 
 
-class AttachmentRulesCache:
-    """Connect's attachment rules per instance; they change rarely, so a warm container keeps them."""
-
-    def __init__(self, ttl_seconds: float = ATTACHMENT_RULES_CACHE_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._ttl_seconds = ttl_seconds
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._rules: dict[str, tuple[float, AttachmentRules]] = {}
-
-    def get(self, connect_client: Any, instance_id: str) -> AttachmentRules:
-        with self._lock:
-            cached = self._rules.get(instance_id)
-            if cached and self._clock() - cached[0] < self._ttl_seconds:
-                return cached[1]
-            rules = connect.attachment_rules(connect_client, instance_id)
-            self._rules[instance_id] = (self._clock(), rules)
-            return rules
-
-
 class Runtime:
     def __init__(self, env: Environment, clients: Clients, settings_cache: SettingsCache,
-                 attachment_rules: AttachmentRulesCache, clock: Callable[[], float] = time.time) -> None:
+                 attachment_rules: ExpiringCache[AttachmentRules],
+                 clock: Callable[[], float] = time.time) -> None:
         self.env = env
         self.clients = clients
         self.settings_cache = settings_cache
@@ -99,7 +81,9 @@ class Runtime:
         self.clock = clock
 
     def settings(self) -> Settings:
-        return self.settings_cache.get(self.clients.ssm, self.env.config_parameter)
+        return self.settings_cache.settings(self.clients.ssm, self.env.config_parameter)
 
     def attachment_rules(self, instance_id: str) -> AttachmentRules:
-        return self.attachment_rules_cache.get(self.clients.connect, instance_id)
+        # Connect's attachment rules change rarely; a warm container keeps them a while.
+        return self.attachment_rules_cache.get(
+            instance_id, lambda: connect.attachment_rules(self.clients.connect, instance_id))

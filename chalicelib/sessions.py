@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from .items import from_attributes, to_attribute, to_attributes
 
 CUSTOMER_INDEX = "customerId-index"
 CHANNEL = "WHATSAPP"
@@ -23,9 +23,6 @@ CLOSED_SESSION_GRACE_SECONDS = 3600
 SESSION_EXPIRY_MARGIN_SECONDS = 24 * 3600
 DELIVERED_IDS_KEPT = 100
 SENT_SNIPPETS_KEPT = 20
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
 class ConversationBusy(Exception):
@@ -118,14 +115,6 @@ def session_expiry(now: float, chat_duration_minutes: int) -> int:
     return int(now) + chat_duration_minutes * 60 + SESSION_EXPIRY_MARGIN_SECONDS
 
 
-def _to_dynamodb(item: dict[str, Any]) -> dict[str, Any]:
-    return {key: _serializer.serialize(value) for key, value in item.items()}
-
-
-def _from_dynamodb(item: dict[str, Any]) -> dict[str, Any]:
-    return {key: _deserializer.deserialize(value) for key, value in item.items()}
-
-
 def find_open(dynamodb: Any, table: str, conversation_id: str, customer_id: str) -> Session | None:
     """The open session of a conversation, from the customer index (one query)."""
     response = dynamodb.query(
@@ -134,7 +123,7 @@ def find_open(dynamodb: Any, table: str, conversation_id: str, customer_id: str)
         KeyConditionExpression="customerId = :customer",
         ExpressionAttributeValues={":customer": {"S": customer_id}},
     )
-    sessions = [Session.from_item(_from_dynamodb(item)) for item in response.get("Items", [])]
+    sessions = [Session.from_item(from_attributes(item)) for item in response.get("Items", [])]
     open_sessions = [s for s in sessions
                      if s.conversation_id == conversation_id and s.status == STATUS_OPEN]
     return max(open_sessions, key=lambda s: s.created_at, default=None)
@@ -158,7 +147,7 @@ def get(dynamodb: Any, table: str, contact_id: str) -> Session | None:
     ).get("Item")
     if not item or "systemNumber" not in item:
         return None
-    return Session.from_item(_from_dynamodb(item))
+    return Session.from_item(from_attributes(item))
 
 
 def open_session(dynamodb: Any, table: str, session: Session,
@@ -171,7 +160,7 @@ def open_session(dynamodb: Any, table: str, session: Session,
         values[":replacing"] = {"S": replacing_contact_id}
     claim: dict[str, Any] = {
         "TableName": table,
-        "Item": _to_dynamodb({
+        "Item": to_attributes({
             "contactId": conversation_key(session.conversation_id),
             "openContactId": session.contact_id,
             "expiresAt": session.expires_at,
@@ -183,7 +172,7 @@ def open_session(dynamodb: Any, table: str, session: Session,
     try:
         dynamodb.transact_write_items(TransactItems=[
             {"Put": claim},
-            {"Put": {"TableName": table, "Item": _to_dynamodb(session.to_item())}},
+            {"Put": {"TableName": table, "Item": to_attributes(session.to_item())}},
         ])
     except dynamodb.exceptions.TransactionCanceledException as error:
         reasons = error.response.get("CancellationReasons", [])
@@ -213,7 +202,7 @@ def record_delivered(dynamodb: Any, table: str, session: Session,
         Key={"contactId": {"S": session.contact_id}},
         UpdateExpression="SET deliveredMessageIds = :ids",
         ConditionExpression="attribute_exists(contactId)",
-        ExpressionAttributeValues={":ids": _serializer.serialize(list(delivered))},
+        ExpressionAttributeValues={":ids": to_attribute(list(delivered))},
     )
     return replace(session, delivered_message_ids=delivered)
 
@@ -228,7 +217,7 @@ def record_sent(dynamodb: Any, table: str, session: Session, whatsapp_message_id
         Key={"contactId": {"S": session.contact_id}},
         UpdateExpression="SET sentSnippets = :snippets",
         ConditionExpression="attribute_exists(contactId)",
-        ExpressionAttributeValues={":snippets": _serializer.serialize(snippets)},
+        ExpressionAttributeValues={":snippets": to_attribute(snippets)},
     )
 
 

@@ -42,12 +42,13 @@ class Customer:
 
 
 @dataclass(frozen=True)
-class InboundMessage:
+class _WebhookItem:
+    """What messages and statuses share: whose conversation, which WhatsApp id, when."""
+
     business: BusinessNumber
     customer: Customer
     message_id: str
     timestamp: int
-    type: str
     body: dict
 
     @property
@@ -56,17 +57,13 @@ class InboundMessage:
 
 
 @dataclass(frozen=True)
-class DeliveryStatus:
-    business: BusinessNumber
-    customer: Customer
-    message_id: str
-    timestamp: int
-    status: str
-    body: dict
+class InboundMessage(_WebhookItem):
+    type: str
 
-    @property
-    def conversation_id(self) -> str:
-        return conversation_id(self.business.meta_phone_number_id, self.customer.customer_id)
+
+@dataclass(frozen=True)
+class DeliveryStatus(_WebhookItem):
+    status: str
 
 
 Notification = Union[InboundMessage, DeliveryStatus]

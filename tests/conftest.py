@@ -191,12 +191,12 @@ class Bridge:
 @pytest.fixture
 def bridge(aws):
     import app as app_module
-    from chalicelib.runtime import AttachmentRulesCache, Clients
+    from chalicelib.runtime import Clients
 
     # A fresh container: clients aimed at this test's environment, nothing cached yet.
     app_module._clients = Clients()
     app_module._settings.clear()
-    app_module._attachment_rules = AttachmentRulesCache()
+    app_module._attachment_rules.clear()
     with Client(app_module.app, stage_name="test", project_dir=str(ROOT)) as client:
         yield Bridge(aws, client)
 

@@ -73,14 +73,14 @@ def test_cache_reads_ssm_once_within_its_lifetime_and_again_after(aws):
     now = [1000.0]
     cache = SettingsCache(ttl_seconds=60, clock=lambda: now[0])
     ssm = boto3.client("ssm")
-    cache.get(ssm, CONFIG_PARAMETER)
+    cache.settings(ssm, CONFIG_PARAMETER)
     now[0] += 59
-    cache.get(ssm, CONFIG_PARAMETER)
+    cache.settings(ssm, CONFIG_PARAMETER)
     assert len(aws.twin.calls_to("ssm", "GetParameter")) == 1
 
     put_settings({**DEFAULT_SETTINGS, "chat_duration_minutes": 90})
     now[0] += 2
-    assert cache.get(ssm, CONFIG_PARAMETER).routing.chat_duration_minutes == 90
+    assert cache.settings(ssm, CONFIG_PARAMETER).routing.chat_duration_minutes == 90
     assert len(aws.twin.calls_to("ssm", "GetParameter")) == 2
 
 
@@ -97,4 +97,4 @@ def test_missing_parameter_names_the_parameter(aws):
 
     boto3.client("ssm").delete_parameter(Name=CONFIG_PARAMETER)
     with pytest.raises(SettingsError, match=f"settings parameter {CONFIG_PARAMETER} does not exist"):
-        SettingsCache().get(boto3.client("ssm"), CONFIG_PARAMETER)
+        SettingsCache().settings(boto3.client("ssm"), CONFIG_PARAMETER)

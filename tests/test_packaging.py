@@ -447,11 +447,10 @@ class Recorder:
 
     def run(self, name: str, invoke, *args, expect_error: bool = False):
         import app as app_module
-        from chalicelib.runtime import AttachmentRulesCache
 
         # Each function runs in containers of its own: nothing cached from another handler.
         app_module._settings.clear()
-        app_module._attachment_rules = AttachmentRulesCache()
+        app_module._attachment_rules.clear()
         self.bridge.twin.clear_calls()
         try:
             result = invoke(*args)
