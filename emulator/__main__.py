@@ -13,13 +13,16 @@ def main(argv=None):
     parser.add_argument("--emulator-port", type=int, default=5001)
     parser.add_argument("--latency-ms", type=float, default=0.0,
                         help="simulated network latency added to every AWS call")
+    parser.add_argument("--publish-streaming", action="store_true",
+                        help="Connect publishes chat items to the chat's streaming SNS topic")
     args = parser.parse_args(argv)
 
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
 
-    with Twin(moto_port=args.moto_port, emulator_port=args.emulator_port) as twin:
+    with Twin(moto_port=args.moto_port, emulator_port=args.emulator_port,
+              publish_streaming=args.publish_streaming) as twin:
         twin.pacing.seconds = args.latency_ms / 1000
         for name, value in twin.endpoint_env().items():
             print(f"{name}={value}", flush=True)

@@ -33,8 +33,12 @@ _CONTROL = Map(
         Rule("/_emulator/contacts/<contact_id>/events", methods=["POST"], endpoint="event"),
         Rule("/_emulator/contacts/<contact_id>/attachment-events", methods=["POST"],
              endpoint="attachment_event"),
+        Rule("/_emulator/contacts/<contact_id>/messages", methods=["POST"], endpoint="agent_message"),
+        Rule("/_emulator/attachments/<attachment_id>", methods=["GET"], endpoint="attachment"),
         Rule("/_emulator/whatsapp/sent", methods=["GET"], endpoint="sent"),
         Rule("/_emulator/whatsapp/media", methods=["POST"], endpoint="media"),
+        Rule("/_emulator/whatsapp/media/<media_id>", methods=["GET"], endpoint="get_media"),
+        Rule("/_emulator/transcripts", methods=["POST"], endpoint="transcript"),
     ]
 )
 
@@ -166,8 +170,42 @@ class EmulatorApp:
                 return json_response(twin.agent_attachment_event(
                     args["contact_id"], name=body["name"], content_type=body["content_type"],
                     data=base64.b64decode(body["data_base64"])))
+            elif endpoint == "agent_message":
+                # An agent's chat message (the agent side of Connect): joins the transcript and
+                # is streamed like connect-agent-text.json.
+                return json_response(twin.connect_streaming_event(
+                    args["contact_id"],
+                    participant_role=body.get("participant_role", "AGENT"),
+                    content=body["content"],
+                    content_type=body.get("content_type", "text/plain"),
+                    visibility=body.get("visibility", "ALL"),
+                    display_name=body.get("display_name"),
+                ))
+            elif endpoint == "attachment":
+                attachment = twin.connect.attachments.get(args["attachment_id"])
+                if attachment is None or attachment.data is None:
+                    return json_response({"message": "No such attachment"}, status=404)
+                return json_response({
+                    "attachment_id": attachment.attachment_id,
+                    "name": attachment.name,
+                    "content_type": attachment.content_type,
+                    "data_base64": base64.b64encode(attachment.data).decode(),
+                })
             elif endpoint == "sent":
                 return json_response(twin.sent_whatsapp)
+            elif endpoint == "get_media":
+                media = twin.social.media.get(args["media_id"])
+                if media is None:
+                    return json_response({"message": "No such media"}, status=404)
+                return json_response({
+                    "media_id": args["media_id"],
+                    "mime_type": media["mime_type"],
+                    "data_base64": base64.b64encode(media["data"]).decode(),
+                })
+            elif endpoint == "transcript":
+                # What Transcribe will hear in this audio; without audio, in any unregistered one.
+                audio = base64.b64decode(body["data_base64"]) if "data_base64" in body else None
+                twin.transcripts.register(audio, body["text"], body.get("language_code", "en-US"))
             elif endpoint == "media":
                 twin.register_media(
                     body["media_id"], base64.b64decode(body["data_base64"]), body["mime_type"]

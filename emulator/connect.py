@@ -100,6 +100,9 @@ class ConnectEmulator:
         self.attachment_extensions = list(attachment_extensions)
         self.attachment_max_bytes = attachment_max_bytes
         self.base_url = base_url
+        # Called with (contact, item) for each item the customer's participant adds; the twin
+        # streams them (Connect echoes the customer's own messages to the streaming topic).
+        self.on_customer_item = None
         self.reset()
 
     @locked
@@ -219,10 +222,6 @@ class ConnectEmulator:
         }
         self.contacts[contact["contact_id"]] = contact
         self._participant_tokens[contact["participant_token"]] = contact["contact_id"]
-        if initial is not None:
-            contact["transcript"].append(
-                self._customer_item(contact, "MESSAGE", initial["ContentType"], initial["Content"])
-            )
 
         response = {
             "ContactId": contact["contact_id"],
@@ -234,6 +233,11 @@ class ConnectEmulator:
             contact["streaming_arn"] = streaming_arn
             contact["streaming_id"] = str(uuid.uuid4())
             response["StreamingId"] = contact["streaming_id"]
+        if initial is not None:
+            # After the streaming configuration is in place, so the initial message is streamed.
+            self._add_customer_item(
+                contact, self._customer_item(contact, "MESSAGE", initial["ContentType"], initial["Content"])
+            )
         if client_token is not None:
             self._start_tokens[client_token] = (contact["contact_id"], response)
         return response
@@ -317,8 +321,8 @@ class ConnectEmulator:
     @locked
     def disconnect_participant(self, params):
         contact = self._connected_contact(params)
-        contact["transcript"].append(
-            self._customer_item(contact, "EVENT", "application/vnd.amazonaws.connect.event.participant.left")
+        self._add_customer_item(
+            contact, self._customer_item(contact, "EVENT", "application/vnd.amazonaws.connect.event.participant.left")
         )
         contact["status"] = "ENDED"
         return {}
@@ -402,7 +406,7 @@ class ConnectEmulator:
                 "Status": attachment.status,
             }
         ]
-        contact["transcript"].append(item)
+        self._add_customer_item(contact, item)
         self._client_tokens[key] = {}
         return {}
 
@@ -499,12 +503,17 @@ class ConnectEmulator:
         }
         return item
 
+    def _add_customer_item(self, contact, item):
+        contact["transcript"].append(item)
+        if self.on_customer_item is not None:
+            self.on_customer_item(contact, item)
+
     def _append_once(self, contact, operation, params, item_type, content_type, content):
         key = (contact["contact_id"], operation, params.get("ClientToken"))
         if key[2] is not None and key in self._client_tokens:
             return self._client_tokens[key]
         item = self._customer_item(contact, item_type, content_type, content)
-        contact["transcript"].append(item)
+        self._add_customer_item(contact, item)
         response = {"Id": item["Id"], "AbsoluteTime": item["AbsoluteTime"]}
         if key[2] is not None:
             self._client_tokens[key] = response

@@ -16,12 +16,18 @@ DEFAULT_DISPLAY_NAMES = {
 
 class StreamingEvents:
     """Builds what Connect would publish for a contact; known contacts also get the item in
-    their transcript, so GetTranscript and the stream agree."""
+    their transcript, so GetTranscript and the stream agree.
 
-    def __init__(self, connect, account_id="123456789012", region="us-east-1"):
+    With a `publisher` (emulator.sns_delivery.StreamingPublisher), every item of a contact that
+    has a ChatStreamingConfiguration is also published to its SNS topic, as Connect does; the
+    customer's own items (the echo) too, through `customer_item`.
+    """
+
+    def __init__(self, connect, account_id="123456789012", region="us-east-1", publisher=None):
         self._connect = connect
         self.account_id = account_id
         self.region = region
+        self.publisher = publisher
 
     def message(
         self,
@@ -98,6 +104,24 @@ class StreamingEvents:
         self._connect.add_transcript_item(contact_id, dict(body))
         return self._envelope(contact, body, attributes)
 
+    def customer_item(self, contact, item):
+        """Streams an item the customer's own participant calls put in the transcript
+        (SendMessage, CompleteAttachmentUpload, DisconnectParticipant, the initial message)."""
+        order = ("AbsoluteTime", "Content", "ContentType", "Attachments", "Id", "Type",
+                 "ParticipantId", "DisplayName", "ParticipantRole")
+        body = {key: item[key] for key in order if key in item}
+        attributes = {"ContentType": item["ContentType"]} if "ContentType" in item else {}
+        self._publish(
+            contact,
+            contact["contact_id"],
+            body,
+            None,
+            visibility="ALL",
+            participant_role="CUSTOMER",
+            item_type=item["Type"] if item["Type"] != "ATTACHMENT" else None,
+            content_type=attributes.get("ContentType"),
+        )
+
     def _participant(self, contact, contact_id, role, display_name):
         if role == "CUSTOMER" and contact is not None:
             return {
@@ -147,6 +171,8 @@ class StreamingEvents:
         topic = (contact["streaming_arn"] if contact else None) or (
             f"arn:aws:sns:{self.region}:{self.account_id}:connect-chat-streaming"
         )
+        if self.publisher is not None and contact is not None and contact["streaming_arn"]:
+            self.publisher.publish(contact["streaming_arn"], body, attributes)
         host = f"sns.{self.region}.amazonaws.com"
         subscription = f"{topic}:{uuid.uuid4()}"
         return {

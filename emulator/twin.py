@@ -9,6 +9,8 @@ from emulator.events import StreamingEvents
 from emulator.latency import CallPacing
 from emulator.moto_server import create_moto_app
 from emulator.serving import BackgroundServer
+from emulator.sns_delivery import StreamingPublisher
+from emulator.sns_delivery import install as install_sns_http_delivery
 from emulator.social import SocialEmulator
 from emulator.transcribe import TranscribeEmulator
 
@@ -19,7 +21,10 @@ EMULATED_SERVICES = ("CONNECT", "CONNECTPARTICIPANT", "SOCIALMESSAGING")
 class Twin:
     """Both servers on 127.0.0.1. Ports 0 pick free ones.
 
-    `instances` maps Connect instance ids to their contact flow ids.
+    `instances` maps Connect instance ids to their contact flow ids. With `publish_streaming`,
+    Connect publishes every item of a chat to the chat's streaming SNS topic in moto, as the real
+    service does (the local sandbox); otherwise streaming events are only returned to the caller
+    (the tests invoke the handler themselves).
     """
 
     def __init__(
@@ -33,7 +38,9 @@ class Twin:
         attachment_max_bytes=DEFAULT_ATTACHMENT_MAX_BYTES,
         account_id="123456789012",
         region="us-east-1",
+        publish_streaming=False,
     ):
+        install_sns_http_delivery()
         self.call_log = CallLog()
         self.pacing = CallPacing()
         self.transcripts = TranscribeEmulator(self.call_log, account_id, region)
@@ -49,6 +56,9 @@ class Twin:
         )
         self.social = SocialEmulator(self.moto_url, region)
         self.streaming = StreamingEvents(self.connect, account_id, region)
+        if publish_streaming:
+            self.streaming.publisher = StreamingPublisher(self.moto_url, region)
+            self.connect.on_customer_item = self.streaming.customer_item
         self._app = EmulatorApp(self)
         self._emulator = BackgroundServer(self.pacing.wrap(self._app), emulator_port)
         self.connect.base_url = self.emulator_url

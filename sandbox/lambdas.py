@@ -1,0 +1,279 @@
+"""Running the bridge's handlers the way Lambda would, inside the `chalice local` process.
+
+- `invoke` calls a handler of app.py with a Lambda-like context and remembers which handler ("hop")
+  is running, so the AWS calls it makes can be shown per hop on the page.
+- `CallRecorder` sees every AWS call made through boto3's default session (the product's clients)
+  via botocore's own event hooks: the product is not changed and does not know.
+- `StreamPoller` is Lambda's DynamoDB-stream event source mapping: it reads the buffer table's
+  stream, waits the batching window, delivers records shaped like Lambda's to `flush_buffer`, and
+  on `batchItemFailures` re-delivers from the first failed record.
+"""
+from __future__ import annotations
+
+import base64
+import collections
+import datetime
+import importlib
+import logging
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+logger = logging.getLogger("sandbox")
+
+HANDLERS = ("on_whatsapp_event", "flush_buffer", "on_connect_event", "on_transcription_job")
+CALLS_KEPT = 300
+BATCH_SIZE = 100  # the event source mapping's batch_size in app.py
+
+
+class LambdaContext:
+    """The parts of Lambda's context object a handler may read."""
+
+    def __init__(self, function_name: str, timeout_seconds: int = 180) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{function_name}"
+        self.memory_limit_in_mb = 1024
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class Hops:
+    """Which handlers are running, per thread and overall."""
+
+    local: threading.local = field(default_factory=threading.local)
+    active: collections.Counter = field(default_factory=collections.Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def current(self) -> str:
+        hop = getattr(self.local, "hop", None)
+        if hop:
+            return hop
+        # The flush's worker threads are the product's own; attribute their calls to the one
+        # handler running, which is what they belong to whenever a single hop is active.
+        with self.lock:
+            running = sorted(name for name, count in self.active.items() if count)
+        return running[0] if len(running) == 1 else "+".join(running) or "sandbox"
+
+
+HOPS = Hops()
+
+
+def app_module() -> Any:
+    """app.py as `chalice local` imported it (it is in sys.modules by the time a route runs)."""
+    return sys.modules.get("app") or importlib.import_module("app")
+
+
+def invoke(function_name: str, event: dict) -> Any:
+    """Calls the handler as Lambda would: the event as JSON-like dicts and a context."""
+    if function_name not in HANDLERS:
+        raise KeyError(f"no handler named {function_name}; one of {', '.join(HANDLERS)}")
+    handler = getattr(app_module(), function_name)
+    previous = getattr(HOPS.local, "hop", None)
+    HOPS.local.hop = function_name
+    with HOPS.lock:
+        HOPS.active[function_name] += 1
+    try:
+        return handler(event, LambdaContext(f"whatsapp-connect-chat-local-{function_name}"))
+    finally:
+        with HOPS.lock:
+            HOPS.active[function_name] -= 1
+        HOPS.local.hop = previous
+
+
+class CallRecorder:
+    """The last AWS calls made through boto3's default session, tagged with their hop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: collections.deque[dict] = collections.deque(maxlen=CALLS_KEPT)
+        self._sequence = 0
+
+    def install(self) -> None:
+        # Clients copy the session's event hooks when they are created; the product creates its
+        # clients lazily on first use, after this runs at import time.
+        if boto3.DEFAULT_SESSION is None:
+            boto3.setup_default_session()
+        events = boto3.DEFAULT_SESSION.events
+        events.register("before-parameter-build", self._parameters)
+        events.register("before-call", self._before)
+        events.register("after-call", self._after)
+        events.register("after-call-error", self._after_error)
+
+    def calls(self) -> list[dict]:
+        with self._lock:
+            return [dict(call) for call in self._calls]
+
+    def _parameters(self, params: dict, context: dict, **_: Any) -> None:
+        # The API parameters are only seen here; before-call has the serialized request.
+        context["sandbox_summary"] = _summary(params)
+
+    def _before(self, model: Any, context: dict, **_: Any) -> None:
+        with self._lock:
+            self._sequence += 1
+            call = {
+                "seq": self._sequence,
+                "time": time.time(),
+                "hop": HOPS.current(),
+                "service": model.service_model.service_name,
+                "operation": model.name,
+                "status": None,
+                "error": None,
+                "summary": context.get("sandbox_summary", ""),
+            }
+            self._calls.append(call)
+        context["sandbox_call"] = call
+
+    def _after(self, http_response: Any, parsed: dict, context: dict, **_: Any) -> None:
+        call = context.get("sandbox_call")
+        if call is not None:
+            call["status"] = getattr(http_response, "status_code", None)
+            call["error"] = (parsed.get("Error") or {}).get("Code")
+
+    def _after_error(self, exception: Exception, context: dict, **_: Any) -> None:
+        call = context.get("sandbox_call")
+        if call is not None:
+            call["error"] = type(exception).__name__
+
+
+_SUMMARY_KEYS = ("TableName", "IndexName", "Bucket", "Key", "Name", "ContactId", "ContentType",
+                 "AttachmentName", "AttachmentId", "mediaId", "TranscriptionJobName", "LanguageCode")
+
+
+def _summary(params: dict) -> str:
+    """A few identifying parameters; never tokens or message bodies (the page shows these)."""
+    parts = [f"{key}={params[key]}" for key in _SUMMARY_KEYS if isinstance(params.get(key), str)]
+    return " ".join(parts)[:160]
+
+
+RECORDER = CallRecorder()
+
+
+class StreamPoller:
+    """Lambda's stream event source mapping for `flush_buffer`, on one background thread.
+
+    Shards that exist when the poller starts are read from LATEST, shards that appear later from
+    TRIM_HORIZON: a restarted `chalice local` must not replay a day of buffered messages into new
+    chats, and records written while the poller runs are never skipped.
+    """
+
+    def __init__(self, stream_arn: Callable[[], str], batching_window_seconds: float,
+                 deliver: Callable[[dict], Any], poll_seconds: float = 0.25) -> None:
+        self._stream_arn = stream_arn
+        self._window = batching_window_seconds
+        self._deliver = deliver
+        self._poll_seconds = poll_seconds
+        self._client = boto3.session.Session().client(  # not the recorded default session
+            "dynamodbstreams", config=Config(retries={"mode": "standard"}))
+        self._iterators: dict[str, str | None] = {}
+        self._arn = ""
+        self.last_error = ""
+        self.delivered_batches = 0
+        self.thread = threading.Thread(target=self._run, name="stream-poller", daemon=True)
+
+    def start(self) -> StreamPoller:
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        pending: list[dict] = []
+        first_seen = 0.0
+        retry_at = 0.0
+        backoff = 1.0
+        started = False
+        while True:
+            try:
+                if not started:
+                    self._arn = self._stream_arn()
+                    self._read(initial=True)
+                    started = True
+                new = self._read(initial=False)
+            except Exception as error:  # noqa: BLE001 - keep polling, as the event source mapping does
+                self.last_error = f"stream read failed: {error}"
+                logger.warning(self.last_error)
+                time.sleep(2)
+                continue
+            if new and not pending:
+                first_seen = time.monotonic()
+            pending.extend(new)
+            now = time.monotonic()
+            window_over = now - first_seen >= self._window or len(pending) >= BATCH_SIZE
+            if pending and window_over and now >= retry_at:
+                batch = pending[:BATCH_SIZE]
+                done = self._flush(batch)
+                if done == len(batch):
+                    backoff = 1.0
+                else:
+                    retry_at = now + backoff
+                    backoff = min(backoff * 2, 8.0)
+                pending = pending[done:]
+                first_seen = now
+            time.sleep(self._poll_seconds)
+
+    def _flush(self, batch: list[dict]) -> int:
+        """Delivers a batch; returns how many leading records are done (Lambda checkpoints)."""
+        try:
+            result = self._deliver({"Records": batch})
+        except Exception as error:
+            self.last_error = f"flush_buffer raised {type(error).__name__}: {error}"
+            logger.exception("flush_buffer failed; the batch will be retried")
+            return 0
+        self.delivered_batches += 1
+        failed = {item.get("itemIdentifier") for item in (result or {}).get("batchItemFailures") or []}
+        if not failed:
+            self.last_error = ""
+            return len(batch)
+        self.last_error = f"flush_buffer reported {len(failed)} failed record(s); retrying"
+        for index, record in enumerate(batch):
+            if record["dynamodb"]["SequenceNumber"] in failed:
+                return index
+        return 0  # an identifier that is none of the batch fails the whole batch, as in Lambda
+
+    def _read(self, initial: bool) -> list[dict]:
+        shards = self._client.describe_stream(StreamArn=self._arn)["StreamDescription"]["Shards"]
+        records: list[dict] = []
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id not in self._iterators:
+                kind = "LATEST" if initial else "TRIM_HORIZON"
+                self._iterators[shard_id] = self._client.get_shard_iterator(
+                    StreamArn=self._arn, ShardId=shard_id, ShardIteratorType=kind)["ShardIterator"]
+            iterator = self._iterators[shard_id]
+            if iterator is None or initial:
+                continue  # a closed shard read to its end, or only positioning on the first pass
+            response = self._client.get_records(ShardIterator=iterator, Limit=1000)
+            self._iterators[shard_id] = response.get("NextShardIterator")
+            records.extend(lambda_record(record, self._arn) for record in response["Records"])
+        return records
+
+
+def lambda_record(record: dict, stream_arn: str) -> dict:
+    """A GetRecords record as Lambda delivers it: JSON types, epoch seconds, the source ARN."""
+    shaped = _jsonable(record)
+    shaped["eventSourceARN"] = stream_arn
+    return shaped
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode()
+    if isinstance(value, datetime.datetime):
+        return value.timestamp()
+    return value

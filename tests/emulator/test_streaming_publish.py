@@ -1,0 +1,117 @@
+"""A twin with publish_streaming: Connect publishes each chat item to the chat's SNS topic in moto,
+and moto delivers it over HTTP with its MessageAttributes, as SNS does (the local sandbox's path)."""
+import base64
+import json
+import threading
+import urllib.request
+from pathlib import Path
+
+import boto3
+import pytest
+from werkzeug.wrappers import Request, Response
+
+from emulator.serving import BackgroundServer
+from emulator.twin import Twin
+from tests.emulator.test_connect import start_chat
+
+FIXTURES = Path("/work/shared/events")
+
+
+class Subscriber:
+    """An HTTP endpoint that keeps every SNS notification posted to it."""
+
+    def __init__(self):
+        self.received = []
+        self.arrived = threading.Condition()
+        self.server = BackgroundServer(self)
+
+    def __call__(self, environ, start_response):
+        with self.arrived:
+            self.received.append(json.loads(Request(environ).get_data()))
+            self.arrived.notify_all()
+        return Response("")(environ, start_response)
+
+    def wait_for(self, count, timeout=10):
+        with self.arrived:
+            assert self.arrived.wait_for(lambda: len(self.received) >= count, timeout), self.received
+        return self.received
+
+
+@pytest.fixture(scope="module")
+def publishing():
+    subscriber = Subscriber()
+    subscriber.server.start()
+    with Twin(publish_streaming=True) as twin:
+        yield twin, subscriber
+    subscriber.server.stop()
+
+
+def client(twin, service):
+    return boto3.client(service, endpoint_url=twin.endpoint_env()[f"AWS_ENDPOINT_URL_{service.upper()}"],
+                        region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+
+
+def control(twin, method, path, body=None):
+    request = urllib.request.Request(f"{twin.emulator_url}/_emulator{path}", method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+
+
+def fixture_shape(name):
+    sns = json.loads((FIXTURES / name).read_text())["Records"][0]["Sns"]
+    return list(json.loads(sns["Message"])), list(sns["MessageAttributes"])
+
+
+def shape(notification):
+    return list(json.loads(notification["Message"])), list(notification["MessageAttributes"])
+
+
+@pytest.mark.skipif(not FIXTURES.exists(), reason="shared event fixtures not present")
+def test_chat_items_are_published_to_the_streaming_topic_in_order_with_their_attributes(publishing):
+    twin, subscriber = publishing
+    sns = client(twin, "sns")
+    topic = sns.create_topic(Name="connect-streaming")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=f"{subscriber.server.url}/sns")
+    subscriber.received.clear()
+    chat = start_chat(client(twin, "connect"), ChatStreamingConfiguration={"StreamingEndpointArn": topic},
+                      InitialMessage={"ContentType": "text/plain", "Content": "Hi"})
+    contact_id = chat["ContactId"]
+
+    client(twin, "connectparticipant").send_message(
+        ConnectionToken=chat["ConnectionCredentials"]["ConnectionToken"], ContentType="text/plain",
+        Content="Where is my order?")
+    control(twin, "POST", f"/contacts/{contact_id}/messages", {"content": "Let me check", "display_name": "Jordan"})
+    control(twin, "POST", f"/contacts/{contact_id}/end")
+    received = subscriber.wait_for(4)
+
+    bodies = [json.loads(n["Message"]) for n in received]
+    assert [(b.get("ParticipantRole"), b.get("Content")) for b in bodies] == [
+        ("CUSTOMER", "Hi"), ("CUSTOMER", "Where is my order?"), ("AGENT", "Let me check"), (None, None)]
+    assert all(n["TopicArn"] == topic and n["Type"] == "Notification" for n in received)
+    assert shape(received[1]) == fixture_shape("connect-customer-echo.json")
+    assert shape(received[2]) == fixture_shape("connect-agent-text.json")
+    assert shape(received[3]) == fixture_shape("connect-chat-ended.json")
+    assert received[2]["MessageAttributes"]["MessageVisibility"] == {"Type": "String", "Value": "ALL"}
+    # Connect's own publishing is not the product's call: the call log stays the product's.
+    assert not twin.calls_to("sns", "Publish")
+
+
+def test_control_api_serves_media_attachments_and_registers_transcripts(publishing):
+    twin, _ = publishing
+    control(twin, "POST", "/whatsapp/media", {"media_id": "123", "mime_type": "image/png",
+                                              "data_base64": base64.b64encode(b"png").decode()})
+    chat = start_chat(client(twin, "connect"))
+    attachment = json.loads(twin.agent_attachment_event(
+        chat["ContactId"], name="label.pdf", content_type="application/pdf", data=b"%PDF"
+    )["Records"][0]["Sns"]["Message"])["Attachments"][0]
+    control(twin, "POST", "/transcripts", {"data_base64": base64.b64encode(b"ogg").decode(), "text": "hello"})
+
+    media = control(twin, "GET", "/whatsapp/media/123")
+    download = control(twin, "GET", f"/attachments/{attachment['AttachmentId']}")
+
+    assert (media["mime_type"], base64.b64decode(media["data_base64"])) == ("image/png", b"png")
+    assert (download["name"], download["content_type"], base64.b64decode(download["data_base64"])) == (
+        "label.pdf", "application/pdf", b"%PDF")
+    assert twin.transcripts._transcript_for(b"ogg")[0] == "hello"

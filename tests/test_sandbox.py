@@ -1,0 +1,219 @@
+"""The sandbox command end to end: `python -m sandbox` as a subprocess, a reference event through
+its test-event route, a clean stop; and the golden path on its page in headless Chromium."""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS_DIR = ROOT.parent / "shared" / "events"
+READY_SECONDS = 60
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOT = Path(os.environ.get("SANDBOX_SCREENSHOT") or ROOT / "build" / "sandbox.png")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Sandbox:
+    process: subprocess.Popen
+    url: str
+    env_file: Path
+    output: list[str]
+    ready_seconds: float
+
+    def get(self, path: str) -> dict:
+        with urllib.request.urlopen(self.url + path, timeout=10) as response:
+            return json.load(response)
+
+    def post(self, path: str, body: dict) -> dict:
+        request = urllib.request.Request(self.url + path, data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)  # Ctrl-C
+        return self.process.wait(20)
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    port = free_port()
+    env_file = tmp_path / "sandbox.env"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BRIDGE_", "SANDBOX_"))}
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--port", str(port), "--env-file", str(env_file)],
+        cwd=ROOT, env=environment | {"PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    output: list[str] = []
+
+    def read() -> None:
+        for line in process.stdout:
+            output.append(line)
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = started + READY_SECONDS
+    while True:
+        try:
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+        except queue.Empty:
+            line = ""
+        if line.startswith("Sandbox ready: "):
+            break
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            pytest.fail("sandbox did not start:\n" + "".join(output))
+    running = Sandbox(process, f"http://127.0.0.1:{port}", env_file, output, time.monotonic() - started)
+    yield running
+    if process.poll() is None:
+        running.stop()  # as Ctrl-C would: the launcher stops chalice local and the twin
+
+
+def wait_for(condition, timeout: float = 20.0, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(interval)
+
+
+def test_sandbox_command_runs_a_reference_event_into_the_emulated_chat_and_stops_cleanly(sandbox):
+    event = json.loads((EVENTS_DIR / "eum-text.json").read_text())
+
+    answer = sandbox.post("/sandbox/events", event)
+    chats = wait_for(lambda: [c for c in sandbox.get("/sandbox/api/state")["chats"] if c["items"]])
+
+    # The message went the Lambda way: on_whatsapp_event, the buffer table's stream, flush_buffer.
+    assert answer == {"function": "on_whatsapp_event", "result": None}
+    (chat,) = chats
+    assert chat["status"] == "ACTIVE"
+    assert [(i["ParticipantRole"], i["Content"]) for i in chat["items"]] == [
+        ("CUSTOMER", "Hi, I need help with my order")]
+    hops = sandbox.get("/sandbox/api/state")["calls"]
+    assert hops["on_whatsapp_event"][0]["operation"] == "PutItem"
+    assert "StartChatContact" in [c["operation"] for c in hops["flush_buffer"]]
+    # The sandbox wrote its .env (python-dotenv format) for the local stage.
+    settings = dict(line.split("=", 1) for line in sandbox.env_file.read_text().splitlines()
+                    if line and not line.startswith("#"))
+    assert settings["AWS_ENDPOINT_URL_CONNECT"] == settings["SANDBOX_EMULATOR_URL"]
+    assert settings["AWS_ENDPOINT_URL_DYNAMODB"].startswith("http://127.0.0.1:")
+
+    # A Connect streaming event goes to on_connect_event (this one names no known chat).
+    connect_event = json.loads((EVENTS_DIR / "connect-agent-text.json").read_text())
+    assert sandbox.post("/sandbox/events", connect_event)["function"] == "on_connect_event"
+
+    port = sandbox.url.rsplit(":", 1)[1]
+    chalice = _processes_serving(port)
+    assert chalice, "chalice local is not running"
+    assert sandbox.stop() == 0
+    # Ctrl-C stopped chalice local (its whole process group) and the twin: nothing is left.
+    for pid in chalice:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", int(port)))  # nobody listens on the page's port any more
+
+
+def _processes_serving(port: str) -> list[int]:
+    """Pids of `chalice local ... --port <port>` processes."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"local" in command and port.encode() in command and b"--port" in command:
+                found.append(int(entry.name))
+    return found
+
+
+def _browser_available() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed"
+    if not Path(CHROMIUM).exists():
+        return f"no Chromium at {CHROMIUM}"
+    return None
+
+
+def test_golden_path_in_the_browser(sandbox, tmp_path):
+    missing = _browser_available()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"the browser test must run in CI: {missing}")
+        pytest.skip(missing)
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
+            viewport={"width": 1360, "height": 1000},
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(20_000)
+            page.goto(sandbox.url + "/")
+            expect(page.get_by_test_id("status")).to_contain_text("against the local twin")
+
+            # The customer writes; the agent sees a new chat with the message.
+            page.get_by_test_id("phone-input").fill("Hi, I need help with my order")
+            page.get_by_test_id("phone-send").click()
+            chats = page.get_by_test_id("chat-item")
+            expect(chats).to_have_count(1)
+            expect(chats.first).to_have_attribute("data-status", "ACTIVE")
+            first_chat = chats.first.get_attribute("data-contact-id")
+            agent_thread = page.get_by_test_id("agent-thread")
+            expect(agent_thread).to_contain_text("Hi, I need help with my order")
+
+            # The agent replies; the reply travels Connect streaming -> SNS -> on_connect_event.
+            page.get_by_test_id("agent-input").fill("Hello Ana, I am looking into it now.")
+            page.get_by_test_id("agent-send").click()
+            business = page.locator("[data-testid=phone-message][data-from=business]")
+            expect(business.last).to_contain_text("Hello Ana, I am looking into it now.")
+
+            # The agent ends the chat; the customer's next message opens a new one.
+            page.get_by_test_id("agent-end").click()
+            expect(page.locator(f"[data-contact-id='{first_chat}']")).to_have_attribute("data-status", "ENDED")
+            page.get_by_test_id("phone-input").fill("Thanks! One more question about delivery.")
+            page.get_by_test_id("phone-send").click()
+            expect(chats).to_have_count(2)
+            newest = page.locator("[data-testid=chat-item][data-status=ACTIVE]")
+            expect(newest).to_have_count(1)
+            assert newest.get_attribute("data-contact-id") != first_chat
+            expect(agent_thread).to_contain_text("Thanks! One more question about delivery.")
+            expect(page.locator("[data-testid=hop][data-hop=on_connect_event]")).to_contain_text(
+                "SendWhatsAppMessage")
+
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT), full_page=True)
+        finally:
+            browser.close()
+    assert SCREENSHOT.stat().st_size > 10_000
