@@ -22,6 +22,11 @@ test: venv
 clean:
 	rm -rf $(VENV) .pytest_cache
 
+# The whole bridge on this machine against the twin; prints the page's address, Ctrl-C stops it.
+.PHONY: sandbox
+sandbox: venv
+	$(PYTHON) -m sandbox
+
 # The emulated AWS account alone, on fixed loopback ports; prints the AWS_ENDPOINT_URL_* lines.
 twin: venv
 	$(PYTHON) -m emulator --moto-port 4566 --emulator-port 4567
