@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -49,6 +50,8 @@ def start_twin(latency_ms: float) -> tuple[subprocess.Popen, dict[str, str]]:
             raise RuntimeError("the twin exited before it was ready")
         name, _, value = line.strip().partition("=")
         endpoints[name] = value
+    # Keep reading whatever else the twin prints, so a full pipe never blocks it.
+    threading.Thread(target=process.stdout.read, daemon=True).start()
     return process, endpoints
 
 
@@ -172,7 +175,10 @@ def main() -> None:
         voice = scenario.voice_conversion_ms(runs=5)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
     package = measure_package()
     table = render(args, flows, throughput, cold, package, voice)
     print(table)
