@@ -144,7 +144,6 @@ def flush(event: dict, runtime: Runtime) -> dict:
         conversations[entry.conversation_id].append(entry)
     for group in conversations.values():
         group.sort(key=lambda e: e.order)
-    runtime.clients.prepare()
     workers = max(1, min(settings.flush_concurrency, len(conversations)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         outcomes = list(pool.map(lambda group: _deliver_safely(group, settings, runtime),

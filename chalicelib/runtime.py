@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import threading
 import time
-from functools import cached_property
 from typing import Any, Callable
 
 import boto3
@@ -27,45 +26,45 @@ _CLIENT_CONFIG = Config(
 
 
 class Clients:
-    """boto3 clients, created on first use; endpoints and region come from the environment."""
+    """boto3 clients, each created on first use and then shared by every thread; endpoints and
+    region come from the environment. Creating only what an invocation needs keeps cold starts
+    short: a text never pays for the S3 or Transcribe client."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
 
     def _client(self, service: str) -> Any:
         with self._lock:
-            return boto3.client(service, config=_CLIENT_CONFIG)
+            if service not in self._clients:
+                self._clients[service] = boto3.client(service, config=_CLIENT_CONFIG)
+            return self._clients[service]
 
-    def prepare(self) -> None:
-        """Create every client up front, before worker threads share them."""
-        for name in ("dynamodb", "ssm", "connect", "participant", "social", "s3", "transcribe"):
-            getattr(self, name)
-
-    @cached_property
+    @property
     def dynamodb(self) -> Any:
         return self._client("dynamodb")
 
-    @cached_property
+    @property
     def ssm(self) -> Any:
         return self._client("ssm")
 
-    @cached_property
+    @property
     def connect(self) -> Any:
         return self._client("connect")
 
-    @cached_property
+    @property
     def participant(self) -> Any:
         return self._client("connectparticipant")
 
-    @cached_property
+    @property
     def social(self) -> Any:
         return self._client("socialmessaging")
 
-    @cached_property
+    @property
     def s3(self) -> Any:
         return self._client("s3")
 
-    @cached_property
+    @property
     def transcribe(self) -> Any:
         return self._client("transcribe")
 
