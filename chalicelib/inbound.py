@@ -21,8 +21,17 @@ DELIVERED_REACTION = "✅"
 
 
 def receive(event: dict, runtime: Runtime) -> None:
-    """on_whatsapp_event: write every message (and failed status) to the buffer, once."""
-    settings = runtime.settings()
+    """on_whatsapp_event: write every message (and failed status) to the buffer, once.
+
+    Buffering does not depend on the settings: while an operator fixes a broken settings
+    parameter, customers' messages wait in the buffer (the flush retries them) instead of failing
+    here, where nothing would keep them once Lambda gave up.
+    """
+    try:
+        settings: Settings | None = runtime.settings()
+    except SettingsError as error:
+        logs.error("settings_invalid_buffering_anyway", reason=str(error))
+        settings = None
     for record in event.get("Records", []):
         try:
             notifications = whatsapp.parse_notification(record["Sns"]["Message"])
@@ -38,7 +47,7 @@ def _sns_message_id(record: Any) -> str | None:
     return record.get("Sns", {}).get("MessageId") if isinstance(record, dict) else None
 
 
-def _buffer_notification(notification: whatsapp.Notification, settings: Settings,
+def _buffer_notification(notification: whatsapp.Notification, settings: Settings | None,
                          runtime: Runtime) -> None:
     fields = {"messageId": notification.message_id, "customer": notification.customer.customer_id,
               "phoneNumberId": notification.business.meta_phone_number_id}
@@ -49,7 +58,8 @@ def _buffer_notification(notification: whatsapp.Notification, settings: Settings
     if not buffer.is_buffered_notification(notification):
         logs.info("whatsapp_status_received", **fields)
         return
-    if _ignored(notification, settings):
+    if (settings is not None and isinstance(notification, whatsapp.InboundMessage)
+            and ignored_by_settings(notification.type, settings)):
         logs.info("whatsapp_message_ignored_by_settings", **fields)
         return
     item = buffer.buffer_item(notification, runtime.clock())
@@ -57,16 +67,15 @@ def _buffer_notification(notification: whatsapp.Notification, settings: Settings
         logs.info("whatsapp_redelivery_skipped", **fields)
         return
     logs.info("whatsapp_message_buffered", **fields)
-    if settings.progress_reactions and isinstance(notification, whatsapp.InboundMessage):
+    if (settings is not None and settings.progress_reactions
+            and isinstance(notification, whatsapp.InboundMessage)):
         _react(runtime, settings, notification.business.origination_id,
                notification.customer.address, notification.message_id, RECEIVED_REACTION)
 
 
-def _ignored(notification: whatsapp.Notification, settings: Settings) -> bool:
-    if not isinstance(notification, whatsapp.InboundMessage):
-        return False
-    return ((notification.type == "reaction" and settings.ignore_reactions)
-            or (notification.type == "sticker" and settings.ignore_stickers))
+def ignored_by_settings(message_type: str, settings: Settings) -> bool:
+    return ((message_type == "reaction" and settings.ignore_reactions)
+            or (message_type == "sticker" and settings.ignore_stickers))
 
 
 @dataclass(frozen=True)
@@ -184,11 +193,18 @@ class ConversationDelivery:
         self.transcriptions: list[tuple[Future, BufferedEntry, customer_media.VoiceNote]] = []
 
     def run(self) -> None:
+        # Entries buffered while the settings could not be read are filtered here instead.
+        wanted = [e for e in self.entries if not (
+            e.kind == buffer.KIND_MESSAGE and ignored_by_settings(e.body.get("type", ""), self.settings))]
+        if not wanted:
+            logs.info("whatsapp_messages_ignored_by_settings",
+                      messageIds=[e.message_id for e in self.entries])
+            return
         session = sessions.find_open(self.dynamodb, self.table, self.first.conversation_id,
                                      self.first.customer.customer_id)
         delivered = set(session.delivered_message_ids) if session else set()
-        pending = [e for e in self.entries if delivery_id(e) not in delivered]
-        skipped = len(self.entries) - len(pending)
+        pending = [e for e in wanted if delivery_id(e) not in delivered]
+        skipped = len(wanted) - len(pending)
         if skipped:
             logs.info("redelivered_entries_skipped", count=skipped, contactId=session.contact_id)
         parts = compose(pending, session.sent_snippets if session else {})

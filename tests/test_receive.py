@@ -118,3 +118,32 @@ def test_media_whatsapp_no_longer_has_is_a_note_not_a_crash(bridge):
              if i.get("Type") == "MESSAGE"]
     assert notes == ["📎 The customer sent image-1762956156.jpg (image/jpeg), which could not be "
                      "attached: WhatsApp could not provide the file.", "Photo of the damaged box"]
+
+
+def test_messages_are_buffered_even_while_the_settings_are_broken(bridge):
+    import app as app_module
+
+    put_settings({**DEFAULT_SETTINGS, "instance_id": "INSTANCE_ID"})
+    app_module._settings.clear()
+    bridge.whatsapp(load_event("eum-text"))
+    bridge.whatsapp(load_event("eum-reaction"))
+
+    assert sorted(json.loads(i["body"])["type"] for i in buffered()) == ["reaction", "text"]
+
+
+def test_what_the_fixed_settings_ignore_is_dropped_at_the_flush(bridge):
+    import app as app_module
+
+    put_settings({**DEFAULT_SETTINGS, "instance_id": "INSTANCE_ID"})
+    app_module._settings.clear()
+    bridge.whatsapp(load_event("eum-reaction"))
+    bridge.whatsapp(load_event("eum-text"))
+    records = bridge.stream_records()
+    assert len(bridge.flush(records)["batchItemFailures"]) == 2
+
+    put_settings({**DEFAULT_SETTINGS, "ignore_reactions": "yes"})
+    app_module._settings.clear()
+    assert bridge.flush(records) == {"batchItemFailures": []}
+
+    (start,) = bridge.twin.calls_to("connect", "StartChatContact")
+    assert start["params"]["InitialMessage"]["Content"] == "Hi, I need help with my order"
