@@ -42,7 +42,6 @@ def settings_document(instance_id: str, contact_flow_id: str, overrides: Mapping
 
 def create(endpoints: Mapping[str, str], settings: str) -> Created:
     """Creates tables, bucket, topics and parameter; subscribes the local stage to streaming."""
-    properties = _properties()
 
     def client(service: str, endpoint_key: str) -> Any:
         return boto3.client(service, endpoint_url=endpoints[endpoint_key], region_name=REGION,
@@ -52,8 +51,8 @@ def create(endpoints: Mapping[str, str], settings: str) -> Created:
     dynamodb = client("dynamodb", "AWS_ENDPOINT_URL_DYNAMODB")
     sessions = f"{PREFIX}-sessions"
     buffer = f"{PREFIX}-buffer"
-    _create_table(dynamodb, sessions, properties["SessionsTable"])
-    stream_arn = _create_table(dynamodb, buffer, properties["BufferTable"])
+    create_table(dynamodb, "SessionsTable", sessions)
+    stream_arn = create_table(dynamodb, "BufferTable", buffer)
     bucket = f"{PREFIX}-media"
     client("s3", "AWS_ENDPOINT_URL_S3").create_bucket(Bucket=bucket)
     sns = client("sns", "AWS_ENDPOINT_URL_SNS")
@@ -72,13 +71,10 @@ def subscribe_streaming(endpoints: Mapping[str, str], topic_arn: str, url: str) 
     sns.subscribe(TopicArn=topic_arn, Protocol="http", Endpoint=url)
 
 
-def _properties() -> dict[str, dict]:
-    resources = json.loads(TEMPLATE.read_text())["Resources"]
-    return {name: resources[name].get("Properties", {}) for name in ("SessionsTable", "BufferTable")}
-
-
-def _create_table(dynamodb: Any, name: str, properties: dict) -> str:
-    """A table exactly as the template declares its keys, indexes and stream."""
+def create_table(dynamodb: Any, logical_id: str, name: str) -> str:
+    """A table exactly as the template declares its keys, indexes, stream and TTL; returns the
+    stream's ARN (empty without a stream). Tests, the benchmark and the sandbox all use this."""
+    properties = json.loads(TEMPLATE.read_text())["Resources"][logical_id].get("Properties", {})
     request = {key: properties[key] for key in (
         "AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes",
         "StreamSpecification") if key in properties}

@@ -16,6 +16,7 @@ import pytest
 from chalice.test import Client
 
 from emulator.twin import Twin
+from sandbox import resources
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS_DIR = ROOT.parent / "shared" / "events"
@@ -71,20 +72,9 @@ def text_from_customer(message_id: str, timestamp: int, body: str) -> dict:
             "type": "text", "text": {"body": body}}
 
 
-def resource_properties(logical_id: str) -> dict:
-    template = json.loads((ROOT / "infra" / "resources.json").read_text())
-    return template["Resources"][logical_id]["Properties"]
-
-
-def create_table(dynamodb: Any, logical_id: str, name: str) -> str | None:
-    properties = resource_properties(logical_id)
-    request = {key: properties[key] for key in (
-        "AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes",
-        "StreamSpecification") if key in properties}
-    if "StreamSpecification" in request:
-        request["StreamSpecification"] = {"StreamEnabled": True, **request["StreamSpecification"]}
-    description = dynamodb.create_table(TableName=name, **request)["TableDescription"]
-    return description.get("LatestStreamArn")
+def create_table(dynamodb: Any, logical_id: str, name: str) -> str:
+    """Tables come from infra/resources.json, so tests and deployment share one schema."""
+    return resources.create_table(dynamodb, logical_id, name)
 
 
 @pytest.fixture(scope="session")
