@@ -154,29 +154,11 @@ class Twin:
         self.connect.end_chat(contact_id)
         return self.streaming.chat_ended(contact_id)
 
-    def connect_streaming_event(
-        self,
-        contact_id,
-        *,
-        participant_role,
-        content=None,
-        content_type="text/plain",
-        type="MESSAGE",
-        visibility="ALL",
-        display_name=None,
-        initial_contact_id=None,
-    ):
-        """The SNS Lambda event Connect streams for a message or event in the chat."""
-        return self.streaming.message(
-            contact_id,
-            participant_role=participant_role,
-            content=content,
-            content_type=content_type,
-            type=type,
-            visibility=visibility,
-            display_name=display_name,
-            initial_contact_id=initial_contact_id,
-        )
+    def connect_streaming_event(self, contact_id, **item):
+        """The SNS Lambda event Connect streams for a message or event in the chat; `item` takes
+        StreamingEvents.message's keywords (participant_role, content, content_type, type,
+        visibility, display_name, initial_contact_id)."""
+        return self.streaming.message(contact_id, **item)
 
     def agent_attachment_event(self, contact_id, *, name, content_type, data, display_name=None):
         """Stores an agent's attachment (GetAttachment serves it) and returns its streaming event."""
