@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""`make deploy STAGE=<stage>`: the supporting resources stack, then `chalice deploy`, then the stream.
+"""`make deploy STAGE=<stage>`: the supporting resources stack, then `chalice deploy`, then the
+failure handling of the stream and of the asynchronous invocations.
 
 1. Creates or updates the CloudFormation stack `whatsapp-connect-chat-<stage>-resources` from
    infra/resources.json, keeping only its complete resources (entries without a `Type` are the
@@ -12,7 +13,9 @@
    (INBOUND_TOPIC, STREAMING_TOPIC, BUFFER_TABLE_STREAM_ARN, BUFFER_SECONDS).
 4. Applies to the DynamoDB stream's event source mapping what Chalice's decorator cannot
    express (partial batch responses, bisect, bounded retries and record age, on-failure queue),
-   read from the same override in infra/resources.json that the package path merges.
+   and to the functions invoked asynchronously (by SNS and EventBridge) their retries, maximum
+   event age and on-failure queue (`PutFunctionEventInvokeConfig`), both read from the same
+   overrides in infra/resources.json that the package path merges.
 
 Everything AWS is reached through boto3 and the standard credential chain (AWS_PROFILE,
 AWS_REGION...). `--dry-run` prints what would be deployed without calling AWS.
@@ -55,6 +58,11 @@ ENVIRONMENT_OUTPUTS = OrderedDict([
 ])
 # Stream mapping settings Chalice's decorator already sets; the rest come from the template.
 _CHALICE_STREAM_PROPERTIES = {"Stream", "BatchSize", "StartingPosition", "MaximumBatchingWindowInSeconds"}
+# Stack outputs: the SQS queues that keep what Lambda finally gave up on (stream batches, events).
+FAILURE_QUEUE_OUTPUTS = ("FlushFailureQueueUrl", "AsyncFailureQueueUrl")
+# The version an event invoke config applies to: SAM's choice for a function without an alias,
+# and what SNS and EventBridge invoke (the unqualified function).
+EVENT_INVOKE_QUALIFIER = "$LATEST"
 
 
 def stack_name(stage: str) -> str:
@@ -202,6 +210,30 @@ def stream_mapping_settings(template: Mapping, resolver: Resolver) -> dict:
                                 if key not in _CHALICE_STREAM_PROPERTIES))
 
 
+def event_invoke_settings(template: Mapping, resolver: Resolver) -> dict[str, dict]:
+    """Chalice function -> the `EventInvokeConfig` its override gives it (retries, maximum event
+    age, destinations), as Lambda's PutFunctionEventInvokeConfig takes it (without FunctionName).
+
+    SAM's destinations carry a `Type` (SQS, SNS...) that the API infers from the ARN."""
+    result: dict[str, dict] = OrderedDict()
+    resources = template["Resources"]
+    for function, logical_id in FUNCTIONS.items():
+        config = resources.get(logical_id, {}).get("Properties", {}).get("EventInvokeConfig")
+        if not config:
+            continue
+        settings = OrderedDict([("Qualifier", EVENT_INVOKE_QUALIFIER)])
+        for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
+            if key in config:
+                settings[key] = config[key]
+        destinations = OrderedDict(
+            (outcome, OrderedDict([("Destination", target["Destination"])]))
+            for outcome, target in config.get("DestinationConfig", {}).items())
+        if destinations:
+            settings["DestinationConfig"] = destinations
+        result[function] = resolver(settings)
+    return result
+
+
 # --- Chalice ----------------------------------------------------------------------------------
 
 def render_stage_config(config: Mapping, stage: str, outputs: Mapping[str, str]) -> dict:
@@ -293,6 +325,34 @@ def configure_stream(lambda_client: Any, function: str, stream_arn: str, setting
     return uuid
 
 
+def configure_async_invocation(lambda_client: Any, function: str, settings: Mapping,
+                               attempts: int = 30, sleep=time.sleep) -> None:
+    """Set the function's asynchronous invocation config (it replaces any earlier one whole)."""
+    for attempt in range(attempts):
+        try:
+            lambda_client.put_function_event_invoke_config(FunctionName=function, **settings)
+            return
+        except lambda_client.exceptions.ResourceConflictException:
+            # The function is still being created or updated by `chalice deploy`.
+            if attempt == attempts - 1:
+                raise
+            sleep(2)
+
+
+def configure_functions(lambda_client: Any, stage: str, template: Mapping, outputs: Mapping[str, str],
+                        settings: Mapping[str, Any], log=print) -> None:
+    """Step 4: the failure handling that `chalice deploy` cannot set, from the template's overrides."""
+    resolver = Resolver({**values_from_outputs(template, outputs),
+                         **parameter_values(template, stage, settings)})
+    stream_settings = stream_mapping_settings(template, resolver)
+    uuid = configure_stream(lambda_client, function_name(stage, "flush_buffer"),
+                            outputs["BufferTableStreamArn"], stream_settings)
+    log(f"stream mapping {uuid}: {json.dumps(stream_settings)}")
+    for function, invoke_settings in event_invoke_settings(template, resolver).items():
+        configure_async_invocation(lambda_client, function_name(stage, function), invoke_settings)
+        log(f"asynchronous invocations of {function}: {json.dumps(invoke_settings)}")
+
+
 def write_config(config: Mapping) -> None:
     CHALICE_CONFIG.write_text(json.dumps(config, indent=2) + "\n")
 
@@ -307,6 +367,8 @@ def next_steps(stage: str, outputs: Mapping[str, str]) -> str:
         f"business account to the SNS topic\n       {outputs['InboundTopicArn']}",
         "Logs:",
         *(f"  chalice logs --stage {stage} --name {function}" for function in FUNCTIONS),
+        "Events Lambda gave up on (docs/deploy.md, Failed events; both should stay empty):",
+        *(f"  {outputs[queue]}" for queue in FAILURE_QUEUE_OUTPUTS if queue in outputs),
     ])
 
 
@@ -343,12 +405,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     chalice = Path(sys.executable).with_name("chalice")
     subprocess.run([str(chalice), "deploy", "--stage", stage], cwd=ROOT, env=environment, check=True)
 
-    resolver = Resolver({**values_from_outputs(template, outputs),
-                         **parameter_values(template, stage, settings)})
-    stream_settings = stream_mapping_settings(template, resolver)
-    uuid = configure_stream(session.client("lambda"), function_name(stage, "flush_buffer"),
-                            outputs["BufferTableStreamArn"], stream_settings)
-    print(f"stream mapping {uuid}: {json.dumps(stream_settings)}")
+    configure_functions(session.client("lambda"), stage, template, outputs, settings)
     print(next_steps(stage, outputs))
     return 0
 

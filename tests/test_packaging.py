@@ -35,9 +35,12 @@ ENVIRONMENT = {"SESSIONS_TABLE": "SessionsTable", "BUFFER_TABLE": "BufferTable",
 # Services the product's clients talk to (runtime.Clients), by botocore name.
 CLIENT_SERVICES = ("dynamodb", "ssm", "connect", "connectparticipant", "socialmessaging", "s3", "transcribe")
 # Granted for the platform, not for a call in the code: Lambda writes logs and traces with the
-# function's role, and sends the stream's failed batches to the on-failure queue with it.
+# function's role, and sends what it gives up on (the stream's failed batches, asynchronous events
+# whose retries or age ran out) to the function's on-failure queue with it (failure_destinations).
 PLATFORM_ACTIONS = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
                     "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+# Invoked asynchronously (SNS subscriptions, EventBridge rule): Lambda retries, then gives up.
+ASYNC_FUNCTIONS = ("on_whatsapp_event", "on_connect_event", "on_transcription_job")
 # Not in cfn-lint's copy of the Service Authorization Reference (the API is newer): its resource
 # scoping cannot be checked offline, so it shares the Transcribe statement's "*".
 UNLISTED_ACTIONS = {"transcribe:TranscribeAudio"}
@@ -84,6 +87,19 @@ def template():
 
 def function(template: dict, name: str) -> dict:
     return template["Resources"][FUNCTIONS[name]]["Properties"]
+
+
+def failure_destinations(template: dict, name: str) -> list:
+    """Where Lambda sends what it gives up on for the function, as the template writes them: the
+    stream mapping's on-failure destination, the asynchronous invocations' one."""
+    properties = function(template, name)
+    found = [event["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+             for event in properties.get("Events", {}).values()
+             if "DestinationConfig" in event.get("Properties", {})]
+    invoke = properties.get("EventInvokeConfig", {}).get("DestinationConfig", {})
+    if "OnFailure" in invoke:
+        found.append(invoke["OnFailure"]["Destination"])
+    return found
 
 
 # --- the packaged template ------------------------------------------------------------------------
@@ -137,6 +153,31 @@ def test_stream_event_source_batches_for_the_buffer_time_and_keeps_what_fails(me
     queue = merged["Resources"]["FlushFailureQueue"]["Properties"]
     assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
     assert queue["SqsManagedSseEnabled"] is True
+
+
+def test_asynchronous_invocations_end_in_the_failure_queue(merged):
+    """SNS and EventBridge invoke asynchronously: after bounded retries, or once the event is too
+    old, Lambda puts it in AsyncFailureQueue instead of dropping it."""
+    for name in ASYNC_FUNCTIONS:
+        config = function(merged, name)["EventInvokeConfig"]
+        assert config == {
+            "MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 6 * 3600,
+            "DestinationConfig": {"OnFailure": {
+                "Type": "SQS", "Destination": {"Fn::GetAtt": ["AsyncFailureQueue", "Arn"]}}}}, name
+        # Lambda's limits: 0-2 retries, 60 s-6 h of age.
+        assert 0 <= config["MaximumRetryAttempts"] <= 2
+        assert 60 <= config["MaximumEventAgeInSeconds"] <= 21600
+        # An explicit role: SAM adds no policy for the destination, the role grants it (see IAM).
+        assert "Policies" not in function(merged, name)
+    # The stream's poller invokes synchronously; its failures go through the mapping's destination.
+    assert "EventInvokeConfig" not in function(merged, "flush_buffer")
+    # Every function has somewhere to put what it gives up on.
+    for name in FUNCTIONS:
+        assert len(failure_destinations(merged, name)) == 1, name
+    queue = merged["Resources"]["AsyncFailureQueue"]
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"] == {"MessageRetentionPeriod": 14 * 24 * 3600, "SqsManagedSseEnabled": True}
+    assert "FifoQueue" not in queue["Properties"]  # Lambda's destinations take standard queues only
 
 
 def test_every_function_gets_the_five_environment_variables_from_the_stack(merged):
@@ -265,7 +306,10 @@ def test_seeded_settings_are_rejected_until_filled_in(template):
 def test_outputs_hold_everything_the_deploy_hands_to_chalice(template):
     outputs = set(template["Outputs"])
     assert set(deploy.ENVIRONMENT_OUTPUTS.values()) <= outputs
-    assert {"InboundTopicArn", "StreamingTopicArn", "BufferTableStreamArn", "FlushFailureQueueArn"} <= outputs
+    assert {"InboundTopicArn", "StreamingTopicArn", "BufferTableStreamArn", "FlushFailureQueueArn",
+            "AsyncFailureQueueArn"} <= outputs
+    # Every queue the functions' failure destinations name is an output, to read, alarm and redrive.
+    assert set(deploy.FAILURE_QUEUE_OUTPUTS) == {"FlushFailureQueueUrl", "AsyncFailureQueueUrl"} <= outputs
     assert {f"{logical_id}RoleArn" for logical_id in FUNCTIONS.values()} <= outputs
 
 
@@ -277,7 +321,7 @@ def test_entries_without_a_type_only_complete_what_chalice_generates(template, p
     bootstrap = deploy.bootstrap_template(template)
     assert all("Type" in body for body in bootstrap["Resources"].values())
     assert {"SessionsTable", "BufferTable", "MediaBucket", "InboundTopic", "StreamingTopic",
-            "ConfigParameter"} <= set(bootstrap["Resources"])
+            "ConfigParameter", "FlushFailureQueue", "AsyncFailureQueue"} <= set(bootstrap["Resources"])
     assert "BufferSeconds" not in bootstrap["Parameters"]  # only the merged functions use it
 
 
@@ -330,6 +374,7 @@ def resolver_values(stream_arn: str) -> dict:
         "ConfigParameter": CONFIG_PARAMETER, "StreamingTopic": STREAMING_TOPIC_ARN,
         "InboundTopic": arn.format("sns", "inbound"),
         "FlushFailureQueue.Arn": arn.format("sqs", "flush-failures"),
+        "AsyncFailureQueue.Arn": arn.format("sqs", "async-failures"),
     }
 
 
@@ -579,7 +624,8 @@ def test_each_function_may_make_exactly_the_aws_calls_its_code_makes(bridge, aws
 
         # 3. Exact: no action the code does not call, and no statement nothing needs.
         granted = {a for s in statements for a in _listify(s["Action"])} - PLATFORM_ACTIONS
-        platform = {"sqs:SendMessage"} if name == "flush_buffer" else set()
+        # Lambda sends to the on-failure queue with the role (checked in the next test).
+        platform = {"sqs:SendMessage"} if failure_destinations(merged, name) else set()
         assert granted - platform == {action for action, _, _ in needed}, name
         for index, statement in enumerate(statements):
             if set(_listify(statement["Action"])) <= PLATFORM_ACTIONS | platform:
@@ -595,14 +641,13 @@ def test_platform_grants_are_scoped_to_the_function_and_the_failure_queue(merged
         assert logs["Resource"] == (f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:"
                                     f"/aws/lambda/whatsapp-connect-chat-test-{name}:*")
         queue = [s for s in statements if "sqs:SendMessage" in _listify(s["Action"])]
-        if name == "flush_buffer":
-            (send,) = queue
-            assert send["Action"] == ["sqs:SendMessage"]
-            assert send["Resource"] == resolver(
-                function(merged, name)["Events"]["FlushBufferDynamodbEventSource"]["Properties"][
-                    "DestinationConfig"]["OnFailure"]["Destination"])
-        else:
-            assert queue == []
+        # Exactly the function's failure destination, nothing else: one queue each.
+        (destination,) = failure_destinations(merged, name)
+        (send,) = queue
+        assert send["Action"] == ["sqs:SendMessage"]
+        assert send["Resource"] == resolver(destination)
+        expected = "flush-failures" if name == "flush_buffer" else "async-failures"
+        assert send["Resource"] == f"arn:aws:sqs:{REGION}:{ACCOUNT}:{expected}", name
 
 
 def test_no_wildcard_action_and_no_wildcard_resource_where_iam_can_scope(merged):
@@ -639,6 +684,8 @@ FAKE_OUTPUTS = {
     "ConfigParameterName": "/whatsapp_eum_connect_chat/dev/config",
     "FlushFailureQueueUrl": "https://sqs.eu-west-1.amazonaws.com/111122223333/q",
     "FlushFailureQueueArn": "arn:aws:sqs:eu-west-1:111122223333:q",
+    "AsyncFailureQueueUrl": "https://sqs.eu-west-1.amazonaws.com/111122223333/async",
+    "AsyncFailureQueueArn": "arn:aws:sqs:eu-west-1:111122223333:async",
     **{f"{logical_id}RoleArn": f"arn:aws:iam::111122223333:role/{logical_id}Role-X" for logical_id in FUNCTIONS.values()},
 }
 
@@ -671,6 +718,15 @@ def test_deploy_hands_topics_stream_and_buffer_time_to_the_decorators(template):
     assert ["DynamoDBEventConfig", None, FAKE_OUTPUTS["BufferTableStreamArn"], 4] in sources
 
 
+def _validate_lambda_request(operation: str, params: dict) -> None:
+    """A request Lambda's own API model accepts."""
+    from botocore.validate import ParamValidator
+
+    model = botocore.session.get_session().get_service_model("lambda")
+    report = ParamValidator().validate(params, model.operation_model(operation).input_shape)
+    assert not report.has_errors(), report.generate_report()
+
+
 def test_deploy_applies_the_merge_templates_stream_settings_to_the_mapping(template, merged):
     resolver = deploy.Resolver({**deploy.values_from_outputs(template, FAKE_OUTPUTS),
                                 **deploy.parameter_values(template, "dev", {})})
@@ -682,13 +738,8 @@ def test_deploy_applies_the_merge_templates_stream_settings_to_the_mapping(templ
         "MaximumRecordAgeInSeconds": merged["Resources"]["FlushBuffer"]["Properties"]["Events"][
             "FlushBufferDynamodbEventSource"]["Properties"]["MaximumRecordAgeInSeconds"],
         "DestinationConfig": {"OnFailure": {"Destination": FAKE_OUTPUTS["FlushFailureQueueArn"]}}}
-    # A request Lambda's own model accepts.
-    from botocore.validate import ParamValidator
-
-    model = botocore.session.get_session().get_service_model("lambda")
-    report = ParamValidator().validate({"UUID": "a1b2c3d4-0000-4000-8000-123456789012", **settings},
-                                       model.operation_model("UpdateEventSourceMapping").input_shape)
-    assert not report.has_errors(), report.generate_report()
+    _validate_lambda_request("UpdateEventSourceMapping",
+                             {"UUID": "a1b2c3d4-0000-4000-8000-123456789012", **settings})
 
 
 def test_deploy_configures_the_one_mapping_of_the_stream():
@@ -745,3 +796,80 @@ def test_deploy_creates_the_stack_then_leaves_an_unchanged_one_alone(template):
                         f"stack {name}: no changes"]
     assert {p: parameters[p] for p in ("Stage", "ConfigParameterName")} == {
         "Stage": "dev", "ConfigParameterName": copy.deepcopy(template["Parameters"]["ConfigParameterName"]["Default"])}
+
+
+def test_deploy_applies_the_merge_templates_async_invocation_settings(template, merged):
+    resolver = deploy.Resolver({**deploy.values_from_outputs(template, FAKE_OUTPUTS),
+                                **deploy.parameter_values(template, "dev", {})})
+    settings = deploy.event_invoke_settings(template, resolver)
+    assert list(settings) == list(ASYNC_FUNCTIONS)
+    for name, request in settings.items():
+        packaged = function(merged, name)["EventInvokeConfig"]
+        assert request == {
+            # What SAM gives an EventInvokeConfig on a function without an alias.
+            "Qualifier": "$LATEST",
+            "MaximumRetryAttempts": packaged["MaximumRetryAttempts"],
+            "MaximumEventAgeInSeconds": packaged["MaximumEventAgeInSeconds"],
+            "DestinationConfig": {"OnFailure": {"Destination": FAKE_OUTPUTS["AsyncFailureQueueArn"]}}}, name
+        assert (request["MaximumRetryAttempts"], request["MaximumEventAgeInSeconds"]) == (2, 21600)
+        _validate_lambda_request("PutFunctionEventInvokeConfig",
+                                 {"FunctionName": deploy.function_name("dev", name), **request})
+
+
+def test_deploy_sets_the_stream_and_the_async_invocations_of_every_function(template):
+    """Step 4 of `make deploy` against a stubbed Lambda: every call, with its exact arguments."""
+    from botocore.stub import Stubber
+
+    client = botocore.session.get_session().create_client(
+        "lambda", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    stream = FAKE_OUTPUTS["BufferTableStreamArn"]
+    UUID = "a1b2c3d4-0000-4000-8000-123456789012"
+    stream_settings = template["Resources"]["FlushBuffer"]["Properties"]["Events"][
+        "FlushBufferDynamodbEventSource"]["Properties"]
+    messages = []
+    with Stubber(client) as stub:
+        stub.add_response("list_event_source_mappings", {"EventSourceMappings": [{"UUID": UUID}]},
+                          {"FunctionName": "whatsapp-connect-chat-dev-flush_buffer", "EventSourceArn": stream})
+        stub.add_response("get_event_source_mapping", {"UUID": UUID, "State": "Enabled"}, {"UUID": UUID})
+        stub.add_response("update_event_source_mapping", {"UUID": UUID}, {
+            "UUID": UUID, "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "BisectBatchOnFunctionError": True,
+            "MaximumRetryAttempts": stream_settings["MaximumRetryAttempts"],
+            "MaximumRecordAgeInSeconds": stream_settings["MaximumRecordAgeInSeconds"],
+            "DestinationConfig": {"OnFailure": {"Destination": FAKE_OUTPUTS["FlushFailureQueueArn"]}}})
+        for name in ASYNC_FUNCTIONS:
+            function_arn = f"arn:aws:lambda:eu-west-1:111122223333:function:whatsapp-connect-chat-dev-{name}"
+            stub.add_response("put_function_event_invoke_config", {"FunctionArn": function_arn}, {
+                "FunctionName": f"whatsapp-connect-chat-dev-{name}", "Qualifier": "$LATEST",
+                "MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 21600,
+                "DestinationConfig": {"OnFailure": {"Destination": FAKE_OUTPUTS["AsyncFailureQueueArn"]}}})
+        deploy.configure_functions(client, "dev", template, FAKE_OUTPUTS, {}, log=messages.append)
+        stub.assert_no_pending_responses()
+    assert messages[0].startswith(f"stream mapping {UUID}: ")
+    assert [m.split(":", 1)[0] for m in messages[1:]] == [
+        f"asynchronous invocations of {name}" for name in ASYNC_FUNCTIONS]
+    summary = deploy.next_steps("dev", FAKE_OUTPUTS)
+    assert FAKE_OUTPUTS["FlushFailureQueueUrl"] in summary and FAKE_OUTPUTS["AsyncFailureQueueUrl"] in summary
+
+
+def test_deploy_waits_while_chalice_still_updates_the_function():
+    from botocore.stub import Stubber
+
+    client = botocore.session.get_session().create_client(
+        "lambda", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    name = deploy.function_name("dev", "on_connect_event")
+    settings = {"Qualifier": "$LATEST", "MaximumRetryAttempts": 2}
+    slept = []
+    with Stubber(client) as stub:
+        stub.add_client_error("put_function_event_invoke_config", "ResourceConflictException",
+                              "The operation cannot be performed at this time. An update is in progress",
+                              409, expected_params={"FunctionName": name, **settings})
+        stub.add_response("put_function_event_invoke_config", {}, {"FunctionName": name, **settings})
+        deploy.configure_async_invocation(client, name, settings, sleep=slept.append)
+        stub.assert_no_pending_responses()
+    assert slept == [2]
+    with Stubber(client) as stub:  # a conflict that does not end is not hidden
+        for _ in range(3):
+            stub.add_client_error("put_function_event_invoke_config", "ResourceConflictException", http_status_code=409)
+        with pytest.raises(client.exceptions.ResourceConflictException):
+            deploy.configure_async_invocation(client, name, settings, attempts=3, sleep=slept.append)
