@@ -157,8 +157,9 @@ def interactive_as_text(content: str) -> str:
 
 
 def _once(item: StreamingItem, runtime: Runtime,
-          send: Callable[[Session], None]) -> None:
-    """Run `send` for the item's session once, however often Connect streams the item."""
+          send: Callable[[Session, idempotency.Steps], None]) -> None:
+    """Run `send` for the item's session once, however often Connect streams the item; `send`
+    walks its steps through the Steps it is given, so a retry resumes where an attempt failed."""
     session = _find_session(item, runtime)
     if session is None:
         logs.warning("message_for_unknown_session_dropped", contactId=item.initial_contact_id,
@@ -166,11 +167,12 @@ def _once(item: StreamingItem, runtime: Runtime,
         return
     dynamodb, table = runtime.clients.dynamodb, runtime.env.sessions_table
     key = idempotency.record_key(OUTBOUND_SCOPE, item.id)
-    if not idempotency.claim(dynamodb, table, key, OUTBOUND_LOCK_SECONDS, runtime.clock()):
+    steps_done = idempotency.claim(dynamodb, table, key, OUTBOUND_LOCK_SECONDS, runtime.clock())
+    if steps_done is None:
         logs.info("streaming_redelivery_skipped", contactId=session.contact_id, connectMessageId=item.id)
         return
     try:
-        send(session)
+        send(session, idempotency.Steps(dynamodb, table, key, steps_done))
     except ClientError as error:
         if not whatsapp.is_permanent_send_error(error):
             idempotency.release(dynamodb, table, key)
@@ -183,11 +185,11 @@ def _once(item: StreamingItem, runtime: Runtime,
 
 
 def _send_to_customer(item: StreamingItem, runtime: Runtime) -> None:
-    def send(session: Session) -> None:
+    def send(session: Session, steps: idempotency.Steps) -> None:
         settings = runtime.settings()
         text = whatsapp_text(item)
         whatsapp_message_id = ""
-        for chunk in split_text(text, whatsapp.WHATSAPP_TEXT_MAX_CHARS):
+        for chunk in steps.pending(split_text(text, whatsapp.WHATSAPP_TEXT_MAX_CHARS)):
             whatsapp_message_id = whatsapp.send(
                 runtime.clients.social, session.system_number,
                 whatsapp.text_message(session.customer_address, chunk), settings.meta_api_version)
@@ -210,8 +212,8 @@ def _remember_sent(runtime: Runtime, session: Session, whatsapp_message_id: str,
 
 
 def _send_attachments(item: StreamingItem, runtime: Runtime) -> None:
-    def send(session: Session) -> None:
-        for attachment in item.attachments:
+    def send(session: Session, steps: idempotency.Steps) -> None:
+        for attachment in steps.pending(item.attachments):
             if attachment.get("Status", "APPROVED") != "APPROVED":
                 logs.info("attachment_not_approved", contactId=session.contact_id,
                           status=attachment.get("Status"))

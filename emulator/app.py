@@ -54,11 +54,13 @@ class EmulatorApp:
         self._faults_lock = threading.Lock()
         self._faults = {}
 
-    def inject_fault(self, service, operation, code, status=400, message="Injected fault", times=1):
+    def inject_fault(self, service, operation, code, status=400, message="Injected fault", times=1,
+                     after=0):
         with self._faults_lock:
             self._faults[(service, operation)] = {
                 "error": ServiceError(code, message, status),
                 "remaining": times,
+                "passing": after,
             }
 
     def clear_faults(self):
@@ -107,6 +109,9 @@ class EmulatorApp:
         with self._faults_lock:
             fault = self._faults.get((operation.service, operation.name))
             if fault is None:
+                return
+            if fault["passing"] > 0:
+                fault["passing"] -= 1
                 return
             fault["remaining"] -= 1
             if fault["remaining"] <= 0:

@@ -132,13 +132,14 @@ class Twin:
     def register_media(self, media_id, data, mime_type):
         self.social.register_media(media_id, data, mime_type)
 
-    def inject_fault(self, service, operation, code, status=None, message="Injected fault", times=1):
-        """The next `times` calls of the operation fail with that error (status 400 unless given;
-        for transcribe, the error's status in the model)."""
+    def inject_fault(self, service, operation, code, status=None, message="Injected fault", times=1,
+                     after=0):
+        """After `after` calls that pass, the next `times` calls of the operation fail with that
+        error (status 400 unless given; for transcribe, the error's status in the model)."""
         if service == "transcribe":
             self.transcripts.fail_next(operation, code, message, times, status)
         else:
-            self._app.inject_fault(service, operation, code, status or 400, message, times)
+            self._app.inject_fault(service, operation, code, status or 400, message, times, after)
 
     def transcription_job_event(self, name):
         """The EventBridge "Transcribe Job State Change" event of a finished job, as Lambda

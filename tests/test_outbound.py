@@ -215,3 +215,17 @@ def test_reaction_names_the_agent_message_it_reacts_to(bridge):
     (send,) = bridge.twin.calls_to("connectparticipant", "SendMessage")
     assert "👍" in send["params"]["Content"]
     assert "Hi Ana, I'm Jordan." in send["params"]["Content"]
+
+
+def test_a_retry_after_a_failed_chunk_sends_only_the_chunks_not_yet_sent(bridge):
+    contact_id = open_chat(bridge)
+    first, second = "first " * 600, "second " * 500
+    event = for_contact(load_event("connect-agent-text"), contact_id,
+                        Content=f"{first.strip()}\n\n{second.strip()}")
+    bridge.twin.inject_fault("socialmessaging", "SendWhatsAppMessage", "InternalServiceException",
+                             status=500, times=3, after=1)
+    with pytest.raises(ClientError, match="InternalServiceException"):
+        bridge.connect_event(event)
+    bridge.connect_event(event)
+
+    assert texts_sent(bridge.twin) == [first.strip(), second.strip()]

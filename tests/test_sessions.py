@@ -88,17 +88,26 @@ def test_sent_snippets_keep_only_the_newest_twenty(dynamodb):
 def test_idempotency_claim_is_exclusive_until_released_or_expired(dynamodb):
     key = idempotency.record_key("outbound", "message-1")
 
-    assert idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=1000)
-    assert not idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=1060)
+    assert idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=1000) == 0
+    assert idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=1060) is None
     # The first worker died: its claim expires and the retry takes over.
-    assert idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=1200)
+    assert idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=1200) == 0
     idempotency.complete(dynamodb, SESSIONS_TABLE, key)
-    assert not idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=9999)
+    assert idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=9999) is None
 
 
-def test_released_claim_can_be_taken_again(dynamodb):
+def test_released_claim_can_be_taken_again_with_its_progress(dynamodb):
     key = idempotency.record_key("outbound", "message-2")
     idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=1000)
+    sent = []
+    with pytest.raises(ConnectionError):
+        for step in idempotency.Steps(dynamodb, SESSIONS_TABLE, key, 0).pending(["a", "b", "c"]):
+            if step == "b":
+                raise ConnectionError("the attempt fails while sending b")
+            sent.append(step)
     idempotency.release(dynamodb, SESSIONS_TABLE, key)
 
-    assert idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=1001)
+    done = idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=1001)
+    assert sent == ["a"] and done == 1
+    assert list(idempotency.Steps(dynamodb, SESSIONS_TABLE, key, done).pending(["a", "b", "c"])) == [
+        "b", "c"]
