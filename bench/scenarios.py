@@ -227,8 +227,9 @@ class Scenario:
                 for n in range(per_conversation):
                     self.customers += 1
                     body = text_from_customer(f"wamid.t{self.customers}", 1763100000 + n, f"message {n}")
-                    message = whatsapp.InboundMessage(business, person, body["id"], int(body["timestamp"]),
-                                                      "text", {**body, "from": customer})
+                    message = whatsapp.InboundMessage(
+                        business=business, customer=person, message_id=body["id"],
+                        timestamp=int(body["timestamp"]), type="text", body={**body, "from": customer})
                     batch.put_item(Item=buffer.buffer_item(message, now))
         records: list[dict] = []
         while len(records) < conversations * per_conversation:

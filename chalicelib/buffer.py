@@ -98,10 +98,17 @@ def decode_stream_record(record: dict) -> BufferedEntry:
                 user_id=values.get("customerUserId"),
                 name=values["customerName"],
             ),
-            body=json.loads(values["body"]),
+            body=_json_object(values["body"]),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise MalformedRecord(f"stream record is not a buffered entry: {error!r}") from None
+
+
+def _json_object(document: str) -> dict:
+    body = json.loads(document)
+    if not isinstance(body, dict):
+        raise TypeError("the buffered body is not a JSON object")
+    return body
 
 
 def is_buffered_notification(notification: Notification) -> bool:

@@ -371,3 +371,14 @@ def test_location_contact_card_and_list_reply_reach_the_agent_as_readable_text(b
     assert "👤 Sent a contact:" in merged
     assert "\nOrder status" in merged
     assert "does not pass on" in merged
+
+
+def test_record_whose_body_is_not_a_json_object_is_skipped(bridge):
+    bridge.whatsapp(load_event("eum-text"))
+    records = bridge.stream_records()
+    broken = json.loads(json.dumps(records[0]))
+    broken["dynamodb"]["NewImage"]["body"] = {"S": '"just a string"'}
+    broken["dynamodb"]["SequenceNumber"] = "1"
+
+    assert bridge.flush([broken]) == {"batchItemFailures": []}
+    assert bridge.twin.calls_to("connect") == []
