@@ -43,6 +43,9 @@ class TwinClient:
     def clear_calls(self) -> None:
         self._call("DELETE", "calls")
 
+    def reset(self) -> None:
+        self._call("POST", "reset")
+
     def register_media(self, media_id: str, data: bytes, mime_type: str) -> None:
         self._call("POST", "whatsapp/media", {"media_id": media_id, "mime_type": mime_type,
                                               "data_base64": base64.b64encode(data).decode()})
@@ -95,17 +98,26 @@ class Scenario:
             "CONNECT_STREAMING_TOPIC_ARN": STREAMING_TOPIC_ARN,
         }.items():
             os.environ[name] = value
-        dynamodb = boto3.client("dynamodb")
-        create_table(dynamodb, "SessionsTable", SESSIONS_TABLE)
-        self.stream = StreamReader(create_table(dynamodb, "BufferTable", BUFFER_TABLE))
-        boto3.client("s3").create_bucket(Bucket=MEDIA_BUCKET)
-        boto3.client("sns").create_topic(Name=STREAMING_TOPIC)
-        boto3.client("ssm").put_parameter(Name=CONFIG_PARAMETER, Value=json.dumps(DEFAULT_SETTINGS),
-                                          Type="String", Overwrite=True)
+        self.stream = self.create_resources()
         import app
 
         self.app = app
         self.customers = 0
+
+    def create_resources(self) -> StreamReader:
+        dynamodb = boto3.client("dynamodb")
+        create_table(dynamodb, "SessionsTable", SESSIONS_TABLE)
+        stream = StreamReader(create_table(dynamodb, "BufferTable", BUFFER_TABLE))
+        boto3.client("s3").create_bucket(Bucket=MEDIA_BUCKET)
+        boto3.client("sns").create_topic(Name=STREAMING_TOPIC)
+        boto3.client("ssm").put_parameter(Name=CONFIG_PARAMETER, Value=json.dumps(DEFAULT_SETTINGS),
+                                          Type="String", Overwrite=True)
+        return stream
+
+    def fresh_account(self) -> None:
+        """Empty tables again: moto's costs grow with a table, real DynamoDB's do not."""
+        self.twin.reset()
+        self.stream = self.create_resources()
 
     # --- building blocks ----------------------------------------------------------------------
 
@@ -240,10 +252,12 @@ class Scenario:
         return records
 
     def throughput(self, conversations: int, per_conversation: int) -> dict:
+        self.fresh_account()
         batch_records = self.buffered_records(conversations, per_conversation)
         timer = Timer()
         timer.run(self.app.flush_buffer, {"Records": batch_records})
         batch_ms = timer.wall * 1000
+        self.fresh_account()
         single_records = self.buffered_records(conversations, per_conversation)
         timer = Timer()
         for record in single_records:

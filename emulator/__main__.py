@@ -23,7 +23,7 @@ def main(argv=None):
 
     with Twin(moto_port=args.moto_port, emulator_port=args.emulator_port,
               publish_streaming=args.publish_streaming) as twin:
-        twin.pacing.seconds = args.latency_ms / 1000
+        twin.latency_seconds = twin.pacing.seconds = args.latency_ms / 1000
         for name, value in twin.endpoint_env().items():
             print(f"{name}={value}", flush=True)
         stopping.wait()

@@ -43,6 +43,8 @@ class Twin:
         install_sns_http_delivery()
         self.call_log = CallLog()
         self.pacing = CallPacing()
+        # The latency the twin was started with; reset() returns to it.
+        self.latency_seconds = 0.0
         self.transcripts = TranscribeEmulator(self.call_log, account_id, region)
         self._moto = BackgroundServer(
             self.pacing.wrap(create_moto_app(self.call_log, self.transcripts)), moto_port
@@ -112,7 +114,7 @@ class Twin:
         self.social.reset()
         self.transcripts.reset()
         self._app.clear_faults()
-        self.pacing.seconds = 0.0
+        self.pacing.seconds = self.latency_seconds
         self.pacing.reset()
         self.clear_calls()
 
