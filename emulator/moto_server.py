@@ -7,11 +7,26 @@ import re
 import threading
 from urllib.parse import parse_qs, unquote
 
+import boto3
 from moto.server import DomainDispatcherApplication, create_backend_app
 
 # Requests the twin makes itself (social messaging media to and from S3) carry this header, so
 # the call log shows only what the product did.
 INTERNAL_HEADER = "X-Emulator-Internal"
+
+def internal_client(service, endpoint_url, region, config):
+    """A boto3 client for the twin's own calls to moto, marked so the call log and the pacing
+    leave them out: they are the emulated service's work, not the product's."""
+    client = boto3.client(service, endpoint_url=endpoint_url, region_name=region,
+                          aws_access_key_id="emulator", aws_secret_access_key="emulator",
+                          config=config)
+    client.meta.events.register(f"before-sign.{service}", _mark_internal)
+    return client
+
+
+def _mark_internal(request, **_):
+    request.headers[INTERNAL_HEADER] = "1"
+
 
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _XML_CODE = re.compile(rb"<Code>([^<]+)</Code>")

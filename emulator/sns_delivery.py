@@ -14,12 +14,11 @@ import queue
 import threading
 import time
 
-import boto3
 import requests
 from botocore.config import Config
 from moto.sns.models import Subscription
 
-from emulator.moto_server import INTERNAL_HEADER
+from emulator.moto_server import internal_client
 
 logger = logging.getLogger(__name__)
 
@@ -102,16 +101,9 @@ class StreamingPublisher:
     """
 
     def __init__(self, sns_endpoint_url, region="us-east-1"):
-        self._sns = boto3.client(
-            "sns",
-            endpoint_url=sns_endpoint_url,
-            region_name=region,
-            aws_access_key_id="emulator",
-            aws_secret_access_key="emulator",
-            config=Config(retries={"mode": "standard", "total_max_attempts": 3}),
-        )
+        self._sns = internal_client("sns", sns_endpoint_url, region,
+                                    Config(retries={"mode": "standard", "total_max_attempts": 3}))
         # Connect's own calls are not the product's: kept out of the call log and the pacing.
-        self._sns.meta.events.register("before-sign.sns", _mark_internal)
         self._queue: queue.Queue[tuple[str, str, dict] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="connect-streaming", daemon=True)
         self._thread.start()
@@ -142,7 +134,3 @@ class StreamingPublisher:
                 )
             except Exception:
                 logger.exception("Connect streaming publish to %s failed", topic_arn)
-
-
-def _mark_internal(request, **_):
-    request.headers[INTERNAL_HEADER] = "1"

@@ -7,11 +7,10 @@ import urllib.error
 import urllib.request
 import uuid
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from emulator.moto_server import INTERNAL_HEADER
+from emulator.moto_server import INTERNAL_HEADER, internal_client
 from emulator.restjson import ServiceError, locked
 
 SOCIAL_OPERATIONS = ("SendWhatsAppMessage", "GetWhatsAppMessageMedia", "PostWhatsAppMessageMedia")
@@ -54,15 +53,8 @@ class SocialEmulator:
 
     def __init__(self, s3_endpoint_url, region="us-east-1"):
         self._lock = threading.RLock()
-        self._s3 = boto3.client(
-            "s3",
-            endpoint_url=s3_endpoint_url,
-            region_name=region,
-            aws_access_key_id="emulator",
-            aws_secret_access_key="emulator",
-            config=Config(s3={"addressing_style": "path"}),
-        )
-        self._s3.meta.events.register("before-sign.s3", _mark_internal)
+        self._s3 = internal_client("s3", s3_endpoint_url, region,
+                                   Config(s3={"addressing_style": "path"}))
         self.reset()
 
     @locked
@@ -165,10 +157,6 @@ class SocialEmulator:
         media_id = str(uuid.uuid4().int)[:16]
         self.media[media_id] = {"data": data, "mime_type": mime_type}
         return {"mediaId": media_id}
-
-
-def _mark_internal(request, **_):
-    request.headers[INTERNAL_HEADER] = "1"
 
 
 def _check_phone_number_id(value):

@@ -23,7 +23,6 @@ import re
 import threading
 import uuid
 
-import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -32,7 +31,7 @@ from botocore.parsers import ResponseParserError, RpcV2CBORParser
 from botocore.serialize import RpcV2CBORSerializer
 from werkzeug.wrappers import Request, Response
 
-from emulator.moto_server import INTERNAL_HEADER
+from emulator.moto_server import internal_client
 from emulator.restjson import ServiceError, locked
 
 logger = logging.getLogger(__name__)
@@ -457,18 +456,8 @@ class TranscribeEmulator:
     @property
     def _s3(self):
         if self._s3_client is None:
-            client = boto3.client(
-                "s3",
-                endpoint_url=self.s3_endpoint_url,
-                region_name=self.region,
-                aws_access_key_id="emulator",
-                aws_secret_access_key="emulator",
-                config=Config(
-                    s3={"addressing_style": "path"}, retries={"mode": "standard", "max_attempts": 1}
-                ),
-            )
-            client.meta.events.register("before-sign.s3", _mark_internal)
-            self._s3_client = client
+            self._s3_client = internal_client("s3", self.s3_endpoint_url, self.region, Config(
+                s3={"addressing_style": "path"}, retries={"mode": "standard", "max_attempts": 1}))
         return self._s3_client
 
     def _read_s3_uri(self, uri, max_bytes=None):
@@ -640,10 +629,6 @@ def _sniff_format(data):
         if data.startswith(magic):
             return media_format
     return None
-
-
-def _mark_internal(request, **_):
-    request.headers[INTERNAL_HEADER] = "1"
 
 
 def _snake(name):
