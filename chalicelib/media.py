@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-# Connect's defaults when an instance's own configuration cannot be read (API.md §4).
+# Connect's defaults when an instance's own configuration cannot be read (docs/reference/API.md §4).
 CONNECT_DEFAULT_EXTENSIONS = frozenset({
     "csv", "doc", "docx", "heic", "jfif", "jpeg", "jpg", "mov", "mp4", "pdf", "png", "ppt", "pptx",
     "rtf", "txt", "wav", "xls", "xlsx",
@@ -29,7 +29,7 @@ _MIME_BY_EXTENSION = {ext: mime for mime, ext in _EXTENSION_BY_MIME.items()
                       if mime not in ("video/3gp", "audio/x-wav", "audio/wave")}
 _MIME_BY_EXTENSION |= {"jpeg": "image/jpeg", "jfif": "image/jpeg"}
 
-# WhatsApp's media kinds, types and limits (WHATSAPP_PAYLOADS.md §3).
+# WhatsApp's media kinds, types and limits (docs/reference/WHATSAPP_PAYLOADS.md §3).
 _WHATSAPP_KINDS = {
     "image/jpeg": ("image", 5 * 1024 * 1024), "image/png": ("image", 5 * 1024 * 1024),
     "video/mp4": ("video", 16 * 1024 * 1024), "video/3gpp": ("video", 16 * 1024 * 1024),

@@ -10,7 +10,7 @@ from emulator.restjson import ServiceError, locked
 
 DEFAULT_INSTANCE_ID = "6688872b-b779-4713-a25c-8a6c220d6483"
 DEFAULT_FLOW_ID = "a8c5b7e1-3f2d-4c1a-9e6b-2d4f8a1c7e90"
-# Connect's defaults when an instance has no attachment configuration of its own (API.md §4).
+# Connect's defaults when an instance has no attachment configuration of its own (docs/reference/API.md §4).
 DEFAULT_ATTACHMENT_EXTENSIONS = (
     "csv doc docx heic jfif jpeg jpg mov mp4 pdf png ppt pptx rtf txt wav xls xlsx".split()
 )
