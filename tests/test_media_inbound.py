@@ -276,7 +276,8 @@ def test_upload_url_outside_aws_is_refused():
         transfer.check_url("https://attacker.example.com/upload", environ={})
     with pytest.raises(transfer.UnsafeUrl):
         transfer.check_url("http://bucket.s3.amazonaws.com/key", environ={})
-    transfer.check_url("https://bucket.s3.us-east-1.amazonaws.com/key?X-Amz-Signature=1", environ={})
+    transfer.check_url("https://bucket.s3.us-east-1.amazonaws.com/key?X-Amz-Signature=1",
+                       environ={"AWS_REGION": "us-east-1"})
     transfer.check_url("http://127.0.0.1:4567/_upload/1",
                        environ={"AWS_ENDPOINT_URL_CONNECTPARTICIPANT": "http://127.0.0.1:4567"})
     with pytest.raises(transfer.UnsafeUrl):
