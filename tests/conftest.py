@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -17,9 +16,13 @@ from chalice.test import Client
 
 from emulator.twin import Twin
 from sandbox import resources
+from tests.repository import ROOT, OutsideReadGuard
+from tests.repository import load_event  # noqa: F401 - the one event loader; test modules import it from here
 
-ROOT = Path(__file__).resolve().parents[1]
-EVENTS_DIR = ROOT.parent / "shared" / "events"
+# Installed as the suite loads, before any test module is collected: nothing may read beside the
+# repository.
+OUTSIDE_READS = OutsideReadGuard(ROOT).install()
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 INSTANCE_ID = "6688872b-b779-4713-a25c-8a6c220d6483"
@@ -46,9 +49,26 @@ DEFAULT_SETTINGS = {
 }
 
 
-def load_event(name: str) -> dict:
-    """A reference event from ../shared/events; missing fixtures fail the test loudly."""
-    return json.loads((EVENTS_DIR / f"{name}.json").read_text())
+@pytest.fixture(autouse=True)
+def stays_in_the_repository():
+    """Fails the test that opened, listed or created a path beside the repository."""
+    first = len(OUTSIDE_READS.escapes)
+    yield
+    escapes = OUTSIDE_READS.escapes[first:]
+    del OUTSIDE_READS.escapes[first:]
+    if escapes:
+        pytest.fail("used paths outside the repository (a fresh clone has none of them): "
+                    + ", ".join(sorted(set(escapes))), pytrace=False)
+
+
+def pytest_sessionfinish(session):
+    """Paths used outside any test (collection, session fixtures) fail the run as a whole."""
+    if OUTSIDE_READS.escapes:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.line("")  # the progress line may still be open
+        reporter.write_sep("=", "used paths outside the repository (a fresh clone has none of them)", red=True)
+        reporter.write_line(", ".join(sorted(set(OUTSIDE_READS.escapes))))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def sns_message(event: dict) -> dict:

@@ -1,8 +1,7 @@
-"""What the agent reads for each inbound WhatsApp message kind, from the shared event fixtures."""
+"""What the agent reads for each inbound WhatsApp message kind, from the reference events."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,7 @@ from chalicelib.agent_text import (
     render_for_agent,
     whatsapp_error_hint,
 )
-
-EVENTS = Path(__file__).resolve().parents[2] / "shared" / "events"
+from tests.repository import load_event
 
 EARLIER_BUSINESS_MESSAGE = "wamid.HBgLMTU1NTAxMDAwMDEVAgARGBIzMkY5MkU1NjEyQjg2MkIyQjAA"
 SNIPPETS = {EARLIER_BUSINESS_MESSAGE: "Your order ships to\n123 Example Ave. Is that right?"}
@@ -24,10 +22,8 @@ HINT_131047 = ("More than 24 hours have passed since the customer last wrote; "
 
 def webhook_items(fixture: str, field: str) -> list[dict]:
     """Meta's `value.messages[]` or `value.statuses[]` from every record of one fixture."""
-    path = EVENTS / fixture
-    assert path.is_file(), f"missing shared event fixture {path}"
     items: list[dict] = []
-    for record in json.loads(path.read_text(encoding="utf-8"))["Records"]:
+    for record in load_event(fixture)["Records"]:
         envelope = json.loads(record["Sns"]["Message"])
         entry = json.loads(envelope["whatsAppWebhookEntry"])
         for change in entry["changes"]:

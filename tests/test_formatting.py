@@ -2,19 +2,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from chalicelib.formatting import markdown_to_whatsapp, split_text
-
-EVENTS = Path(__file__).resolve().parents[2] / "shared" / "events"
+from tests.repository import load_event
 
 
 def test_connect_agent_markdown_sample():
-    path = EVENTS / "connect-agent-markdown.json"
-    assert path.is_file(), f"missing shared event fixture {path}"
-    record = json.loads(path.read_text(encoding="utf-8"))["Records"][0]
+    record = load_event("connect-agent-markdown")["Records"][0]
     content = json.loads(record["Sns"]["Message"])["Content"]
     assert markdown_to_whatsapp(content) == (
         "*Order 4521* is _on its way_.\n"

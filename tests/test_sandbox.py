@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-EVENTS_DIR = ROOT.parent / "shared" / "events"
+from tests.repository import ROOT, load_event
+
 READY_SECONDS = 60
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT = Path(os.environ.get("SANDBOX_SCREENSHOT") or ROOT / "build" / "sandbox.png")
@@ -102,7 +102,7 @@ def wait_for(condition, timeout: float = 20.0, interval: float = 0.2):
 
 
 def test_sandbox_command_runs_a_reference_event_into_the_emulated_chat_and_stops_cleanly(sandbox):
-    event = json.loads((EVENTS_DIR / "eum-text.json").read_text())
+    event = load_event("eum-text")
 
     answer = sandbox.post("/sandbox/events", event)
     chats = wait_for(lambda: [c for c in sandbox.get("/sandbox/api/state")["chats"] if c["items"]])
@@ -123,7 +123,7 @@ def test_sandbox_command_runs_a_reference_event_into_the_emulated_chat_and_stops
     assert settings["AWS_ENDPOINT_URL_DYNAMODB"].startswith("http://127.0.0.1:")
 
     # A Connect streaming event goes to on_connect_event (this one names no known chat).
-    connect_event = json.loads((EVENTS_DIR / "connect-agent-text.json").read_text())
+    connect_event = load_event("connect-agent-text")
     assert sandbox.post("/sandbox/events", connect_event)["function"] == "on_connect_event"
 
     port = sandbox.url.rsplit(":", 1)[1]

@@ -1,13 +1,11 @@
 import json
 import urllib.request
-from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.emulator.test_connect import start_chat
-
-FIXTURES = Path("/work/shared/events")
+from tests.repository import load_event
 
 
 def sns(event):
@@ -16,7 +14,7 @@ def sns(event):
 
 
 def fixture_sns(name):
-    return sns(json.loads((FIXTURES / name).read_text()))
+    return sns(load_event(name))
 
 
 @pytest.fixture
@@ -30,7 +28,6 @@ def same_shape(ours, theirs):
     assert set(ours) == set(theirs)
 
 
-@pytest.mark.skipif(not FIXTURES.exists(), reason="shared event fixtures not present")
 def test_agent_message_event_matches_the_fixture_and_joins_the_transcript(twin, contact_id):
     event = twin.connect_streaming_event(
         contact_id, participant_role="AGENT", content="Hi Ana", display_name="Jordan"
@@ -42,7 +39,6 @@ def test_agent_message_event_matches_the_fixture_and_joins_the_transcript(twin, 
     assert twin.contacts[contact_id]["transcript"][-1]["Id"] == body["Id"]
 
 
-@pytest.mark.skipif(not FIXTURES.exists(), reason="shared event fixtures not present")
 def test_end_chat_returns_the_chat_ended_event(twin, contact_id):
     event = twin.end_chat(contact_id)
 
@@ -50,7 +46,6 @@ def test_end_chat_returns_the_chat_ended_event(twin, contact_id):
     assert json.loads(sns(event)["Message"])["InitialContactId"] == contact_id
 
 
-@pytest.mark.skipif(not FIXTURES.exists(), reason="shared event fixtures not present")
 def test_agent_attachment_event_can_be_downloaded(sdk, twin):
     response = start_chat(sdk("connect"))
     event = twin.agent_attachment_event(

@@ -4,7 +4,6 @@ import base64
 import json
 import threading
 import urllib.request
-from pathlib import Path
 
 import boto3
 import pytest
@@ -13,8 +12,7 @@ from werkzeug.wrappers import Request, Response
 from emulator.serving import BackgroundServer
 from emulator.twin import Twin
 from tests.emulator.test_connect import start_chat
-
-FIXTURES = Path("/work/shared/events")
+from tests.repository import load_event
 
 
 class Subscriber:
@@ -60,7 +58,7 @@ def control(twin, method, path, body=None):
 
 
 def fixture_shape(name):
-    sns = json.loads((FIXTURES / name).read_text())["Records"][0]["Sns"]
+    sns = load_event(name)["Records"][0]["Sns"]
     return list(json.loads(sns["Message"])), list(sns["MessageAttributes"])
 
 
@@ -68,7 +66,6 @@ def shape(notification):
     return list(json.loads(notification["Message"])), list(notification["MessageAttributes"])
 
 
-@pytest.mark.skipif(not FIXTURES.exists(), reason="shared event fixtures not present")
 def test_chat_items_are_published_to_the_streaming_topic_in_order_with_their_attributes(publishing):
     twin, subscriber = publishing
     sns = client(twin, "sns")
