@@ -1,4 +1,4 @@
-"""Lambda events from Connect contact streaming, shaped like /work/shared/events/connect-*.json."""
+"""Lambda events from Connect contact streaming, shaped like events/connect-*.json."""
 
 import base64
 import json

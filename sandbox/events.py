@@ -1,5 +1,5 @@
 """Lambda events the sandbox builds: what End User Messaging Social publishes for a customer's
-WhatsApp message (shaped like ../shared/events/eum-*.json), and the Lambda SNS record of an SNS
+WhatsApp message (shaped like events/eum-*.json), and the Lambda SNS record of an SNS
 HTTP notification (how moto delivers Connect streaming to the local stage)."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-# The defaults are the reference events' made-up identifiers (../shared/events/README.md).
+# The defaults are the reference events' made-up identifiers (events/README.md).
 DEFAULTS = {
     "SANDBOX_BUSINESS_PHONE_NUMBER_ARN":
         "arn:aws:social-messaging:us-east-1:123456789012:phone-number-id/6f17dbb4562b2cd3343a3d0fdec78c75",

@@ -1,7 +1,7 @@
 """The local stage's routes (registered by app.py only when BRIDGE_LOCAL_SANDBOX=1).
 
 - `GET /`: the sandbox page (a WhatsApp-like phone, an agent console, the AWS calls per hop).
-- `POST /sandbox/events`: a raw test event (any file of ../shared/events, or an EventBridge
+- `POST /sandbox/events`: a raw test event (any file of events/, or an EventBridge
   Transcribe event) through the handler Lambda would run; `POST /sandbox/invoke/{name}` names it.
 - `POST /sandbox/sns/connect`: the streaming topic's HTTP subscription, into `on_connect_event`.
 - `/sandbox/api/...`: small JSON routes the page polls and posts to.
