@@ -15,14 +15,10 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-with warnings.catch_warnings():
-    # pydub warns at import when no ffmpeg is on PATH (this module never lets it look there) and
-    # Python 3.11 flags its audioop import as deprecated.
-    warnings.simplefilter("ignore", RuntimeWarning)
-    warnings.simplefilter("ignore", DeprecationWarning)
+if TYPE_CHECKING:
     from pydub import AudioSegment
-    from pydub.exceptions import CouldntDecodeError
 
 WAV_MIME_TYPES = frozenset({"audio/wav", "audio/x-wav", "audio/wave"})
 VOICE_SAMPLE_RATE = 16000
@@ -129,6 +125,15 @@ def _ffmpeg(data: bytes, input_format: str, outputs: list[list[str]], timeout_se
 
 
 def _read_wav(wav: bytes) -> AudioSegment:
+    # pydub is imported on first use, not with the module: its import searches PATH for ffmpeg,
+    # which costs every cold start, and most invocations convert no audio.
+    with warnings.catch_warnings():
+        # pydub warns at import when no ffmpeg is on PATH (this module never lets it look there) and
+        # Python 3.11 flags its audioop import as deprecated.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from pydub import AudioSegment
+        from pydub.exceptions import CouldntDecodeError
     try:
         segment = AudioSegment(data=wav)
     except (CouldntDecodeError, ValueError, struct.error) as error:

@@ -1,12 +1,10 @@
 """What a warm Lambda container keeps between invocations: AWS clients and cached settings."""
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from typing import Any, Callable
-
-import boto3
-from botocore.config import Config
 
 from . import connect
 from .caching import ExpiringCache
@@ -15,14 +13,19 @@ from .media import AttachmentRules
 
 ATTACHMENT_RULES_CACHE_SECONDS = 900
 
-# Standard retries cover throttling and 5xx; short timeouts keep one slow call from eating the
-# batching window. The pool is sized for the flush's concurrent conversations.
-_CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "total_max_attempts": 3},
-    connect_timeout=3,
-    read_timeout=15,
-    max_pool_connections=32,
-)
+
+@functools.cache
+def _client_config() -> Any:
+    # Standard retries cover throttling and 5xx; short timeouts keep one slow call from eating the
+    # batching window. The pool is sized for the flush's concurrent conversations.
+    from botocore.config import Config
+
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": 3},
+        connect_timeout=3,
+        read_timeout=15,
+        max_pool_connections=32,
+    )
 
 
 class Clients:
@@ -37,7 +40,10 @@ class Clients:
     def _client(self, service: str) -> Any:
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = boto3.client(service, config=_CLIENT_CONFIG)
+                # Imported on first use: boto3 is most of a cold start's import time.
+                import boto3
+
+                self._clients[service] = boto3.client(service, config=_client_config())
             return self._clients[service]
 
     @property

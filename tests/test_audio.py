@@ -12,13 +12,18 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import warnings
 import wave
 from pathlib import Path
 
 import pytest
 
 from chalicelib import audio
-from chalicelib.audio import AudioSegment
+
+with warnings.catch_warnings():  # pydub's import-time warnings, as in chalicelib/audio.py
+    warnings.simplefilter("ignore", RuntimeWarning)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from pydub import AudioSegment
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
