@@ -45,7 +45,7 @@ package: venv
 
 # cfn-lint on the packaged template (merged and bare) and on the resources stack.
 lint-template: venv
-	$(PYTHON) -m pytest -q tests/test_packaging.py -k lint
+	$(PYTHON) -m pytest -q tests/test_package_template.py -k lint
 
 # What each flow costs (BENCHMARKS.md): against a twin process with 20 ms per AWS call.
 .PHONY: bench

@@ -1,0 +1,340 @@
+"""IAM, evaluated offline: each function's role allows exactly the AWS calls its code makes, on the
+resources they touch (every handler run through its paths against the emulated account)."""
+from __future__ import annotations
+
+import ast
+import fnmatch
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import botocore.session
+
+from tests.conftest import (
+    ACCOUNT, BUFFER_TABLE, CONFIG_PARAMETER, DEFAULT_SETTINGS, MEDIA_BUCKET, REGION, SESSIONS_TABLE,
+    STREAMING_TOPIC_ARN, load_event, put_settings, text_from_customer, with_messages,
+)
+from tests.packaging_support import (  # noqa: F401  (fixtures)
+    FUNCTIONS, ROOT, deploy, failure_destinations, function, merged, packages,
+)
+
+# Services the product's clients talk to (runtime.Clients), by botocore name.
+CLIENT_SERVICES = ("dynamodb", "ssm", "connect", "connectparticipant", "socialmessaging", "s3", "transcribe")
+# Granted for the platform, not for a call in the code: Lambda writes logs and traces with the
+# function's role, and sends what it gives up on (the stream's failed batches, asynchronous events
+# whose retries or age ran out) to the function's on-failure queue with it (failure_destinations).
+PLATFORM_ACTIONS = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                    "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+# Not in cfn-lint's copy of the Service Authorization Reference (the API is newer): its resource
+# scoping cannot be checked offline, so it shares the Transcribe statement's "*".
+UNLISTED_ACTIONS = {"transcribe:TranscribeAudio"}
+
+
+def resolver_values(stream_arn: str) -> dict:
+    arn = f"arn:aws:{{}}:{REGION}:{ACCOUNT}:{{}}"
+    return {
+        "AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
+        "Stage": "test", "ConnectInstanceId": "*", "BufferSeconds": 2,
+        "SessionsTable": SESSIONS_TABLE, "SessionsTable.Arn": arn.format("dynamodb", f"table/{SESSIONS_TABLE}"),
+        "BufferTable": BUFFER_TABLE, "BufferTable.Arn": arn.format("dynamodb", f"table/{BUFFER_TABLE}"),
+        "BufferTable.StreamArn": stream_arn,
+        "MediaBucket": MEDIA_BUCKET, "MediaBucket.Arn": f"arn:aws:s3:::{MEDIA_BUCKET}",
+        "ConfigParameter": CONFIG_PARAMETER, "StreamingTopic": STREAMING_TOPIC_ARN,
+        "InboundTopic": arn.format("sns", "inbound"),
+        "FlushFailureQueue.Arn": arn.format("sqs", "flush-failures"),
+        "AsyncFailureQueue.Arn": arn.format("sqs", "async-failures"),
+    }
+
+
+def function_policy(merged: dict, name: str, resolver) -> list[dict]:
+    role = function(merged, name)["Role"]["Fn::GetAtt"][0]
+    statements = []
+    for policy in merged["Resources"][role]["Properties"]["Policies"]:
+        statements += resolver(policy["PolicyDocument"])["Statement"]
+    return statements
+
+
+def _listify(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _condition_holds(condition: dict, context: dict) -> bool:
+    for operator, keys in condition.items():
+        for key, expected in keys.items():
+            if key not in context:
+                return False
+            match = {"StringLike": fnmatch.fnmatchcase, "StringEquals": str.__eq__}[operator]
+            if not any(match(context[key], pattern) for pattern in _listify(expected)):
+                return False
+    return True
+
+
+def allowing_statements(statements: list[dict], action: str, resource: str, context: dict) -> list[int]:
+    found = []
+    for index, statement in enumerate(statements):
+        if statement["Effect"] != "Allow":
+            continue
+        if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in _listify(statement["Action"])):
+            continue
+        if not any(fnmatch.fnmatchcase(resource, r) for r in _listify(statement["Resource"])):
+            continue
+        if _condition_holds(statement.get("Condition", {}), context):
+            found.append(index)
+    return found
+
+
+def _table_arn(name: str) -> str:
+    return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+
+
+def _object_arn(bucket: str, key: str) -> str:
+    return f"arn:aws:s3:::{bucket}/{key}"
+
+
+def _s3_uri_arn(uri: str) -> str:
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    return _object_arn(bucket, key)
+
+
+def _phone_number_arn(origination: str) -> str:
+    if origination.startswith("arn:"):
+        return origination
+    return f"arn:aws:social-messaging:{REGION}:{ACCOUNT}:phone-number-id/{origination.removeprefix('phone-number-id-')}"
+
+
+def required_permissions(call: dict, stream_arn: str) -> list[tuple[str, str, dict]]:
+    """The IAM (action, resource, condition context) a logged AWS call needs, dependent actions
+    included: what the service does with the caller's permissions (S3 for media and Transcribe)."""
+    service, operation, params = call["service"], call["operation"], call["params"]
+    if service in ("connectparticipant", "upload"):
+        return []  # bearer-token API and presigned URLs: no IAM
+    if service == "dynamodb":
+        if operation == "TransactWriteItems":
+            kinds = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                     "ConditionCheck": "ConditionCheckItem"}
+            return [(f"dynamodb:{kinds[kind]}", _table_arn(body["TableName"]), {})
+                    for item in params["TransactItems"] for kind, body in item.items()]
+        resource = _table_arn(params["TableName"])
+        if params.get("IndexName"):
+            resource += f"/index/{params['IndexName']}"
+        return [(f"dynamodb:{operation}", resource, {})]
+    if service == "dynamodbstreams":  # Lambda's poller reads the stream with the function's role
+        return [(f"dynamodb:{operation}", params.get("StreamArn", stream_arn), {})]
+    if service == "ssm":
+        return [(f"ssm:{operation}", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{params['Name']}", {})]
+    if service == "s3":
+        if operation in ("ListObjectsV2", "ListObjects"):
+            prefix = params.get("query", {}).get("prefix", "")
+            return [("s3:ListBucket", f"arn:aws:s3:::{params['bucket']}", {"s3:prefix": prefix})]
+        return [(f"s3:{operation}", _object_arn(params["bucket"], params["key"]), {})]
+    if service == "connect":
+        instance = f"arn:aws:connect:{REGION}:{ACCOUNT}:instance/{params['InstanceId']}"
+        if operation == "StartChatContact":
+            return [("connect:StartChatContact", f"{instance}/contact-flow/{params['ContactFlowId']}", {}),
+                    ("connect:StartChatContact", f"{instance}/contact/new-contact", {})]
+        return [(f"connect:{operation}", instance, {})]
+    if service == "socialmessaging":
+        needed = [(f"social-messaging:{operation}", _phone_number_arn(params["originationPhoneNumberId"]), {})]
+        if operation == "GetWhatsAppMessageMedia":
+            target = params["destinationS3File"]
+            needed.append(("s3:PutObject", _object_arn(target["bucketName"], target["key"] + "media"), {}))
+        if operation == "PostWhatsAppMessageMedia":
+            source = params["sourceS3File"]
+            needed.append(("s3:GetObject", _object_arn(source["bucketName"], source["key"]), {}))
+        return needed
+    if service == "transcribe":
+        needed = [(f"transcribe:{operation}", f"arn:aws:transcribe:{REGION}:{ACCOUNT}:transcription-job/x", {})]
+        if operation == "StartTranscriptionJob":
+            needed.append(("s3:GetObject", _s3_uri_arn(params["Media"]["MediaFileUri"]), {}))
+            needed.append(("s3:PutObject", _object_arn(params["OutputBucketName"], params["OutputKey"]), {}))
+        return needed
+    raise AssertionError(f"no IAM mapping for {service} {operation}: add it here and to the policy")
+
+
+class Recorder:
+    """Attributes every AWS call to the handler whose invocation made it."""
+
+    def __init__(self, bridge):
+        self.bridge = bridge
+        self.calls: dict[str, list[dict]] = defaultdict(list)
+
+    def run(self, name: str, invoke, *args, expect_error: bool = False):
+        import app as app_module
+
+        # Each function runs in containers of its own: nothing cached from another handler.
+        app_module._settings.clear()
+        app_module._attachment_rules.clear()
+        self.bridge.twin.clear_calls()
+        try:
+            result = invoke(*args)
+        except Exception:
+            if not expect_error:
+                raise
+            result = None
+        self.calls[name] += self.bridge.twin.calls
+        self.bridge.twin.clear_calls()
+        return result
+
+    def inbound(self, event, flush_expected=True):
+        self.run("on_whatsapp_event", self.bridge.whatsapp, event)
+        if flush_expected:
+            assert self.run("flush_buffer", self.bridge.flush) == {"batchItemFailures": []}
+
+
+def voice_event(message_id: str) -> tuple[dict, bytes]:
+    event = load_event("eum-audio-voice")
+    message = json.loads(json.loads(event["Records"][0]["Sns"]["Message"])["whatsAppWebhookEntry"])[
+        "changes"][0]["value"]["messages"][0]
+    message = {**message, "id": message_id}
+    return with_messages(event, [message]), message["audio"]["id"]
+
+
+def golden_scenarios(bridge) -> Recorder:
+    """Every path that reaches AWS, at least once: each handler through its branches."""
+    twin = bridge.twin
+    put_settings({**DEFAULT_SETTINGS, "progress_reactions": "yes", "echo_transcript": "yes"})
+    recorder = Recorder(bridge)
+    fixtures = ROOT / "tests" / "fixtures"
+    ogg = (fixtures / "voice-note.ogg").read_bytes()
+
+    text = load_event("eum-text")
+    recorder.inbound(text)  # StartChatContact, the transaction, read receipt, reactions
+    (first_contact,) = twin.contacts
+    start = int(json.loads(json.loads(text["Records"][0]["Sns"]["Message"])["whatsAppWebhookEntry"])[
+        "changes"][0]["value"]["messages"][0]["timestamp"])
+    recorder.inbound(with_messages(text, [text_from_customer("wamid.pkg-2", start + 5, "Order 4521")]))
+
+    image = load_event("eum-image")
+    image_message = json.loads(json.loads(image["Records"][0]["Sns"]["Message"])["whatsAppWebhookEntry"])[
+        "changes"][0]["value"]["messages"][0]
+    twin.register_media(image_message["image"]["id"], b"\xff\xd8\xff\xe0" + bytes(2000) + b"\xff\xd9",
+                        "image/jpeg")
+    recorder.inbound(image)  # media to S3, attachment rules, attachment upload
+
+    voice, media_id = voice_event("wamid.pkg-voice-1")
+    twin.register_media(media_id, ogg, "audio/ogg")
+    recorder.inbound(voice)  # TranscribeAudio
+    voice, _ = voice_event("wamid.pkg-voice-2")
+    twin.transcripts.fail_next("TranscribeAudio", "BadRequestException", "unsupported audio")
+    recorder.inbound(voice)  # falls back to StartTranscriptionJob
+    (job,) = [c for c in recorder.calls["flush_buffer"] if c["operation"] == "StartTranscriptionJob"]
+
+    twin.expire_connections(first_contact)  # the transcript renews the connection first
+    recorder.run("on_transcription_job", bridge.invoke, "on_transcription_job",
+                 twin.transcription_job_event(job["params"]["TranscriptionJobName"]))
+
+    recorder.run("on_connect_event", bridge.connect_event, twin.connect_streaming_event(
+        first_contact, participant_role="AGENT", content="Hi, I'm Jordan."))
+    recorder.run("on_connect_event", bridge.connect_event, twin.agent_attachment_event(
+        first_contact, name="label.pdf", content_type="application/pdf", data=b"%PDF-1.4\n" + bytes(500)))
+    twin.inject_fault("socialmessaging", "SendWhatsAppMessage", "InternalServiceException", 500, times=3)
+    recorder.run("on_connect_event", bridge.connect_event, twin.connect_streaming_event(
+        first_contact, participant_role="AGENT", content="Retried later"), expect_error=True)
+
+    twin.end_chat(first_contact)  # the flush finds the chat gone: closes it, opens a new one
+    recorder.inbound(with_messages(text, [text_from_customer("wamid.pkg-3", start + 60, "Still there?")]))
+    (second_contact,) = set(twin.contacts) - {first_contact}
+    recorder.run("on_connect_event", bridge.connect_event, twin.end_chat(second_contact))
+    return recorder
+
+
+def client_operations_in_code() -> dict[str, set[str]]:
+    """Every botocore client method chalicelib calls, as service -> operation names."""
+    session = botocore.session.get_session()
+    methods: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for service in CLIENT_SERVICES:
+        client = session.create_client(service, region_name=REGION, aws_access_key_id="x",
+                                       aws_secret_access_key="x")
+        for method, operation in client.meta.method_to_api_mapping.items():
+            methods[method].add((service, operation))
+    found: dict[str, set[str]] = defaultdict(set)
+    for path in sorted((ROOT / "chalicelib").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in methods:
+                (service, operation), *others = sorted(methods[node.func.attr])
+                assert not others, f"{path.name}: {node.func.attr} is ambiguous between services"
+                found[service].add(operation)
+    return found
+
+
+def test_each_function_may_make_exactly_the_aws_calls_its_code_makes(bridge, aws, merged):
+    recorder = golden_scenarios(bridge)
+    resolver = deploy.Resolver(resolver_values(aws.buffer_stream_arn))
+
+    # 1. Every client call in the code was exercised by a scenario, so it is checked below.
+    observed = defaultdict(set)
+    for calls in recorder.calls.values():
+        for call in calls:
+            observed[call["service"]].add(call["operation"])
+    in_code = client_operations_in_code()
+    # connectparticipant takes bearer tokens, no IAM: its rarer calls need no scenario here.
+    missing = {service: sorted(ops - observed[service]) for service, ops in in_code.items()
+               if ops - observed[service] and service != "connectparticipant"}
+    assert missing == {}, "calls in chalicelib/ that no scenario here makes: add one"
+
+    for name in FUNCTIONS:
+        statements = function_policy(merged, name, resolver)
+        needed = []
+        for call in recorder.calls[name]:
+            assert call["status"] < 500 or call["error"] == "InternalServiceException", call
+            needed += required_permissions(call, aws.buffer_stream_arn)
+        if name == "flush_buffer":  # Lambda's poller also lists the table's streams
+            needed.append(("dynamodb:ListStreams", "*", {}))
+        assert needed, f"no scenario reached {name}"
+
+        # 2. Complete: every call is allowed, on the resource it touched.
+        used_statements = set()
+        for action, resource, context in needed:
+            allowing = allowing_statements(statements, action, resource, context)
+            assert allowing, f"{name} may not {action} on {resource}"
+            used_statements.update(allowing)
+
+        # 3. Exact: no action the code does not call, and no statement nothing needs.
+        granted = {a for s in statements for a in _listify(s["Action"])} - PLATFORM_ACTIONS
+        # Lambda sends to the on-failure queue with the role (checked in the next test).
+        platform = {"sqs:SendMessage"} if failure_destinations(merged, name) else set()
+        assert granted - platform == {action for action, _, _ in needed}, name
+        for index, statement in enumerate(statements):
+            if set(_listify(statement["Action"])) <= PLATFORM_ACTIONS | platform:
+                continue
+            assert index in used_statements, f"{name}: statement {statement['Sid']} is never needed"
+
+
+def test_platform_grants_are_scoped_to_the_function_and_the_failure_queue(merged):
+    resolver = deploy.Resolver(resolver_values("arn:aws:dynamodb:us-east-1:123456789012:table/b/stream/1"))
+    for name in FUNCTIONS:
+        statements = function_policy(merged, name, resolver)
+        (logs,) = [s for s in statements if s["Sid"] == "Logs"]
+        assert logs["Resource"] == (f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:"
+                                    f"/aws/lambda/whatsapp-connect-chat-test-{name}:*")
+        queue = [s for s in statements if "sqs:SendMessage" in _listify(s["Action"])]
+        # Exactly the function's failure destination, nothing else: one queue each.
+        (destination,) = failure_destinations(merged, name)
+        (send,) = queue
+        assert send["Action"] == ["sqs:SendMessage"]
+        assert send["Resource"] == resolver(destination)
+        expected = "flush-failures" if name == "flush_buffer" else "async-failures"
+        assert send["Resource"] == f"arn:aws:sqs:{REGION}:{ACCOUNT}:{expected}", name
+
+
+def test_no_wildcard_action_and_no_wildcard_resource_where_iam_can_scope(merged):
+    """Checked against cfn-lint's copy of the Service Authorization Reference."""
+    import cfnlint
+
+    iam = json.loads((Path(cfnlint.__file__).parent / "data" / "AdditionalSpecs" / "Policies.json").read_text())
+    for name, logical_id in FUNCTIONS.items():
+        role = merged["Resources"][f"{logical_id}Role"]["Properties"]
+        for policy in role["Policies"]:
+            for statement in policy["PolicyDocument"]["Statement"]:
+                for action in _listify(statement["Action"]):
+                    prefix, _, operation = action.partition(":")
+                    assert "*" not in action, f"{name}: {action}"
+                    if action in UNLISTED_ACTIONS:
+                        continue
+                    assert operation.lower() in iam[prefix]["Actions"], f"{name}: unknown action {action}"
+                    scopable = iam[prefix]["Actions"][operation.lower()].get("Resources")
+                    if statement["Resource"] == "*":
+                        assert not scopable, f"{name}: {action} on * although IAM scopes it to {scopable}"
+                    else:
+                        assert "*" not in _listify(statement["Resource"]), name

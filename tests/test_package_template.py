@@ -1,0 +1,271 @@
+"""The packaged CloudFormation template (`chalice package`, with and without infra/resources.json
+merged), .chalice/config.json, infra/resources.json and cfn-lint on all of them."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CONFIG_PARAMETER
+from tests.packaging_support import (  # noqa: F401  (fixtures)
+    ASYNC_FUNCTIONS, BIN, ENVIRONMENT, FUNCTIONS, ROOT, RUNTIME, deploy, failure_destinations, function,
+    merged, packages, template,
+)
+
+
+# --- the packaged template ------------------------------------------------------------------------
+
+def test_four_functions_with_the_fixed_names(merged):
+    functions = {k: v for k, v in merged["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
+    assert set(functions) == set(FUNCTIONS.values())
+    for name, logical_id in FUNCTIONS.items():
+        properties = functions[logical_id]["Properties"]
+        assert properties["Handler"] == f"app.{name}"
+        assert properties["Runtime"] == RUNTIME
+        # The name `chalice deploy` gives, so logs, roles and both deploy paths agree.
+        assert properties["FunctionName"] == {"Fn::Sub": f"whatsapp-connect-chat-${{Stage}}-{name}"}
+        assert properties["Tracing"] == "Active"
+        assert properties["Role"] == {"Fn::GetAtt": [f"{logical_id}Role", "Arn"]}
+
+
+def test_sns_subscriptions_to_the_two_topics(merged):
+    inbound = function(merged, "on_whatsapp_event")["Events"]["OnWhatsappEventSnsSubscription"]
+    streaming = function(merged, "on_connect_event")["Events"]["OnConnectEventSnsSubscription"]
+    assert inbound == {"Type": "SNS", "Properties": {"Topic": {"Fn::Sub": "${InboundTopic}"}}}
+    assert streaming == {"Type": "SNS", "Properties": {"Topic": {"Fn::Sub": "${StreamingTopic}"}}}
+
+
+def test_transcribe_job_events_reach_on_transcription_job(merged):
+    (event,) = function(merged, "on_transcription_job")["Events"].values()
+    assert event["Type"] == "CloudWatchEvent"
+    assert event["Properties"]["Pattern"] == {
+        "source": ["aws.transcribe"], "detail-type": ["Transcribe Job State Change"],
+        "detail": {"TranscriptionJobStatus": ["COMPLETED", "FAILED"]}}
+
+
+def test_stream_event_source_batches_for_the_buffer_time_and_keeps_what_fails(merged):
+    import app as app_module
+
+    (event,) = function(merged, "flush_buffer")["Events"].values()
+    assert event["Type"] == "DynamoDB"
+    properties = event["Properties"]
+    assert properties["Stream"] == {"Fn::GetAtt": ["BufferTable", "StreamArn"]}
+    assert properties["StartingPosition"] == "TRIM_HORIZON"
+    assert properties["BatchSize"] == 100
+    assert properties["MaximumBatchingWindowInSeconds"] == {"Ref": "BufferSeconds"}
+    assert merged["Parameters"]["BufferSeconds"]["Default"] == app_module.BUFFER_SECONDS == 2
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert 1 <= properties["MaximumRetryAttempts"] <= 100
+    # Inside the stream's and the buffer items' 24 hours, so what is given up is still readable.
+    assert 60 <= properties["MaximumRecordAgeInSeconds"] <= 24 * 3600
+    assert properties["DestinationConfig"] == {
+        "OnFailure": {"Destination": {"Fn::GetAtt": ["FlushFailureQueue", "Arn"]}}}
+    queue = merged["Resources"]["FlushFailureQueue"]["Properties"]
+    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert queue["SqsManagedSseEnabled"] is True
+
+
+def test_asynchronous_invocations_end_in_the_failure_queue(merged):
+    """SNS and EventBridge invoke asynchronously: after bounded retries, or once the event is too
+    old, Lambda puts it in AsyncFailureQueue instead of dropping it."""
+    for name in ASYNC_FUNCTIONS:
+        config = function(merged, name)["EventInvokeConfig"]
+        assert config == {
+            "MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 6 * 3600,
+            "DestinationConfig": {"OnFailure": {
+                "Type": "SQS", "Destination": {"Fn::GetAtt": ["AsyncFailureQueue", "Arn"]}}}}, name
+        # Lambda's limits: 0-2 retries, 60 s-6 h of age.
+        assert 0 <= config["MaximumRetryAttempts"] <= 2
+        assert 60 <= config["MaximumEventAgeInSeconds"] <= 21600
+        # An explicit role: SAM adds no policy for the destination, the role grants it (see IAM).
+        assert "Policies" not in function(merged, name)
+    # The stream's poller invokes synchronously; its failures go through the mapping's destination.
+    assert "EventInvokeConfig" not in function(merged, "flush_buffer")
+    # Every function has somewhere to put what it gives up on.
+    for name in FUNCTIONS:
+        assert len(failure_destinations(merged, name)) == 1, name
+    queue = merged["Resources"]["AsyncFailureQueue"]
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"] == {"MessageRetentionPeriod": 14 * 24 * 3600, "SqsManagedSseEnabled": True}
+    assert "FifoQueue" not in queue["Properties"]  # Lambda's destinations take standard queues only
+
+
+def test_every_function_gets_the_five_environment_variables_from_the_stack(merged):
+    for name in FUNCTIONS:
+        variables = function(merged, name)["Environment"]["Variables"]
+        assert variables == {key: {"Ref": logical_id} for key, logical_id in ENVIRONMENT.items()}
+
+
+def test_log_groups_keep_the_stages_retention(merged, packages):
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    for name, logical_id in FUNCTIONS.items():
+        group = merged["Resources"][f"{logical_id}LogGroup"]["Properties"]
+        assert group["RetentionInDays"] == config["stages"]["dev"]["log_retention_in_days"]
+        bare = packages["bare"]["Resources"][f"{logical_id}LogGroup"]["Properties"]
+        assert bare["RetentionInDays"] == config["stages"]["prod"]["log_retention_in_days"]
+
+
+def test_package_without_merge_template_has_the_functions_and_no_roles(packages):
+    bare = packages["bare"]
+    functions = {k for k, v in bare["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
+    assert functions == set(FUNCTIONS.values())
+    assert not [k for k, v in bare["Resources"].items() if v["Type"] == "AWS::IAM::Role"]
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]
+    for name, logical_id in FUNCTIONS.items():
+        properties = bare["Resources"][logical_id]["Properties"]
+        assert properties["Role"] == config["lambda_functions"][name]["iam_role_arn"]
+        assert set(properties["Environment"]["Variables"]) == set(ENVIRONMENT)
+
+
+# --- .chalice/config.json -------------------------------------------------------------------------
+
+def test_config_has_dev_and_prod_with_tuned_functions_and_no_generated_policy():
+    from chalicelib.outbound import OUTBOUND_LOCK_SECONDS
+
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    assert config["app_name"] == "whatsapp-connect-chat"
+    assert config["autogen_policy"] is False
+    assert config["manage_iam_role"] is False  # the roles come from infra/resources.json
+    assert config["xray"] is True
+    assert {"dev", "prod"} <= set(config["stages"])
+    for stage in ("dev", "prod"):
+        settings = config["stages"][stage]
+        assert settings["log_retention_in_days"] in (14, 30, 60, 90, 180, 365)
+        assert set(settings["environment_variables"]) == set(ENVIRONMENT)
+        functions = settings["lambda_functions"]
+        assert set(functions) == set(FUNCTIONS)
+        for name, values in functions.items():
+            assert 128 <= values["lambda_memory_size"] <= 3008
+            assert 3 <= values["lambda_timeout"] <= 900
+            assert values["iam_role_arn"].startswith("arn:aws:iam::")
+        # A claimed outbound message is taken over after the lock: only a dead invocation's claim.
+        assert functions["on_connect_event"]["lambda_timeout"] < OUTBOUND_LOCK_SECONDS
+        # Media and ffmpeg: more memory (and CPU) where files are converted.
+        assert functions["flush_buffer"]["lambda_memory_size"] >= 1024
+        assert functions["on_connect_event"]["lambda_memory_size"] >= 1024
+
+
+def test_stage_files_name_only_template_parameters(template):
+    for path in (ROOT / "infra" / "stages").glob("*.json"):
+        assert set(json.loads(path.read_text())) <= set(template["Parameters"]), path.name
+    dev = json.loads((ROOT / "infra" / "stages" / "dev.json").read_text())
+    prod = json.loads((ROOT / "infra" / "stages" / "prod.json").read_text())
+    assert dev["ConfigParameterName"] != prod["ConfigParameterName"]  # both stages fit one account
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    for stage, settings in (("dev", dev), ("prod", prod)):
+        assert config["stages"][stage]["environment_variables"]["CONFIG_PARAMETER"] == \
+            settings["ConfigParameterName"]
+
+
+# --- infra/resources.json ---------------------------------------------------------------------------
+
+def test_supporting_resources(template):
+    resources = template["Resources"]
+    sessions = resources["SessionsTable"]["Properties"]
+    assert sessions["BillingMode"] == "PAY_PER_REQUEST"
+    assert sessions["KeySchema"] == [{"AttributeName": "contactId", "KeyType": "HASH"}]
+    (index,) = sessions["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "customerId-index"
+    assert index["KeySchema"] == [{"AttributeName": "customerId", "KeyType": "HASH"}]
+    assert sessions["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    assert sessions["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert sessions["SSESpecification"] == {"SSEEnabled": True}
+    buffer = resources["BufferTable"]["Properties"]
+    assert buffer["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    assert buffer["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+
+    bucket = resources["MediaBucket"]["Properties"]
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
+        "ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["Status"] == "Enabled" and "Prefix" not in rule
+    assert rule["ExpirationInDays"] == {"Ref": "MediaRetentionDays"}
+    (tls,) = resources["MediaBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert tls["Effect"] == "Deny" and tls["Action"] == "s3:*"
+    assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert tls["Resource"] == [{"Fn::GetAtt": ["MediaBucket", "Arn"]}, {"Fn::Sub": "${MediaBucket.Arn}/*"}]
+
+    for topic, service in (("InboundTopic", "social-messaging.amazonaws.com"),
+                           ("StreamingTopic", "connect.amazonaws.com")):
+        assert "FifoTopic" not in resources[topic]["Properties"]
+        policy = resources[f"{topic}Policy"]["Properties"]
+        assert policy["Topics"] == [{"Ref": topic}]
+        (statement,) = policy["PolicyDocument"]["Statement"]
+        assert statement["Principal"] == {"Service": service}
+        assert statement["Action"] == "sns:Publish"
+        assert statement["Resource"] == {"Ref": topic}
+        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+    parameter = resources["ConfigParameter"]["Properties"]
+    assert parameter["Name"] == {"Ref": "ConfigParameterName"}
+    assert template["Parameters"]["ConfigParameterName"]["Default"] == CONFIG_PARAMETER
+    seeded = json.loads(parameter["Value"])
+    assert seeded == {"instance_id": "INSTANCE_ID", "contact_flow_id": "CONTACT_FLOW_ID",
+                      "chat_duration_minutes": 60, "ignore_reactions": "yes", "ignore_stickers": "yes"}
+
+
+def test_seeded_settings_are_rejected_until_filled_in(template):
+    from chalicelib.config import SettingsError, parse_settings
+
+    with pytest.raises(SettingsError, match="placeholder"):
+        parse_settings(template["Resources"]["ConfigParameter"]["Properties"]["Value"])
+
+
+def test_outputs_hold_everything_the_deploy_hands_to_chalice(template):
+    outputs = set(template["Outputs"])
+    assert set(deploy.ENVIRONMENT_OUTPUTS.values()) <= outputs
+    assert {"InboundTopicArn", "StreamingTopicArn", "BufferTableStreamArn", "FlushFailureQueueArn",
+            "AsyncFailureQueueArn"} <= outputs
+    # Every queue the functions' failure destinations name is an output, to read, alarm and redrive.
+    assert set(deploy.FAILURE_QUEUE_OUTPUTS) == {"FlushFailureQueueUrl", "AsyncFailureQueueUrl"} <= outputs
+    assert {f"{logical_id}RoleArn" for logical_id in FUNCTIONS.values()} <= outputs
+
+
+def test_entries_without_a_type_only_complete_what_chalice_generates(template, packages):
+    overrides = deploy.chalice_overrides(template)
+    generated = packages["bare"]["Resources"]
+    assert set(overrides) == set(FUNCTIONS.values())
+    assert set(overrides) <= set(generated)
+    bootstrap = deploy.bootstrap_template(template)
+    assert all("Type" in body for body in bootstrap["Resources"].values())
+    assert {"SessionsTable", "BufferTable", "MediaBucket", "InboundTopic", "StreamingTopic",
+            "ConfigParameter", "FlushFailureQueue", "AsyncFailureQueue"} <= set(bootstrap["Resources"])
+    assert "BufferSeconds" not in bootstrap["Parameters"]  # only the merged functions use it
+
+
+# --- cfn-lint ------------------------------------------------------------------------------------------
+
+def cfn_lint(path: Path) -> list[dict]:
+    result = subprocess.run([str(BIN / "cfn-lint"), "--format", "json", str(path)],
+                            capture_output=True, text=True)
+    assert result.returncode in (0, 4, 8, 12), result.stderr
+    return json.loads(result.stdout or "[]")
+
+
+def assert_lints_clean(path: Path) -> None:
+    findings = cfn_lint(path)
+    errors = [f for f in findings if f["Level"] == "Error"]
+    assert errors == []
+    others = {(f["Rule"]["Id"], f["Message"].split(" ", 1)[0]) for f in findings}
+    # cfn-lint's IAM data predates TranscribeAudio (see tests/test_iam_policies.py); nothing else
+    # is allowed.
+    assert others <= {("W3037", "'transcribeaudio'")}, findings
+
+
+def test_lint_merged_template(packages):
+    assert_lints_clean(packages["dir"] / "merged" / "sam.json")
+
+
+def test_lint_bare_template(packages):
+    assert_lints_clean(packages["dir"] / "bare" / "sam.json")
+
+
+def test_lint_resources_stack_of_make_deploy(template, tmp_path):
+    path = tmp_path / "bootstrap.json"
+    path.write_text(json.dumps(deploy.bootstrap_template(template)))
+    assert_lints_clean(path)
