@@ -8,7 +8,7 @@ import os
 
 from chalice import Chalice
 
-from chalicelib import inbound, outbound
+from chalicelib import inbound, outbound, receive
 from chalicelib.config import Environment, SettingsCache
 from chalicelib.caching import ExpiringCache
 from chalicelib.runtime import ATTACHMENT_RULES_CACHE_SECONDS, Clients, Runtime
@@ -41,7 +41,7 @@ def runtime() -> Runtime:
 
 @app.on_sns_message(topic=INBOUND_TOPIC, name="on_whatsapp_event")
 def on_whatsapp_event(event):
-    inbound.receive(event.to_dict(), runtime())
+    receive.receive(event.to_dict(), runtime())
 
 
 @app.on_dynamodb_record(stream_arn=BUFFER_STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON",

@@ -1,13 +1,13 @@
 """Amazon Connect chat: open a chat in one call, and talk in it as the customer participant."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from botocore.exceptions import ClientError
 
 from . import logs, transfer
+from .errors import ACCESS_DENIED, error_code
 from .config import ChatRouting
 from .media import AttachmentRules
 
@@ -28,13 +28,8 @@ class StartedChat:
     connection_expiry: str
 
 
-def client_token(*parts: str) -> str:
-    """A stable idempotency token, so a retried call is recognised by Connect as the same call."""
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
-
-
 def _refused(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "AccessDeniedException"
+    return error_code(error) == ACCESS_DENIED
 
 
 def start_chat(connect: Any, routing: ChatRouting, *, display_name: str,
@@ -111,7 +106,7 @@ def attachment_rules(connect: Any, instance_id: str) -> AttachmentRules:
             InstanceId=instance_id, AttachmentScope="CHAT")["AttachedFilesConfiguration"]
     except ClientError as error:
         logs.warning("attachment_rules_defaulted", instanceId=instance_id,
-                     error=error.response.get("Error", {}).get("Code"))
+                     error=error_code(error))
         return AttachmentRules.connect_defaults()
     extensions = [e.get("Extension", "") for e in
                   (configuration.get("ExtensionConfiguration") or {}).get("AllowedExtensions", [])]

@@ -5,19 +5,20 @@ anything is uploaded, so a file Connect would refuse becomes a clear note instea
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from . import audio, logs, whatsapp
+from . import audio, logs, media_staging, messaging
 from .buffer import BufferedEntry
 from .config import Settings
+from .errors import error_code
+from .digests import short_digest
 from .media import (
     VOICE_NOTE_TYPES, AttachmentRules, base_mime, connect_refusal, human_size, safe_file_name,
 )
 from .runtime import Runtime
-from .whatsapp import StoredMedia
+from .media_staging import StoredMedia
 
 ATTACHABLE_TYPES = frozenset({"image", "video", "document", "audio"})
 
@@ -50,9 +51,7 @@ def is_attachable(entry: BufferedEntry) -> bool:
 
 def media_prefix(entry: BufferedEntry) -> str:
     """Per conversation and per message, without the customer's number in the key."""
-    conversation = hashlib.sha256(entry.conversation_id.encode("utf-8")).hexdigest()[:20]
-    message = hashlib.sha256(entry.message_id.encode("utf-8")).hexdigest()[:20]
-    return f"inbound/{conversation}/{message}/"
+    return f"inbound/{short_digest(entry.conversation_id)}/{short_digest(entry.message_id)}/"
 
 
 def _describe(entry: BufferedEntry) -> tuple[dict, str, bool]:
@@ -72,19 +71,19 @@ def prepare(runtime: Runtime, settings: Settings, entry: BufferedEntry,
     if not media.get("id"):
         return MediaRefusal(name, mime_type, 0, "WhatsApp did not say where the file is")
     try:
-        stored = whatsapp.fetch_media_to_s3(
+        stored = media_staging.fetch_media_to_s3(
             runtime.clients.social, runtime.clients.s3,
             origination_id=entry.business.origination_id, media_id=str(media["id"]),
             bucket=runtime.env.media_bucket, prefix=media_prefix(entry))
     except ClientError as error:
-        if not whatsapp.is_permanent_send_error(error):
+        if not messaging.is_permanent(error):
             raise
         logs.warning("customer_media_unavailable", messageId=entry.message_id,
-                     error=error.response.get("Error", {}).get("Code"))
+                     error=error_code(error))
         return MediaRefusal(name, mime_type, 0, "WhatsApp could not provide the file")
     try:
-        data = whatsapp.read_media(runtime.clients.s3, stored, settings.max_media_bytes)
-    except whatsapp.MediaTooLarge as too_large:
+        data = media_staging.read_media(runtime.clients.s3, stored, settings.max_media_bytes)
+    except media_staging.MediaTooLarge as too_large:
         return MediaRefusal(name, mime_type, too_large.size,
                             f"larger than the {human_size(settings.max_media_bytes)} limit")
     if is_voice:

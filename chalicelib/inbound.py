@@ -4,78 +4,22 @@ from __future__ import annotations
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 
 from botocore.exceptions import ClientError
 
-from . import buffer, chat, connect, customer_media, logs, sessions, transcription, whatsapp
+from . import buffer, chat, connect, customer_media, logs, messaging, sessions, transcription, whatsapp
+from .receive import ignored_by_settings
 from .agent_text import describe_status_failure, media_caption, render_for_agent
 from .buffer import BufferedEntry
 from .config import CONNECT_MESSAGE_MAX_BYTES, Settings, SettingsError
 from .formatting import split_text
+from .digests import client_token
+from .errors import error_code
 from .runtime import Runtime
 from .sessions import Session
 
-RECEIVED_REACTION = "👀"
 DELIVERED_REACTION = "✅"
-
-
-def receive(event: dict, runtime: Runtime) -> None:
-    """on_whatsapp_event: write every message (and failed status) to the buffer, once.
-
-    Buffering does not depend on the settings: while an operator fixes a broken settings
-    parameter, customers' messages wait in the buffer (the flush retries them) instead of failing
-    here, where nothing would keep them once Lambda gave up.
-    """
-    try:
-        settings: Settings | None = runtime.settings()
-    except SettingsError as error:
-        logs.error("settings_invalid_buffering_anyway", reason=str(error))
-        settings = None
-    for record in event.get("Records", []):
-        try:
-            notifications = whatsapp.parse_notification(record["Sns"]["Message"])
-        except (whatsapp.MalformedEvent, KeyError, TypeError) as error:
-            logs.warning("malformed_whatsapp_event_skipped", reason=str(error),
-                         snsMessageId=_sns_message_id(record))
-            continue
-        for notification in notifications:
-            _buffer_notification(notification, settings, runtime)
-
-
-def _sns_message_id(record: Any) -> str | None:
-    return record.get("Sns", {}).get("MessageId") if isinstance(record, dict) else None
-
-
-def _buffer_notification(notification: whatsapp.Notification, settings: Settings | None,
-                         runtime: Runtime) -> None:
-    fields = {"messageId": notification.message_id, "customer": notification.customer.customer_id,
-              "phoneNumberId": notification.business.meta_phone_number_id}
-    if isinstance(notification, whatsapp.DeliveryStatus):
-        fields["status"] = notification.status
-    else:
-        fields["type"] = notification.type
-    if not buffer.is_buffered_notification(notification):
-        logs.info("whatsapp_status_received", **fields)
-        return
-    if (settings is not None and isinstance(notification, whatsapp.InboundMessage)
-            and ignored_by_settings(notification.type, settings)):
-        logs.info("whatsapp_message_ignored_by_settings", **fields)
-        return
-    item = buffer.buffer_item(notification, runtime.clock())
-    if not buffer.put_once(runtime.clients.dynamodb, runtime.env.buffer_table, item):
-        logs.info("whatsapp_redelivery_skipped", **fields)
-        return
-    logs.info("whatsapp_message_buffered", **fields)
-    if (settings is not None and settings.progress_reactions
-            and isinstance(notification, whatsapp.InboundMessage)):
-        _react(runtime, settings, notification.business.origination_id,
-               notification.customer.address, notification.message_id, RECEIVED_REACTION)
-
-
-def ignored_by_settings(message_type: str, settings: Settings) -> bool:
-    return ((message_type == "reaction" and settings.ignore_reactions)
-            or (message_type == "sticker" and settings.ignore_stickers))
 
 
 @dataclass(frozen=True)
@@ -231,11 +175,11 @@ class ConversationDelivery:
                             CONNECT_MESSAGE_MAX_BYTES) or [part.text]
         numbered = list(enumerate(chunks))
         if session is None:
-            session = self._open_chat(chunks[0], part, connect.client_token("start", *part.delivery_ids),
+            session = self._open_chat(chunks[0], part, client_token("start", *part.delivery_ids),
                                       carries_whole_part=len(chunks) == 1)
             numbered = numbered[1:]
         for index, chunk in numbered:
-            token = connect.client_token("message", *part.delivery_ids, str(index))
+            token = client_token("message", *part.delivery_ids, str(index))
             session = self._send(session, chunk, token, part)
         if not set(part.delivery_ids) <= set(session.delivered_message_ids):
             session = sessions.record_delivered(self.dynamodb, self.table, session, part.delivery_ids)
@@ -247,7 +191,7 @@ class ConversationDelivery:
                        transcriber: ThreadPoolExecutor) -> Session:
         entry = part.entry
         if session is None:
-            session = self._open_chat(None, part, connect.client_token("start", *part.delivery_ids),
+            session = self._open_chat(None, part, client_token("start", *part.delivery_ids),
                                       carries_whole_part=False)
         prepared = customer_media.prepare(self.runtime, self.settings, entry,
                                           self.runtime.attachment_rules(session.instance_id))
@@ -261,7 +205,7 @@ class ConversationDelivery:
 
     def _attach(self, session: Session, part: ChatMedia,
                 upload: customer_media.MediaUpload) -> Session:
-        token = connect.client_token("attachment", *part.delivery_ids)
+        token = client_token("attachment", *part.delivery_ids)
 
         def upload_with(connection_token: str) -> str:
             return connect.upload_attachment(
@@ -274,7 +218,7 @@ class ConversationDelivery:
             logs.info("chat_gone_reopening", contactId=session.contact_id)
             sessions.close(self.dynamodb, self.table, session, self.runtime.clock())
             session = self._open_chat(
-                None, part, connect.client_token("restart", session.contact_id, token),
+                None, part, client_token("restart", session.contact_id, token),
                 carries_whole_part=False)
             session, _ = chat.with_connection(self.runtime, session, upload_with)
         logs.info("attached_to_chat", contactId=session.contact_id, messageIds=list(part.delivery_ids),
@@ -288,18 +232,18 @@ class ConversationDelivery:
                   messageIds=list(part.delivery_ids), mimeType=refusal.mime_type, size=refusal.size,
                   reason=refusal.reason)
         session = self._send(session, customer_media.agent_note(refusal),
-                             connect.client_token("refused", *part.delivery_ids), part)
+                             client_token("refused", *part.delivery_ids), part)
         self._tell_customer(part.entry, customer_media.customer_line(refusal))
         return session
 
     def _tell_customer(self, entry: BufferedEntry, text: str) -> None:
         try:
-            whatsapp.send(self.runtime.clients.social, entry.business.origination_id,
+            messaging.send(self.runtime.clients.social, entry.business.origination_id,
                           whatsapp.text_message(entry.customer.address, text),
                           self.settings.meta_api_version)
-        except ClientError as error:
+        except (ClientError, messaging.WhatsAppRefused) as error:
             logs.warning("customer_notice_failed", messageId=entry.message_id,
-                         error=error.response.get("Error", {}).get("Code"))
+                         error=error_code(error))
 
     def _transcribe_later(self, transcriber: ThreadPoolExecutor, entry: BufferedEntry,
                           voice_note: customer_media.VoiceNote) -> None:
@@ -324,7 +268,7 @@ class ConversationDelivery:
                 self._start_transcription_job(session, entry, voice_note)
                 continue
             deliver_transcript(self.runtime, self.settings, session, transcript,
-                               connect.client_token("transcript", entry.message_id))
+                               client_token("transcript", entry.message_id))
 
     def _start_transcription_job(self, session: Session, entry: BufferedEntry,
                                  voice_note: customer_media.VoiceNote) -> None:
@@ -338,9 +282,9 @@ class ConversationDelivery:
             logs.info("transcription_job_started", contactId=session.contact_id, job=name)
         except ClientError as error:
             logs.warning("transcription_unavailable", contactId=session.contact_id,
-                         error=error.response.get("Error", {}).get("Code"))
+                         error=error_code(error))
             _say_in_chat(self.runtime, session, transcription.UNAVAILABLE_LINE,
-                         connect.client_token("transcript", entry.message_id))
+                         client_token("transcript", entry.message_id))
 
     def _send(self, session: Session, chunk: str, token: str, part: ChatText | ChatMedia) -> Session:
         try:
@@ -348,7 +292,7 @@ class ConversationDelivery:
         except connect.ConnectionRefused:
             logs.info("chat_gone_reopening", contactId=session.contact_id)
         sessions.close(self.dynamodb, self.table, session, self.runtime.clock())
-        return self._open_chat(chunk, part, connect.client_token("restart", session.contact_id, token),
+        return self._open_chat(chunk, part, client_token("restart", session.contact_id, token),
                                carries_whole_part=False)
 
     def _open_chat(self, initial_message: str | None, part: ChatText | ChatMedia, token: str,
@@ -413,11 +357,11 @@ class ConversationDelivery:
         origination = last.business.origination_id
         if self.settings.mark_as_read:
             try:
-                whatsapp.send(self.runtime.clients.social, origination,
+                messaging.send(self.runtime.clients.social, origination,
                               whatsapp.read_receipt(last.message_id), self.settings.meta_api_version)
             except ClientError as error:
                 logs.warning("mark_as_read_failed", messageId=last.message_id,
-                             error=error.response.get("Error", {}).get("Code"))
+                             error=error_code(error))
         if self.settings.progress_reactions:
             _react(self.runtime, self.settings, origination, last.customer.address,
                    last.message_id, DELIVERED_REACTION)
@@ -439,11 +383,11 @@ def _contact_attributes(entry: BufferedEntry) -> dict[str, str]:
 def _react(runtime: Runtime, settings: Settings, origination: str, to: str, message_id: str,
            emoji: str) -> None:
     try:
-        whatsapp.send(runtime.clients.social, origination,
+        messaging.send(runtime.clients.social, origination,
                       whatsapp.reaction_message(to, message_id, emoji), settings.meta_api_version)
     except ClientError as error:
         logs.warning("progress_reaction_failed", messageId=message_id,
-                     error=error.response.get("Error", {}).get("Code"))
+                     error=error_code(error))
 
 
 def deliver_transcript(runtime: Runtime, settings: Settings, session: Session,
@@ -453,13 +397,13 @@ def deliver_transcript(runtime: Runtime, settings: Settings, session: Session,
     logs.info("transcript_delivered", contactId=session.contact_id, language=transcript.language)
     if settings.echo_transcript and transcript.text:
         try:
-            whatsapp.send(runtime.clients.social, session.system_number,
+            messaging.send(runtime.clients.social, session.system_number,
                           whatsapp.text_message(session.customer_address,
                                                 transcription.customer_line(transcript)),
                           settings.meta_api_version)
         except ClientError as error:
             logs.warning("transcript_echo_failed", contactId=session.contact_id,
-                         error=error.response.get("Error", {}).get("Code"))
+                         error=error_code(error))
 
 
 def _say_in_chat(runtime: Runtime, session: Session, text: str, token: str) -> None:
@@ -485,7 +429,7 @@ def complete_transcription(event: dict, runtime: Runtime) -> None:
     if session is None:
         logs.warning("transcript_without_open_chat", job=name)
         return
-    token = connect.client_token("transcript-job", name)
+    token = client_token("transcript-job", name)
     if detail.get("TranscriptionJobStatus") != "COMPLETED":
         logs.warning("transcription_job_failed", job=name, reason=detail.get("FailureReason"))
         _say_in_chat(runtime, session, transcription.UNAVAILABLE_LINE, token)

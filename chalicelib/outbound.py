@@ -1,80 +1,29 @@
 """Agent, bot or flow to customer: Connect contact streaming events become WhatsApp messages."""
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
 from typing import Callable
 
 from botocore.exceptions import ClientError
 
-from . import audio, chat, connect, idempotency, logs, media, sessions, whatsapp
+from . import audio, chat, connect, idempotency, logs, media, media_staging, messaging, sessions, whatsapp
+from .customer_text import whatsapp_text
+from .streaming import (
+    MalformedStreamingEvent, StreamingItem, is_attachment_for_customer, is_chat_end, is_for_customer,
+    parse_streaming_record,
+)
 from .agent_text import whatsapp_error_hint
-from .formatting import markdown_to_whatsapp, split_text
+from .formatting import split_text
+from .digests import client_token, short_digest
+from .errors import error_code
 from .runtime import Runtime
 from .sessions import Session
 
-SENDING_ROLES = frozenset({"AGENT", "SYSTEM", "CUSTOM_BOT"})
-CUSTOMER_VISIBILITIES = frozenset({"CUSTOMER", "ALL"})
-CHAT_ENDED = "application/vnd.amazonaws.connect.event.chat.ended"
-PARTICIPANT_LEFT = "application/vnd.amazonaws.connect.event.participant.left"
-TEXT_MARKDOWN = "text/markdown"
-INTERACTIVE = "application/vnd.amazonaws.connect.message.interactive"
 OUTBOUND_SCOPE = "outbound"
 # Longer than the handler's timeout: a claim older than this belongs to a dead invocation.
 OUTBOUND_LOCK_SECONDS = 120
 SNIPPET_CHARS = 80
 # WhatsApp's largest media (documents) is 100 MB; nothing bigger is worth downloading.
 MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
-
-
-class MalformedStreamingEvent(ValueError):
-    """Not a Connect contact-streaming item this bridge understands."""
-
-
-@dataclass(frozen=True)
-class StreamingItem:
-    id: str
-    type: str
-    content_type: str
-    content: str
-    participant_role: str
-    display_name: str
-    initial_contact_id: str
-    contact_id: str
-    visibility: str
-    attachments: tuple[dict, ...] = ()
-
-
-def parse_streaming_record(record: dict) -> StreamingItem:
-    try:
-        sns = record["Sns"]
-        body = json.loads(sns["Message"])
-        attributes = sns.get("MessageAttributes") or {}
-        initial_contact_id = body.get("InitialContactId") or _attribute(attributes, "InitialContactId")
-        if not body.get("Id") or not body.get("Type") or not initial_contact_id:
-            raise KeyError("Id, Type or InitialContactId")
-        return StreamingItem(
-            id=body["Id"],
-            type=body["Type"],
-            content_type=body.get("ContentType") or _attribute(attributes, "ContentType"),
-            content=body.get("Content") or "",
-            participant_role=body.get("ParticipantRole") or _attribute(attributes, "ParticipantRole"),
-            display_name=body.get("DisplayName") or "",
-            initial_contact_id=initial_contact_id,
-            contact_id=body.get("ContactId") or _attribute(attributes, "ContactId")
-            or initial_contact_id,
-            # Connect sets the visibility on messages; an event without one concerns everybody.
-            visibility=_attribute(attributes, "MessageVisibility") or "ALL",
-            attachments=tuple(a for a in body.get("Attachments") or [] if isinstance(a, dict)),
-        )
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise MalformedStreamingEvent(f"not a Connect streaming item: {error!r}") from None
-
-
-def _attribute(attributes: dict, name: str) -> str:
-    value = attributes.get(name)
-    return value.get("Value", "") if isinstance(value, dict) else ""
 
 
 def handle(event: dict, runtime: Runtime) -> None:
@@ -86,22 +35,6 @@ def handle(event: dict, runtime: Runtime) -> None:
             logs.warning("malformed_streaming_event_skipped", reason=str(error))
             continue
         _handle_item(item, runtime)
-
-
-def is_chat_end(item: StreamingItem) -> bool:
-    return item.type == "EVENT" and (
-        item.content_type == CHAT_ENDED
-        or (item.content_type == PARTICIPANT_LEFT and item.participant_role == "CUSTOMER"))
-
-
-def is_for_customer(item: StreamingItem) -> bool:
-    return (item.type == "MESSAGE" and item.participant_role in SENDING_ROLES
-            and item.visibility in CUSTOMER_VISIBILITIES and bool(item.content.strip()))
-
-
-def is_attachment_for_customer(item: StreamingItem) -> bool:
-    return (item.type == "ATTACHMENT" and item.participant_role in SENDING_ROLES
-            and item.visibility in CUSTOMER_VISIBILITIES and bool(item.attachments))
 
 
 def _handle_item(item: StreamingItem, runtime: Runtime) -> None:
@@ -133,29 +66,6 @@ def _close(item: StreamingItem, runtime: Runtime) -> None:
     logs.info("session_closed", contactId=session.contact_id, reason=item.content_type)
 
 
-def whatsapp_text(item: StreamingItem) -> str:
-    if item.content_type == TEXT_MARKDOWN:
-        return markdown_to_whatsapp(item.content)
-    if item.content_type == INTERACTIVE:
-        return interactive_as_text(item.content)
-    return item.content
-
-
-def interactive_as_text(content: str) -> str:
-    """A Lex ListPicker or QuickReply as numbered options; the customer answers with the title."""
-    try:
-        template = json.loads(content)
-        body = template["data"]["content"]
-    except (TypeError, KeyError, ValueError):
-        return content
-    lines = [text for text in (body.get("title"), body.get("subtitle")) if text]
-    for number, element in enumerate(body.get("elements") or [], start=1):
-        if isinstance(element, dict) and element.get("title"):
-            subtitle = f" ({element['subtitle']})" if element.get("subtitle") else ""
-            lines.append(f"{number}. {element['title']}{subtitle}")
-    return "\n".join(lines) or content
-
-
 def _once(item: StreamingItem, runtime: Runtime,
           send: Callable[[Session, idempotency.Steps], None]) -> None:
     """Run `send` for the item's session once, however often Connect streams the item; `send`
@@ -173,11 +83,8 @@ def _once(item: StreamingItem, runtime: Runtime,
         return
     try:
         send(session, idempotency.Steps(dynamodb, table, key, steps_done))
-    except ClientError as error:
-        if not whatsapp.is_permanent_send_error(error):
-            idempotency.release(dynamodb, table, key)
-            raise
-        _report_send_failure(item, session, error, runtime)
+    except messaging.WhatsAppRefused as refused:
+        _report_send_failure(item, session, refused, runtime)
     except Exception:
         idempotency.release(dynamodb, table, key)
         raise
@@ -190,7 +97,7 @@ def _send_to_customer(item: StreamingItem, runtime: Runtime) -> None:
         text = whatsapp_text(item)
         whatsapp_message_id = ""
         for chunk in steps.pending(split_text(text, whatsapp.WHATSAPP_TEXT_MAX_CHARS)):
-            whatsapp_message_id = whatsapp.send(
+            whatsapp_message_id = messaging.send(
                 runtime.clients.social, session.system_number,
                 whatsapp.text_message(session.customer_address, chunk), settings.meta_api_version)
         logs.info("sent_to_whatsapp", contactId=session.contact_id, connectMessageId=item.id,
@@ -208,7 +115,7 @@ def _remember_sent(runtime: Runtime, session: Session, whatsapp_message_id: str,
                              whatsapp_message_id, snippet)
     except ClientError as error:
         logs.warning("sent_snippet_not_recorded", contactId=session.contact_id,
-                     error=error.response.get("Error", {}).get("Code"))
+                     error=error_code(error))
 
 
 def _send_attachments(item: StreamingItem, runtime: Runtime) -> None:
@@ -228,7 +135,7 @@ def _send_attachment(item: StreamingItem, session: Session, attachment: dict,
     name = media.safe_file_name(attachment.get("AttachmentName"),
                                 attachment.get("ContentType", ""), "attachment")
     mime_type = media.base_mime(attachment.get("ContentType")) or media.mime_for_name(name)
-    note_token = connect.client_token("attachment-note", item.id, attachment.get("AttachmentId", ""))
+    note_token = client_token("attachment-note", item.id, attachment.get("AttachmentId", ""))
     convert = mime_type in media.WAV_TYPES
     target = media.whatsapp_media("audio/aac" if convert else mime_type)
     if target is None:
@@ -252,13 +159,13 @@ def _send_attachment(item: StreamingItem, session: Session, attachment: dict,
     if refusal:
         return _note_to_agent(runtime, session, _not_sent(name, refusal), note_token)
     settings = runtime.settings()
-    contact_hash = hashlib.sha256(session.contact_id.encode("utf-8")).hexdigest()[:20]
-    media_id = whatsapp.post_media(
+    contact_hash = short_digest(session.contact_id)
+    media_id = media_staging.post_media(
         runtime.clients.social, runtime.clients.s3, origination_id=session.system_number,
         bucket=runtime.env.media_bucket,
         key=f"outbound/{contact_hash}/{attachment['AttachmentId']}/{name}",
         data=data, mime_type=target.mime_type)
-    whatsapp_message_id = whatsapp.send(
+    whatsapp_message_id = messaging.send(
         runtime.clients.social, session.system_number,
         whatsapp.media_message(session.customer_address, target.kind, media_id,
                                filename=name if target.kind == "document" else None),
@@ -283,11 +190,9 @@ def _note_to_agent(runtime: Runtime, session: Session, text: str, token: str) ->
         return session
 
 
-def failure_note(error: ClientError) -> str:
-    details = error.response.get("Error", {})
-    message = details.get("Message") or details.get("Code") or "unknown error"
-    hint = whatsapp_error_hint(_meta_error_code(message))
-    note = f"⚠️ Not delivered to the customer on WhatsApp: {message}"
+def failure_note(refused: messaging.WhatsAppRefused) -> str:
+    hint = whatsapp_error_hint(_meta_error_code(refused.message))
+    note = f"⚠️ Not delivered to the customer on WhatsApp: {refused.message}"
     return f"{note} {hint}" if hint else note
 
 
@@ -296,9 +201,8 @@ def _meta_error_code(message: str) -> str | None:
     return next((d for d in digits if len(d) == 6), None)
 
 
-def _report_send_failure(item: StreamingItem, session: Session, error: ClientError,
+def _report_send_failure(item: StreamingItem, session: Session, refused: messaging.WhatsAppRefused,
                          runtime: Runtime) -> None:
-    code = error.response.get("Error", {}).get("Code")
     logs.error("whatsapp_send_failed", contactId=session.contact_id, connectMessageId=item.id,
-               error=code)
-    _note_to_agent(runtime, session, failure_note(error), connect.client_token("send-failure", item.id))
+               error=refused.code)
+    _note_to_agent(runtime, session, failure_note(refused), client_token("send-failure", item.id))

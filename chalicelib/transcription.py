@@ -5,11 +5,12 @@ Transcribe takes the customer's original ogg/opus; only Connect needs the wav.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
 from typing import Any, Sequence
+
+from .digests import short_digest
 
 # TranscribeAudio names languages without a region, except for Chinese.
 _SYNC_LANGUAGES = {"en", "es", "fr", "it", "de", "ja", "pt", "ko"}
@@ -55,8 +56,7 @@ def transcribe_now(transcribe: Any, audio: bytes, languages: Sequence[str]) -> T
 
 def job_name(contact_id: str, message_id: str) -> str:
     """Names the job after the chat it belongs to, so its completion event finds the way back."""
-    digest = hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:16]
-    return f"{JOB_PREFIX}{contact_id}.{digest}"
+    return f"{JOB_PREFIX}{contact_id}.{short_digest(message_id, 16)}"
 
 
 def contact_of_job(name: str) -> str | None:

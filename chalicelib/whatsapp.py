@@ -1,22 +1,12 @@
-"""WhatsApp through AWS End User Messaging Social: parse inbound webhooks, build and send messages."""
+"""The WhatsApp wire format: inbound webhooks parsed into notifications, outbound payloads built."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from typing import Any, Union
 
-from botocore.exceptions import ClientError
-
 WHATSAPP_TEXT_MAX_CHARS = 4096
 PROFILE_NAME_FALLBACK = "WhatsApp customer"
-
-# End User Messaging Social errors that another attempt cannot fix; the rest are throttling or
-# service faults that botocore and Lambda retry.
-PERMANENT_SEND_ERRORS = frozenset({
-    "ValidationException", "InvalidParametersException", "AccessDeniedException",
-    "AccessDeniedByMetaException", "ResourceNotFoundException",
-})
-
 
 class MalformedEvent(ValueError):
     """The event is not an End User Messaging Social WhatsApp notification this bridge understands."""
@@ -169,64 +159,6 @@ def read_receipt(message_id: str) -> dict:
 def reaction_message(to: str, message_id: str, emoji: str) -> dict:
     return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
             "type": "reaction", "reaction": {"message_id": message_id, "emoji": emoji}}
-
-
-def send(social_client: Any, origination_id: str, payload: dict, meta_api_version: str) -> str:
-    response = social_client.send_whatsapp_message(
-        originationPhoneNumberId=origination_id,
-        message=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-        metaApiVersion=meta_api_version,
-    )
-    return response.get("messageId", "")
-
-
-def is_permanent_send_error(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") in PERMANENT_SEND_ERRORS
-
-
-@dataclass(frozen=True)
-class StoredMedia:
-    bucket: str
-    key: str
-    size: int
-
-
-class MediaTooLarge(Exception):
-    def __init__(self, size: int) -> None:
-        super().__init__(f"{size} bytes")
-        self.size = size
-
-
-def fetch_media_to_s3(social_client: Any, s3_client: Any, *, origination_id: str, media_id: str,
-                      bucket: str, prefix: str) -> StoredMedia:
-    """GetWhatsAppMessageMedia into the media bucket under a prefix of this message's own.
-
-    The service combines the prefix with a name of its choosing, so the object is found by listing
-    the prefix rather than by guessing that name.
-    """
-    social_client.get_whatsapp_message_media(
-        mediaId=media_id, originationPhoneNumberId=origination_id,
-        destinationS3File={"bucketName": bucket, "key": prefix})
-    listing = s3_client.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=2)
-    objects = listing.get("Contents") or []
-    if len(objects) != 1:
-        raise MalformedEvent(f"expected one media object under the prefix, found {len(objects)}")
-    return StoredMedia(bucket, objects[0]["Key"], int(objects[0]["Size"]))
-
-
-def read_media(s3_client: Any, media: StoredMedia, max_bytes: int) -> bytes:
-    if media.size > max_bytes:
-        raise MediaTooLarge(media.size)
-    return s3_client.get_object(Bucket=media.bucket, Key=media.key)["Body"].read()
-
-
-def post_media(social_client: Any, s3_client: Any, *, origination_id: str, bucket: str, key: str,
-               data: bytes, mime_type: str) -> str:
-    """Stage the file in the media bucket and register it with WhatsApp; returns the media id."""
-    s3_client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=mime_type)
-    response = social_client.post_whatsapp_message_media(
-        originationPhoneNumberId=origination_id, sourceS3File={"bucketName": bucket, "key": key})
-    return response["mediaId"]
 
 
 def media_message(to: str, kind: str, media_id: str, *, filename: str | None = None,

@@ -1,0 +1,69 @@
+"""on_whatsapp_event: every customer message (and failed status) written to the buffer, once."""
+from __future__ import annotations
+
+from typing import Any
+
+from . import buffer, logs, messaging, whatsapp
+from .config import Settings, SettingsError
+from .runtime import Runtime
+
+RECEIVED_REACTION = "👀"
+
+
+def receive(event: dict, runtime: Runtime) -> None:
+    """Buffering does not depend on the settings: while an operator fixes a broken settings
+    parameter, customers' messages wait in the buffer (the flush retries them) instead of failing
+    here, where nothing would keep them once Lambda gave up.
+    """
+    try:
+        settings: Settings | None = runtime.settings()
+    except SettingsError as error:
+        logs.error("settings_invalid_buffering_anyway", reason=str(error))
+        settings = None
+    for record in event.get("Records", []):
+        try:
+            notifications = whatsapp.parse_notification(record["Sns"]["Message"])
+        except (whatsapp.MalformedEvent, KeyError, TypeError) as error:
+            logs.warning("malformed_whatsapp_event_skipped", reason=str(error),
+                         snsMessageId=_sns_message_id(record))
+            continue
+        for notification in notifications:
+            _buffer_notification(notification, settings, runtime)
+
+
+def _sns_message_id(record: Any) -> str | None:
+    return record.get("Sns", {}).get("MessageId") if isinstance(record, dict) else None
+
+
+def ignored_by_settings(message_type: str, settings: Settings) -> bool:
+    return ((message_type == "reaction" and settings.ignore_reactions)
+            or (message_type == "sticker" and settings.ignore_stickers))
+
+
+def _buffer_notification(notification: whatsapp.Notification, settings: Settings | None,
+                         runtime: Runtime) -> None:
+    fields = {"messageId": notification.message_id, "customer": notification.customer.customer_id,
+              "phoneNumberId": notification.business.meta_phone_number_id}
+    if isinstance(notification, whatsapp.DeliveryStatus):
+        fields["status"] = notification.status
+    else:
+        fields["type"] = notification.type
+    if not buffer.is_buffered_notification(notification):
+        logs.info("whatsapp_status_received", **fields)
+        return
+    if (settings is not None and isinstance(notification, whatsapp.InboundMessage)
+            and ignored_by_settings(notification.type, settings)):
+        logs.info("whatsapp_message_ignored_by_settings", **fields)
+        return
+    item = buffer.buffer_item(notification, runtime.clock())
+    if not buffer.put_once(runtime.clients.dynamodb, runtime.env.buffer_table, item):
+        logs.info("whatsapp_redelivery_skipped", **fields)
+        return
+    logs.info("whatsapp_message_buffered", **fields)
+    if (settings is not None and settings.progress_reactions
+            and isinstance(notification, whatsapp.InboundMessage)):
+        messaging.send_best_effort(
+            runtime.clients.social, notification.business.origination_id,
+            whatsapp.reaction_message(notification.customer.address, notification.message_id,
+                                      RECEIVED_REACTION),
+            settings.meta_api_version, "progress_reaction_failed", messageId=notification.message_id)
