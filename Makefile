@@ -1,5 +1,7 @@
 # Everything runs from the project's own virtual environment, created on first use.
 VENV := .venv
+# The Python the venv is made with; it also picks the functions' Lambda runtime (3.11, 3.12 or 3.13).
+PYTHON3 ?= python3
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
@@ -10,7 +12,7 @@ venv: $(INSTALLED)
 # pytest-chalice is a source-only package that needs setuptools<82 and setuptools-scm at build
 # time, so those go in first and the rest installs without build isolation.
 $(INSTALLED): requirements.txt requirements-dev.txt
-	python3 -m venv $(VENV)
+	$(PYTHON3) -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet 'setuptools<82' setuptools-scm==8.1.0 wheel
 	$(PYTHON) -m pip install --quiet --no-build-isolation -r requirements-dev.txt
@@ -23,9 +25,10 @@ clean:
 	rm -rf $(VENV) .pytest_cache
 
 # The whole bridge on this machine against the twin; prints the page's address, Ctrl-C stops it.
+# PORT=8001 serves the page on another port (default 8000, or $SANDBOX_PORT).
 .PHONY: sandbox
 sandbox: venv
-	$(PYTHON) -m sandbox
+	$(PYTHON) -m sandbox $(if $(PORT),--port $(PORT))
 
 # The emulated AWS account alone, on fixed loopback ports; prints the AWS_ENDPOINT_URL_* lines.
 twin: venv

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import errno
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -50,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="let chalice local restart on code changes (its file watcher polls "
                              "the whole project, .venv included)")
     args = parser.parse_args(argv)
+    # Before anything starts: a port someone else holds is one line, not chalice's traceback.
+    unavailable = _unavailable_port(args)
+    if unavailable:
+        print(unavailable, file=sys.stderr, flush=True)
+        return 1
 
     started = time.monotonic()
     instance_id = os.environ.get("CONNECT_INSTANCE_ID") or resources.INSTANCE_ID
@@ -88,6 +95,46 @@ def main(argv: list[str] | None = None) -> int:
         if child is not None:
             _stop(child)
         twin.stop()
+
+
+def _unavailable_port(args: argparse.Namespace) -> str | None:
+    """The first fixed port the sandbox cannot listen on, said in one line with how to choose
+    another; None when all are free. Ports left at 0 are picked free by the twin."""
+    for port, option in ((args.port, "--port"), (args.moto_port, "--moto-port"),
+                         (args.emulator_port, "--emulator-port")):
+        if not port:
+            continue
+        reason = _listen_error(args.host, port)
+        if reason:
+            other = _free_port_after(args.host, port)
+            how = (f"make sandbox PORT={other} (or python -m sandbox --port {other})" if option == "--port"
+                   else f"python -m sandbox {option} {other}")
+            return f"Sandbox not started: port {port} on {args.host}: {reason}; choose another with {how}"
+    return None
+
+
+def _listen_error(host: str, port: int) -> str | None:
+    """Why the port cannot be listened on (taken, or reserved for root), asked the way chalice
+    local's server binds: IPv4, with SO_REUSEADDR, so a port in TIME_WAIT counts as free. None
+    when it can, or when the trouble is not the port (a bad --host is chalice local's to report)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno in (errno.EADDRINUSE, errno.EACCES):
+                return os.strerror(error.errno).lower()
+    return None
+
+
+def _free_port_after(host: str, port: int) -> int:
+    """A port to suggest instead: the next free one above, else any free one."""
+    for candidate in range(port + 1, min(port + 100, 65536)):
+        if _listen_error(host, candidate) is None:
+            return candidate
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
 
 
 def _child_environment(env_file: Path, lines: list[str]) -> dict[str, str]:

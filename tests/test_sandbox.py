@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -137,6 +138,46 @@ def test_sandbox_command_runs_a_reference_event_into_the_emulated_chat_and_stops
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", int(port)))  # nobody listens on the page's port any more
+
+
+@pytest.fixture
+def taken_port():
+    """A port another program already listens on."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        yield holder.getsockname()[1]
+
+
+def test_a_taken_port_is_one_line_that_names_it_and_how_to_choose_another(taken_port, tmp_path):
+    env_file = tmp_path / "sandbox.env"
+
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox", "--port", str(taken_port), "--env-file", str(env_file)],
+        cwd=ROOT, capture_output=True, text=True, timeout=READY_SECONDS)
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    line = re.fullmatch(
+        rf"Sandbox not started: port {taken_port} on 127\.0\.0\.1: address already in use; choose another "
+        r"with make sandbox PORT=(\d+) \(or python -m sandbox --port \1\)\n", result.stderr)
+    assert line, result.stderr
+    assert int(line[1]) != taken_port
+    assert not env_file.exists()  # it stopped before starting anything
+
+
+def test_make_sandbox_hands_PORT_to_the_launcher(taken_port):
+    # Not the flags of a `make test` this may run under (-s would hide the command line).
+    environment = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    # -o: the existing .venv counts as up to date, so nothing is installed.
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.installed", "sandbox", f"PORT={taken_port}",
+         f"PYTHON={sys.executable}"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=READY_SECONDS)
+
+    assert result.stdout == f"{sys.executable} -m sandbox --port {taken_port}\n"
+    assert result.stderr.startswith(f"Sandbox not started: port {taken_port} on 127.0.0.1: address already in use")
+    assert result.returncode != 0
 
 
 def _processes_serving(port: str) -> list[int]:
