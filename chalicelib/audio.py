@@ -128,10 +128,11 @@ def _read_wav(wav: bytes) -> AudioSegment:
     # pydub is imported on first use, not with the module: its import searches PATH for ffmpeg,
     # which costs every cold start, and most invocations convert no audio.
     with warnings.catch_warnings():
-        # pydub warns at import when no ffmpeg is on PATH (this module never lets it look there) and
-        # Python 3.11 flags its audioop import as deprecated.
+        # pydub warns at import when no ffmpeg is on PATH (this module never lets it look there),
+        # Python 3.11 flags its audioop import as deprecated, and 3.12 its regex escapes.
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", SyntaxWarning)
         from pydub import AudioSegment
         from pydub.exceptions import CouldntDecodeError
     try:

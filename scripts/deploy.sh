@@ -7,4 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 STAGE="${1:-${STAGE:-dev}}"
 PYTHON="${PYTHON:-.venv/bin/python}"
+"$PYTHON" scripts/supported_python.py
 exec "$PYTHON" scripts/deploy_bridge.py --stage "$STAGE"

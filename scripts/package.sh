@@ -13,6 +13,7 @@ if [ ! -f "infra/stages/$STAGE.json" ]; then
   echo "no stage settings infra/stages/$STAGE.json" >&2
   exit 2
 fi
+"$VENV_BIN/python" scripts/supported_python.py
 rm -rf "$OUTDIR"
 "$VENV_BIN/chalice" package --stage "$STAGE" --merge-template infra/resources.json "$OUTDIR"
 "$VENV_BIN/python" - "$STAGE" "$OUTDIR/parameters.json" <<'PY'

@@ -217,3 +217,25 @@ def test_deploy_waits_while_chalice_still_updates_the_function():
             stub.add_client_error("put_function_event_invoke_config", "ResourceConflictException", http_status_code=409)
         with pytest.raises(client.exceptions.ResourceConflictException):
             deploy.configure_async_invocation(client, name, settings, attempts=3, sleep=slept.append)
+
+
+def test_make_deploy_and_package_refuse_an_untested_python_in_one_line():
+    supported = _load_script("supported_python")
+    for version in ((3, 10), (3, 14)):
+        reason = supported.refusal(version)
+        assert f"Python {version[0]}.{version[1]} is not one the bridge is tested on" in reason
+        assert "\n" not in reason
+    assert [supported.refusal(version) for version in ((3, 11), (3, 12), (3, 13))] == [None] * 3
+    # The Python running the tests is the one whose package tests/test_package_contents.py runs.
+    subprocess.run([sys.executable, "scripts/supported_python.py"], cwd=ROOT, check=True)
+    for script in ("deploy.sh", "package.sh"):
+        assert "scripts/supported_python.py" in (ROOT / "scripts" / script).read_text(), script
+
+
+def _load_script(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
