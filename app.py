@@ -11,6 +11,7 @@ from chalice import Chalice
 from chalicelib import inbound, outbound, receive
 from chalicelib.config import Environment, SettingsCache
 from chalicelib.caching import ExpiringCache
+from chalicelib import logs
 from chalicelib.runtime import ATTACHMENT_RULES_CACHE_SECONDS, Clients, Runtime
 
 app = Chalice(app_name="whatsapp-connect-chat")
@@ -40,17 +41,20 @@ def runtime() -> Runtime:
 
 
 @app.on_sns_message(topic=INBOUND_TOPIC, name="on_whatsapp_event")
+@logs.invocation_handler
 def on_whatsapp_event(event):
     receive.receive(event.to_dict(), runtime())
 
 
 @app.on_dynamodb_record(stream_arn=BUFFER_STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON",
                         maximum_batching_window_in_seconds=BUFFER_SECONDS, name="flush_buffer")
+@logs.invocation_handler
 def flush_buffer(event):
     return inbound.flush(event.to_dict(), runtime())
 
 
 @app.on_sns_message(topic=STREAMING_TOPIC, name="on_connect_event")
+@logs.invocation_handler
 def on_connect_event(event):
     outbound.handle(event.to_dict(), runtime())
 
@@ -58,5 +62,6 @@ def on_connect_event(event):
 @app.on_cw_event({"source": ["aws.transcribe"], "detail-type": ["Transcribe Job State Change"],
                   "detail": {"TranscriptionJobStatus": ["COMPLETED", "FAILED"]}},
                  name="on_transcription_job")
+@logs.invocation_handler
 def on_transcription_job(event):
     inbound.complete_transcription(event.to_dict(), runtime())

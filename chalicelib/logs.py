@@ -1,21 +1,44 @@
-"""Structured logs: one JSON object per line, safe to ship to CloudWatch.
+"""Structured logs: one JSON object per line, naming the Lambda invocation, safe to ship to CloudWatch.
 
-Tokens never leave the process and customer identifiers are masked, whatever a caller passes in.
+Whatever a caller passes in, tokens never leave the process, customer ids are masked to their last
+four characters, WhatsApp message ids (whose base64 spells the customer's number) are replaced by
+a short hash, and a number standing on its own in any text (an exception's message, a reason) is
+masked the same way as a customer id.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import re
 import sys
 import time
-from typing import Any
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from .digests import short_digest
 
 LOGGER_NAME = "whatsapp_connect_chat"
 _MASKED_KEYS = frozenset({
     "customer", "customerid", "customer_id", "wa_id", "waid", "user_id", "from", "to",
     "recipient", "recipient_id", "phone", "phone_number",
 })
+_MESSAGE_ID_KEYS = frozenset({"messageid", "messageids", "whatsappmessageid", "wamid"})
+# Ids that AWS or Meta mint, never a customer's number: logged exactly, so they can be searched for.
+_MINTED_ID_KEYS = frozenset({
+    "contactid", "keptcontactid", "instanceid", "connectmessageid", "snsmessageid", "eventid",
+    "phonenumberid",
+})
 _VISIBLE_DIGITS = 4
+_MESSAGE_ID_HASH_CHARS = 12
+# A wamid's body is base64 (standard or URL-safe alphabet). A bare number is 7 or more digits with
+# no letter or digit either side, so hex digests and UUIDs are left alone.
+_WAMID = r"wamid\.[A-Za-z0-9+/=_-]+"
+_BARE_NUMBER = r"(?<![0-9A-Za-z])\+?[0-9]{7,}(?![0-9A-Za-z])"
+_SENSITIVE = re.compile(f"(?P<wamid>{_WAMID})|(?P<number>{_BARE_NUMBER})")
+_WAMID_ONLY = re.compile(_WAMID)
 
 
 def mask_identifier(value: Any) -> str:
@@ -26,15 +49,93 @@ def mask_identifier(value: Any) -> str:
     return "*" * (len(text) - _VISIBLE_DIGITS) + text[-_VISIBLE_DIGITS:]
 
 
+def message_id_hash(message_id: str) -> str:
+    """The same message id gives the same hash on every line; the random part of a wamid makes it
+    impossible to recover the number by hashing every possible number."""
+    return "wamid:" + short_digest(message_id, _MESSAGE_ID_HASH_CHARS)
+
+
+def _scrub_match(match: re.Match) -> str:
+    if match.group("wamid"):
+        return message_id_hash(match.group("wamid"))
+    return mask_identifier(match.group("number"))
+
+
+def scrub_text(text: str) -> str:
+    """Message ids hashed and bare numbers masked, wherever they stand in the text."""
+    return _SENSITIVE.sub(_scrub_match, text)
+
+
 def _safe_value(key: str, value: Any) -> Any:
     lowered = key.lower()
     if "token" in lowered:
         return "[redacted]"
-    if value is not None and lowered in _MASKED_KEYS:
-        return mask_identifier(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
     if isinstance(value, dict):
-        return {k: _safe_value(k, v) for k, v in value.items()}
-    return value
+        return {scrub_text(str(k)): _safe_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_safe_value(key, item) for item in value]
+    text = str(value)
+    if lowered in _MASKED_KEYS:
+        return mask_identifier(text)
+    if lowered in _MESSAGE_ID_KEYS:
+        return message_id_hash(text)
+    if lowered == "conversationid":  # <business phone number id>#<customer id>
+        business, separator, customer = text.rpartition("#")
+        return f"{business}{separator}{mask_identifier(customer)}"
+    if lowered in _MINTED_ID_KEYS:
+        return _WAMID_ONLY.sub(lambda match: message_id_hash(match.group()), text)
+    return scrub_text(text)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    request_id: str | None
+    function_name: str
+
+
+# The handler's own thread reads its invocation from the context variable. Threads the handler
+# starts (the flush's delivery pool) do not inherit it, so they read the invocation that started
+# last and is still running: one Lambda container runs one invocation at a time, and only
+# `chalice local` may overlap two.
+_bound: ContextVar[Invocation | None] = ContextVar("invocation", default=None)
+_running: list[Invocation] = []
+
+
+def current_invocation() -> Invocation | None:
+    bound = _bound.get()
+    if bound is not None:
+        return bound
+    running = _running[-1:]
+    return running[0] if running else None
+
+
+@contextmanager
+def invocation(context: Any, handler_name: str) -> Iterator[Invocation]:
+    """Every line logged inside, on any thread, carries this invocation's request id and function.
+    `context` is the Lambda context (None when a handler is called directly, as `make bench` does)."""
+    bound = Invocation(getattr(context, "aws_request_id", None),
+                       getattr(context, "function_name", None) or handler_name)
+    reset = _bound.set(bound)
+    _running.append(bound)
+    try:
+        yield bound
+    finally:
+        _running.remove(bound)
+        _bound.reset(reset)
+
+
+def invocation_handler(func: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """For a Chalice event handler, under its @app decorator: the event's Lambda context names the
+    invocation for every line the handler logs."""
+
+    @functools.wraps(func)
+    def in_invocation(event: Any) -> Any:
+        with invocation(getattr(event, "context", None), func.__name__):
+            return func(event)
+
+    return in_invocation
 
 
 class JsonFormatter(logging.Formatter):
@@ -43,12 +144,17 @@ class JsonFormatter(logging.Formatter):
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
-            "event": record.getMessage(),
+            "event": scrub_text(record.getMessage()),
         }
+        running = current_invocation()
+        if running is not None:
+            if running.request_id is not None:
+                entry["requestId"] = running.request_id
+            entry["function"] = running.function_name
         for key, value in getattr(record, "fields", {}).items():
             entry[key] = _safe_value(key, value)
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = scrub_text(self.formatException(record.exc_info))
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
@@ -67,9 +173,9 @@ class _StdoutHandler(logging.StreamHandler):
 def get_logger() -> logging.Logger:
     logger = logging.getLogger(LOGGER_NAME)
     if not logger.handlers:
-        handler = _StdoutHandler()
-        handler.setFormatter(JsonFormatter())
-        logger.addHandler(handler)
+        stdout = _StdoutHandler()
+        stdout.setFormatter(JsonFormatter())
+        logger.addHandler(stdout)
         logger.setLevel(logging.INFO)
         # Lambda's root handler would print every line a second time in its own format.
         logger.propagate = False
