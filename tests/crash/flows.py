@@ -1,0 +1,215 @@
+"""The flows the explorer kills: each sets the scene, names the one invocation to kill, and says
+what both sides must hold once the retries are over.
+
+Customer-side units are the lines and attachments of the chat (Connect's transcript, every chat of
+the conversation in the order they were opened); WhatsApp-side units are the paragraphs and files
+the customer received. Reference events come from events/, like the rest of the suite.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import boto3
+
+from tests.conftest import (
+    SESSIONS_TABLE, load_event, sns_message, text_from_customer, with_messages,
+)
+
+FLUSH = "flush_buffer"
+RECEIVE = "on_whatsapp_event"
+STREAMING = "on_connect_event"
+TRANSCRIPTION_JOB = "on_transcription_job"
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIRST_TEXT = "Hi, I need help with my order"
+JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8 + b"\xff\xd9"
+PDF = b"%PDF-1.4\n" + b"return label " * 200 + b"\n%%EOF"
+AGENT_TEXT = "Hi Ana, I'm Jordan. I can help with that."
+# Three paragraphs of about 2,000 characters: more than WhatsApp's 4,096 per message.
+LONG_PARAGRAPHS = tuple(f"Part {n}: " + " ".join(f"step-{n}-{w}" for w in range(230))
+                        for n in (1, 2, 3))
+VOICE_TRANSCRIPT = "Where is my parcel"
+RUSSIAN_TRANSCRIPT = "Где моя посылка"
+JOB_LANGUAGES = {"transcribe_languages": ["en-US", "ru-RU"]}
+
+
+def attachment_unit(name: str) -> str:
+    return f"📎 {name}"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """`prepare` sets the scene on a fresh account and returns what the killed invocation of
+    `handler` receives: stream records for the flush, an event otherwise. `later` runs, unkilled,
+    after the retries: what happens next in the conversation."""
+
+    name: str
+    handler: str
+    prepare: Callable[[Any], Any]
+    chat: tuple[str, ...]
+    whatsapp: tuple[str, ...] = ()
+    settings: dict = field(default_factory=dict)
+    later: Callable[[Any, Callable[[list], None]], None] | None = None
+
+
+def _webhook_message(event: dict) -> dict:
+    import json
+
+    entry = json.loads(sns_message(event)["whatsAppWebhookEntry"])
+    return entry["changes"][0]["value"]["messages"][0]
+
+
+def _texts(*messages: tuple[str, int, str]) -> dict:
+    return with_messages(load_event("eum-text"), [text_from_customer(*m) for m in messages])
+
+
+def open_chat(bridge) -> str:
+    """The reference text delivered, so the conversation has an open chat; its contact id."""
+    bridge.deliver(load_event("eum-text"))
+    (contact_id,) = bridge.twin.contacts
+    bridge.twin.clear_calls()
+    return contact_id
+
+
+def _buffered(bridge, event: dict) -> list:
+    bridge.whatsapp(event)
+    return bridge.stream_records()
+
+
+def _new_chat(bridge) -> list:
+    return _buffered(bridge, load_event("eum-text"))
+
+
+BURST = (("wamid.crash-burst-1", 1763000001, "Hello again"),
+         ("wamid.crash-burst-2", 1763000002, "My package has not arrived yet"),
+         ("wamid.crash-burst-3", 1763000003, "The order number is 4521"))
+
+
+def _burst(bridge) -> list:
+    return _buffered(bridge, _texts(*BURST))
+
+
+OPEN_CHAT_TEXTS = (("wamid.crash-open-1", 1763000101, "Are you there?"),
+                   ("wamid.crash-open-2", 1763000102, "I am still waiting"))
+
+
+def _open_chat_texts(bridge) -> list:
+    open_chat(bridge)
+    return _buffered(bridge, _texts(*OPEN_CHAT_TEXTS))
+
+
+def _image(bridge) -> list:
+    event = load_event("eum-image")
+    bridge.twin.register_media(_webhook_message(event)["image"]["id"], JPEG, "image/jpeg")
+    return _buffered(bridge, event)
+
+
+def _voice_note_event(bridge, transcript: str, language: str) -> dict:
+    event = load_event("eum-audio-voice")
+    ogg = (FIXTURES / "voice-note.ogg").read_bytes()
+    bridge.twin.register_media(_webhook_message(event)["audio"]["id"], ogg, "audio/ogg")
+    bridge.twin.transcripts.register(ogg, transcript, language_code=language)
+    return event
+
+
+def _voice_note(bridge) -> list:
+    return _buffered(bridge, _voice_note_event(bridge, VOICE_TRANSCRIPT, "en-US"))
+
+
+def _voice_note_by_job(bridge) -> list:
+    return _buffered(bridge, _voice_note_event(bridge, RUSSIAN_TRANSCRIPT, "ru-RU"))
+
+
+def _finished_jobs(bridge, deliver: Callable[[list], None]) -> None:
+    """Transcribe announces each job the flush started, once it finishes."""
+    del deliver
+    names = {c["params"]["TranscriptionJobName"]
+             for c in bridge.twin.calls_to("transcribe", "StartTranscriptionJob") if c["status"] == 200}
+    for name in sorted(names):
+        bridge.invoke(TRANSCRIPTION_JOB, bridge.twin.transcription_job_event(name))
+
+
+def _transcription_job_event(bridge) -> dict:
+    bridge.deliver(_voice_note_event(bridge, RUSSIAN_TRANSCRIPT, "ru-RU"))
+    (job,) = bridge.twin.calls_to("transcribe", "StartTranscriptionJob")
+    bridge.twin.clear_calls()
+    return bridge.twin.transcription_job_event(job["params"]["TranscriptionJobName"])
+
+
+def _agent_says(content: str) -> Callable[[Any], dict]:
+    def prepare(bridge) -> dict:
+        contact_id = open_chat(bridge)
+        return bridge.twin.connect_streaming_event(contact_id, participant_role="AGENT",
+                                                   content=content, display_name="Jordan")
+    return prepare
+
+
+def _agent_attachment(bridge) -> dict:
+    contact_id = open_chat(bridge)
+    return bridge.twin.agent_attachment_event(contact_id, name="return-label-4521.pdf",
+                                              content_type="application/pdf", data=PDF)
+
+
+def _chat_ended(bridge) -> dict:
+    return bridge.twin.end_chat(open_chat(bridge))
+
+
+AFTER_END = ("wamid.crash-after-end", 1763000300, "Hello? Anyone?")
+
+
+def _customer_writes_again(bridge, deliver: Callable[[list], None]) -> None:
+    deliver(_buffered(bridge, _texts(AFTER_END)))
+
+
+def _chat_gone(bridge) -> list:
+    contact_id = open_chat(bridge)
+    bridge.twin.expire_connections(contact_id)
+    bridge.twin.end_chat(contact_id)
+    return _buffered(bridge, _texts(AFTER_END))
+
+
+def _burst_webhook(bridge) -> dict:
+    return _texts(*BURST)
+
+
+def _flush_what_was_buffered(bridge, deliver: Callable[[list], None]) -> None:
+    deliver(bridge.stream_records())
+
+
+VOICE_NOTE_WAV = attachment_unit("voice-note-1762956297.wav")
+
+FLOWS = (
+    Flow("new-chat", FLUSH, _new_chat, chat=(FIRST_TEXT,)),
+    Flow("open-chat", FLUSH, _open_chat_texts, chat=(FIRST_TEXT,) + tuple(t for *_, t in OPEN_CHAT_TEXTS)),
+    Flow("burst", FLUSH, _burst, chat=tuple(t for *_, t in BURST)),
+    Flow("image-caption", FLUSH, _image,
+         chat=(attachment_unit("image-1762956156.jpg"), "Photo of the damaged box")),
+    Flow("voice-note", FLUSH, _voice_note,
+         chat=(VOICE_NOTE_WAV, f"🎤 Transcript (en-US): {VOICE_TRANSCRIPT}")),
+    Flow("voice-note-job", FLUSH, _voice_note_by_job, settings=JOB_LANGUAGES, later=_finished_jobs,
+         chat=(VOICE_NOTE_WAV, f"🎤 Transcript (ru-RU): {RUSSIAN_TRANSCRIPT}")),
+    Flow("transcription-job", TRANSCRIPTION_JOB, _transcription_job_event, settings=JOB_LANGUAGES,
+         chat=(VOICE_NOTE_WAV, f"🎤 Transcript (ru-RU): {RUSSIAN_TRANSCRIPT}")),
+    Flow("receive-burst", RECEIVE, _burst_webhook, later=_flush_what_was_buffered,
+         chat=tuple(t for *_, t in BURST)),
+    Flow("agent-text", STREAMING, _agent_says(AGENT_TEXT), chat=(FIRST_TEXT,), whatsapp=(AGENT_TEXT,)),
+    Flow("agent-long-text", STREAMING, _agent_says("\n\n".join(LONG_PARAGRAPHS)), chat=(FIRST_TEXT,),
+         whatsapp=LONG_PARAGRAPHS),
+    Flow("agent-attachment", STREAMING, _agent_attachment, chat=(FIRST_TEXT,),
+         whatsapp=("document: return-label-4521.pdf",)),
+    Flow("chat-end", STREAMING, _chat_ended, later=_customer_writes_again,
+         chat=(FIRST_TEXT, AFTER_END[2])),
+    Flow("chat-gone", FLUSH, _chat_gone, chat=(FIRST_TEXT, AFTER_END[2])),
+)
+FLOWS_BY_NAME = {flow.name: flow for flow in FLOWS}
+
+
+def open_contacts_without_session(bridge) -> list[str]:
+    """Chats Connect still holds open that no open session points at: the agent's replies in them
+    would be dropped."""
+    items = boto3.resource("dynamodb").Table(SESSIONS_TABLE).scan(ConsistentRead=True)["Items"]
+    open_sessions = {i["contactId"] for i in items if i.get("sessionStatus", "open") == "open"}
+    return [contact_id for contact_id, contact in bridge.twin.contacts.items()
+            if contact["status"] != "ENDED" and contact_id not in open_sessions]

@@ -1,0 +1,135 @@
+"""The crash matrix: every flow, killed right after each of its calls, under each kind of retry.
+
+`python -m tests.crash.matrix --write` runs it on a twin of its own and writes docs/reliability.md
+(without --write, the page goes to stdout); the test suite runs the same cells one by one
+(tests/test_crash_matrix.py).
+"""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from tests.crash.clock import MovableClock
+from tests.crash.explorer import ASYNC, BISECT, NEWER, SAME, Explorer, Outcome
+from tests.crash.flows import FLOWS, FLOWS_BY_NAME, Flow
+from tests.crash.killing import CallMeter, KillPoint
+
+KIND_ORDER = (SAME, NEWER, BISECT, ASYNC)
+
+
+@dataclass(frozen=True)
+class Cell:
+    flow: Flow
+    kill_at: KillPoint
+    kind: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.flow.name}-after-{self.kill_at.label}-{self.kind}"
+
+
+@contextmanager
+def explorer_on(bridge) -> Iterator[Explorer]:
+    """An Explorer whose meter and clock are installed for as long as it is used."""
+    import app as app_module
+
+    meter = CallMeter().install()
+    clock = MovableClock()
+    undo_clock = clock.install(app_module)
+    try:
+        yield Explorer(bridge, meter, clock)
+    finally:
+        undo_clock()
+        meter.uninstall()
+
+
+def cells_of(fresh_bridge: Callable) -> list[Cell]:
+    """Each flow run once to list its calls; a cell per call and kind of retry."""
+    cells = []
+    for flow in FLOWS:
+        with explorer_on(fresh_bridge()) as explorer:
+            calls, kinds = explorer.record(flow)
+        cells += [Cell(flow, point, kind) for point in calls for kind in kinds]
+    return cells
+
+
+def render(results: list[tuple[Cell, Outcome]]) -> str:
+    """A table per flow: one row per kill point, one column per kind of retry."""
+    lines = []
+    for flow_name in dict.fromkeys(cell.flow.name for cell, _ in results):
+        rows = [(cell, outcome) for cell, outcome in results if cell.flow.name == flow_name]
+        kinds = [k for k in KIND_ORDER if any(cell.kind == k for cell, _ in rows)]
+        flow = FLOWS_BY_NAME[flow_name]
+        lines += ["", f"### {flow_name} ({flow.handler})", "",
+                  "| killed right after | " + " | ".join(kinds) + " |",
+                  "|---|" + "---|" * len(kinds)]
+        for point in dict.fromkeys(cell.kill_at for cell, _ in rows):
+            by_kind = {cell.kind: outcome.label for cell, outcome in rows if cell.kill_at == point}
+            lines.append(f"| {point.label} | " + " | ".join(by_kind.get(k, "") for k in kinds) + " |")
+    return "\n".join(lines) + "\n"
+
+
+PAGE_HEAD = """\
+# Reliability: what survives a function that dies
+
+Lambda can end a function between any two AWS calls (a timeout, running out of memory, a host
+failure) and then retries it: a DynamoDB-stream batch from its checkpoint, an asynchronous (SNS,
+EventBridge) invocation twice more, about one and then two minutes later.
+
+## How the crash-point explorer works
+
+`tests/crash/` runs each flow below through the real handlers against the twin, once, listing the
+product's calls (botocore calls and the raw transfers to pre-signed URLs). Then, for every call, it
+runs the flow again on a clean account and kills the invocation right after that call reached the
+twin: a `BaseException` the product cannot catch, after which no call of that process leaves. Then
+it retries as Lambda does:
+
+- **same**: the same stream batch again;
+- **newer**: the same batch plus a customer message that arrived meanwhile;
+- **bisect**: the first half of the batch, then the second (BisectBatchOnFunctionError);
+- **async**: the same event one minute later, then two minutes after that, with the product's
+  clock moved alike, so the last attempt comes after any 120 s lock the killed one left.
+
+A stream retry that reports batchItemFailures is retried from the first failed record, up to five
+times. Each cell then checks: every customer message, attachment and transcript is in the chat
+exactly once and in order (across every chat of the conversation); every agent message reached
+WhatsApp, at most twice and twice only when the kill fell right after `SendWhatsAppMessage`; and
+every chat Connect holds open has a session, else the agent's replies would be dropped.
+
+Outcomes: `ok`; `ok (WhatsApp twice: unavoidable)`; `LOST` (a message never arrived); `DOUBLED`;
+`EXTRA` (something nobody sent, such as a failure note); `ORDER`; `ORPHAN` (an open chat without a
+session); `RAISED …` (the retries still failed, so the event ends in the failure queue).
+
+**The one window no API closes**: a kill right after `SendWhatsAppMessage` and before the bridge
+records that it sent. WhatsApp sends carry no idempotency key, so the retry cannot tell whether the
+customer already has the message, and sends it again. Every other window is closed by an
+idempotency token (Connect's ClientToken) or a record written before the call.
+
+`python -m tests.crash.matrix --write` regenerates this page; `pytest
+tests/test_crash_matrix.py` runs each cell as its own test.
+
+## The matrix
+"""
+
+
+def main(argv: list[str]) -> None:
+    from tests.conftest import ROOT
+    from tests.crash.standalone import standalone_account
+
+    # The product logs to stdout; the page must not carry its lines.
+    with redirect_stdout(sys.stderr), standalone_account() as fresh_bridge:
+        results = []
+        for cell in cells_of(fresh_bridge):
+            with explorer_on(fresh_bridge()) as explorer:
+                results.append((cell, explorer.run_cell(cell.flow, cell.kill_at, cell.kind)))
+    page = PAGE_HEAD + render(results)
+    if "--write" in argv:
+        (ROOT / "docs" / "reliability.md").write_text(page, encoding="utf-8")
+    else:
+        sys.stdout.write(page)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,91 @@
+"""The crash matrix (docs/reliability.md): each flow killed right after each of its calls and
+retried as Lambda retries it; every message must reach the other side exactly once.
+
+The cells are listed while this module is collected, by running each flow once on a twin of its
+own (tests/crash/standalone.py), so a new call in the product is a new cell without any edit here.
+"""
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from tests.crash.explorer import Outcome
+from tests.crash.flows import FLOWS_BY_NAME
+from tests.crash.killing import Killed, KillPoint
+from tests.crash.matrix import Cell, cells_of, explorer_on, render
+
+# Cells that fail on today's product, with their outcome and cause. A fixed cell XPASSes, which
+# fails the run: delete its line here.
+KNOWN_FAILING: dict[str, str] = {
+}
+
+
+@functools.cache
+def all_cells() -> tuple[Cell, ...]:
+    from tests.crash.standalone import standalone_account
+
+    with standalone_account() as fresh_bridge:
+        return tuple(cells_of(fresh_bridge))
+
+
+def pytest_generate_tests(metafunc):
+    if "cell" not in metafunc.fixturenames:
+        return
+    params = []
+    for cell in all_cells():
+        reason = KNOWN_FAILING.get(cell.id)
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        params.append(pytest.param(cell, id=cell.id, marks=marks))
+    metafunc.parametrize("cell", params)
+
+
+class MatrixReport:
+    """Prints the outcomes of the cells that ran as a table in pytest's terminal summary."""
+
+    def __init__(self) -> None:
+        self.results: list[tuple[Cell, Outcome]] = []
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if self.results:
+            terminalreporter.write_sep("=", "crash matrix")
+            terminalreporter.write_line(render(self.results))
+
+
+@pytest.fixture(scope="module")
+def matrix_report(request):
+    report = MatrixReport()
+    request.config.pluginmanager.register(report, "crash-matrix-report")
+    yield report
+
+
+def test_cell(bridge, cell: Cell, matrix_report: MatrixReport):
+    with explorer_on(bridge) as explorer:
+        outcome = explorer.run_cell(cell.flow, cell.kill_at, cell.kind)
+    matrix_report.results.append((cell, outcome))
+
+    assert outcome.passed, f"{outcome.label}: " + "; ".join(outcome.details)
+
+
+@pytest.mark.parametrize("flow_name", list(FLOWS_BY_NAME))
+def test_the_flow_meets_its_expectations_when_nothing_dies(bridge, flow_name):
+    """So that a cell's failure is the crash's, not the flow's."""
+    with explorer_on(bridge) as explorer:
+        outcome = explorer.run_undisturbed(FLOWS_BY_NAME[flow_name])
+
+    assert outcome.label == "ok", "; ".join(outcome.details)
+
+
+def test_the_kill_ends_the_flush_even_from_its_worker_thread_and_no_call_follows(bridge):
+    flow = FLOWS_BY_NAME["new-chat"]
+    with explorer_on(bridge) as explorer:
+        records = flow.prepare(bridge)
+        explorer.meter.watch(KillPoint("connect", "StartChatContact"))
+        with pytest.raises(Killed):
+            bridge.flush(records)
+        explorer.meter.stop()
+
+    assert explorer.meter.calls[-1].label == "connect.StartChatContact"
+    product_calls = [(c["service"], c["operation"]) for c in bridge.twin.calls
+                     if c["service"] != "dynamodbstreams"]
+    assert product_calls[-1] == ("connect", "StartChatContact")
