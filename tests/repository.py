@@ -1,7 +1,7 @@
 """What the tests may read: this repository's own files, and nothing beside it.
 
 A fresh clone has no sibling folders, so a test that reads one (the reference events used to live
-in ../shared) passes here and fails for everyone else. `load_event` reads the project's own copies
+in a folder beside the repository) passes here and fails for everyone else. `load_event` reads the project's own copies
 in events/ and refuses any path that resolves outside the repository; `OutsideReadGuard` notices
 when anything in the test process opens or lists a path in the repository's parent folder anyway.
 """
