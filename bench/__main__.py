@@ -3,6 +3,11 @@
 Runs the real handlers in this process against the AWS twin in a separate process (so this
 process's CPU time is the bridge's own), with a simulated latency on every AWS call. Prints one
 Markdown table; `--record FILE` also writes it, with the date and machine, into FILE.
+
+The cold-start and size rows measure the deployment zip itself: `chalice package`, unzipped, each
+handler imported and run by an interpreter that sees only the package and the standard library.
+`--baseline REVISION` builds and measures that git revision's package in the same run, for a
+before/after comparison; `--part package` runs only those rows.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ import tempfile
 import threading
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.scenarios import FLOWS, Scenario, TwinClient  # noqa: E402
 
-MARKER_START = "<!-- bench:start -->"
-MARKER_END = "<!-- bench:end -->"
+# BENCHMARKS.md sections: the flows (`--part all` only) and the package (both parts).
+SECTIONS = {"flows": "bench", "package": "bench:package"}
 
 
 def free_port() -> int:
@@ -80,44 +86,70 @@ def measure_flows(scenario: Scenario, repeats: int) -> list[dict]:
     return rows
 
 
-def measure_cold_starts(endpoints: dict[str, str], scenario: Scenario) -> list[dict]:
-    rows = []
-    for handler, event in scenario.first_events().items():
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
-            json.dump(event, file)
-        probe = subprocess.run(
-            [sys.executable, "-m", "bench.cold_start", handler, file.name],
-            cwd=ROOT, env={**os.environ, **endpoints}, capture_output=True, text=True, check=True)
-        os.unlink(file.name)
-        rows.append({"handler": handler, **json.loads(probe.stdout.strip().splitlines()[-1])})
-    return rows
+@dataclass(frozen=True)
+class Package:
+    label: str
+    zip_bytes: int
+    unzipped_bytes: int
+    largest: list[tuple[str, int]]
+    directory: Path  # the zip, unzipped as Lambda unpacks it into /var/task
 
 
-def measure_package() -> dict:
-    with tempfile.TemporaryDirectory() as out:
-        chalice = Path(sys.executable).with_name("chalice")
-        subprocess.run([str(chalice), "package", "--stage", "dev", out], cwd=ROOT, check=True,
-                       capture_output=True)
-        archive = Path(out) / "deployment.zip"
-        with zipfile.ZipFile(archive) as bundle:
-            parts: dict[str, int] = {}
-            for info in bundle.infolist():
-                top = info.filename.split("/", 1)[0]
-                parts[top] = parts.get(top, 0) + info.file_size
-            unzipped = sum(parts.values())
-        return {"zip": archive.stat().st_size, "unzipped": unzipped,
-                "largest": sorted(parts.items(), key=lambda item: -item[1])[:6],
-                "ffmpeg": (ROOT / "vendor" / "ffmpeg").stat().st_size}
+def source_tree(revision: str, workdir: Path) -> Path:
+    """The committed files of a git revision, to build its package."""
+    target = workdir / f"source-{revision}"
+    target.mkdir()
+    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
 
 
-def mb(size: float) -> str:
-    return f"{size / 1024 / 1024:.1f} MB"
+def build_package(source: Path, label: str, workdir: Path) -> Package:
+    out = workdir / f"package-{len(list(workdir.iterdir()))}"
+    chalice = Path(sys.executable).with_name("chalice")
+    subprocess.run([str(chalice), "package", "--stage", "dev", str(out)], cwd=source, check=True,
+                   capture_output=True)
+    archive = out / "deployment.zip"
+    with zipfile.ZipFile(archive) as bundle:
+        parts: dict[str, int] = {}
+        for info in bundle.infolist():
+            top = info.filename.split("/", 1)[0]
+            parts[top] = parts.get(top, 0) + info.file_size
+        bundle.extractall(out / "app")
+    return Package(label, archive.stat().st_size, sum(parts.values()),
+                   sorted(parts.items(), key=lambda item: -item[1])[:6], out / "app")
 
 
-def render(args, flows, throughput, cold, package, voice) -> str:
-    lines = [f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node() or 'host'}: "
-             f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-             f"{platform.python_version()}; simulated AWS latency {args.latency_ms:g} ms per call; "
+def measure_cold_starts(packages: list[Package], endpoints: dict[str, str], scenario: Scenario,
+                        repeats: int) -> list[dict]:
+    """The median of `repeats` fresh processes per package and handler. The packages take turns,
+    so that both meet the same machine state, and each process gets events of its own."""
+    samples: dict[tuple[str, str], list[dict]] = {}
+    for _ in range(repeats):
+        for package in packages:
+            for handler, event in scenario.first_events().items():
+                with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+                    json.dump(event, file)
+                probe = subprocess.run(
+                    [sys.executable, "-I", "-S", str(ROOT / "bench" / "cold_start.py"),
+                     str(package.directory), handler, file.name],
+                    env={**os.environ, **endpoints}, capture_output=True, text=True, check=True)
+                os.unlink(file.name)
+                samples.setdefault((package.label, handler), []).append(
+                    json.loads(probe.stdout.strip().splitlines()[-1]))
+    return [{"package": label, "handler": handler,
+             **{key: statistics.median(sample[key] for sample in runs) for key in runs[0]}}
+            for (label, handler), runs in samples.items()]
+
+
+def machine_line() -> str:
+    return (f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node() or 'host'}: "
+            f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}")
+
+
+def render_flows(args, flows, throughput, voice) -> str:
+    lines = [f"{machine_line()}; simulated AWS latency {args.latency_ms:g} ms per call; "
              f"{args.repeats} runs per flow.", "",
              "| flow | AWS calls on the critical path | off it | delivered after (median) | "
              "handler wall median | p95 | bridge CPU |",
@@ -133,25 +165,47 @@ def render(args, flows, throughput, cold, package, voice) -> str:
               f"messages/s) |",
               f"| the same messages one by one | {throughput['single_ms']:.0f} ms |",
               f"| ratio | {throughput['single_ms'] / throughput['batch_ms']:.1f}× faster in one batch |",
-              "", "| cold start (fresh process) | import app | first event | peak memory |", "|---|---|---|---|"]
-    for row in cold:
-        lines.append(f"| {row['handler']} | {row['import_ms']:.0f} ms | {row['first_event_ms']:.0f} ms | "
-                     f"{row['peak_rss_mb']:.0f} MB |")
-    largest = ", ".join(f"{name} {mb(size)}" for name, size in package["largest"])
-    lines += ["", "| size | figure |", "|---|---|",
-              f"| deployment zip (`chalice package`) | {mb(package['zip'])} |",
-              f"| unzipped | {mb(package['unzipped'])}; largest parts: {largest} |",
-              f"| vendored ffmpeg | {mb(package['ffmpeg'])} ({package['ffmpeg']:,} bytes) |",
               "", "| voice notes | figure |", "|---|---|",
               f"| ogg/opus → 16 kHz wav, per minute of audio (median of {len(voice)}) | "
               f"{statistics.median(voice):.0f} ms |"]
     return "\n".join(lines)
 
 
-def record(path: Path, table: str) -> None:
+def render_package(args, packages: list[Package], cold: list[dict]) -> str:
+    labels = [package.label for package in packages]
+    compared = len(packages) == 2
+
+    def row(name: str, values: list[float], unit: str, digits: int = 0) -> str:
+        cells = " | ".join(f"{value:.{digits}f} {unit}" for value in values)
+        return f"| {name} | {cells} |" + (f" {values[1] / values[0]:.2f} |" if compared else "")
+
+    ffmpeg = (ROOT / "vendor" / "ffmpeg").stat().st_size
+    lines = [f"{machine_line()}. Cold starts: median of {args.cold_repeats} fresh processes per handler that "
+             "see only the unzipped package and the standard library (`python -I -S`); first events against "
+             f"the twin ({args.latency_ms:g} ms per AWS call).", "",
+             "| package | " + " | ".join(labels) + " |" + (" after / before |" if compared else ""),
+             "|---" * (len(packages) + 1 + compared) + "|",
+             row("deployment zip (`chalice package`)", [p.zip_bytes / 2**20 for p in packages], "MB", 1),
+             row("unzipped", [p.unzipped_bytes / 2**20 for p in packages], "MB", 1)]
+    by_key = {(r["package"], r["handler"]): r for r in cold}
+    for handler in dict.fromkeys(r["handler"] for r in cold):
+        for key, name, unit in (("import_ms", "import app", "ms"), ("first_event_ms", "first event", "ms"),
+                                ("peak_rss_mb", "peak memory", "MB")):
+            lines.append(row(f"{handler}: {name}", [by_key[(label, handler)][key] for label in labels], unit))
+    lines += ["", "| largest parts, unzipped | " + " | ".join(labels) + " |", "|---" * (len(packages) + 1) + "|",
+              "| | " + " | ".join(", ".join(f"{name} {size / 2**20:.1f} MB" for name, size in p.largest)
+                                  for p in packages) + " |",
+              "", f"The vendored ffmpeg: {ffmpeg / 2**20:.1f} MB ({ffmpeg:,} bytes)."]
+    return "\n".join(lines)
+
+
+def record(path: Path, section: str, table: str) -> None:
+    start, end = f"<!-- {SECTIONS[section]}:start -->", f"<!-- {SECTIONS[section]}:end -->"
     text = path.read_text()
-    pattern = re.compile(re.escape(MARKER_START) + ".*?" + re.escape(MARKER_END), re.S)
-    path.write_text(pattern.sub(lambda _: f"{MARKER_START}\n{table}\n{MARKER_END}", text))
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"{path} has no {start} … {end} section")
+    path.write_text(pattern.sub(lambda _: f"{start}\n{table}\n{end}", text))
 
 
 def main() -> None:
@@ -160,30 +214,45 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--per-conversation", type=int, default=5)
-    parser.add_argument("--record", type=Path, help="write the table into this Markdown file")
+    parser.add_argument("--part", choices=("all", "package"), default="all",
+                        help="package: only the package's size and cold starts")
+    parser.add_argument("--baseline", metavar="REVISION",
+                        help="also build and measure this git revision's package, in the same run")
+    parser.add_argument("--cold-repeats", type=int, default=5)
+    parser.add_argument("--record", type=Path, help="write the tables into this Markdown file")
     args = parser.parse_args()
 
     # The bridge's own JSON log lines would bury the table.
     logging.getLogger("whatsapp_connect_chat").disabled = True
-    process, endpoints = start_twin(args.latency_ms)
-    try:
-        os.environ.update(endpoints)
-        scenario = Scenario(TwinClient(endpoints["AWS_ENDPOINT_URL_CONNECT"]))
-        flows = measure_flows(scenario, args.repeats)
-        throughput = scenario.throughput(args.conversations, args.per_conversation)
-        cold = measure_cold_starts(endpoints, scenario)
-        voice = scenario.voice_conversion_ms(runs=5)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
+    with tempfile.TemporaryDirectory() as scratch:
+        workdir = Path(scratch)
+        packages = []
+        if args.baseline:
+            packages.append(build_package(source_tree(args.baseline, workdir), f"before ({args.baseline})",
+                                          workdir))
+        packages.append(build_package(ROOT, "after" if args.baseline else "this tree", workdir))
+        process, endpoints = start_twin(args.latency_ms)
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-    package = measure_package()
-    table = render(args, flows, throughput, cold, package, voice)
-    print(table)
-    if args.record:
-        record(args.record, table)
+            os.environ.update(endpoints)
+            scenario = Scenario(TwinClient(endpoints["AWS_ENDPOINT_URL_CONNECT"]))
+            if args.part == "all":
+                flows = measure_flows(scenario, args.repeats)
+                throughput = scenario.throughput(args.conversations, args.per_conversation)
+                voice = scenario.voice_conversion_ms(runs=5)
+            cold = measure_cold_starts(packages, endpoints, scenario, args.cold_repeats)
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        tables = {"package": render_package(args, packages, cold)}
+        if args.part == "all":
+            tables["flows"] = render_flows(args, flows, throughput, voice)
+    for section, table in tables.items():
+        print(table, end="\n\n")
+        if args.record:
+            record(args.record, section, table)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,9 @@
-"""One handler's cold start in a fresh process: import the app, serve one event, report JSON."""
+"""One handler's cold start from an unzipped deployment package: import the app, serve one event.
+
+Run as `python -I -S bench/cold_start.py PACKAGE_DIR HANDLER EVENT_FILE`: -I and -S leave only the
+standard library on sys.path, so everything else comes from PACKAGE_DIR, as in Lambda's /var/task
+(nothing from the development virtual environment). Prints one JSON line.
+"""
 import json
 import logging
 import resource
@@ -6,9 +11,10 @@ import sys
 import time
 
 
-def main(handler_name: str, event_file: str) -> None:
+def main(package_dir: str, handler_name: str, event_file: str) -> None:
     with open(event_file) as file:
         event = json.load(file)
+    sys.path.insert(0, package_dir)
     started = time.perf_counter()
     import app
 
@@ -24,4 +30,4 @@ def main(handler_name: str, event_file: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:4])
