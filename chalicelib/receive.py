@@ -1,8 +1,6 @@
 """on_whatsapp_event: every customer message (and failed status) written to the buffer, once."""
 from __future__ import annotations
 
-from typing import Any
-
 from . import buffer, logs, messaging, whatsapp
 from .config import Settings, SettingsError
 from .runtime import Runtime
@@ -21,18 +19,20 @@ def receive(event: dict, runtime: Runtime) -> None:
         logs.error("settings_invalid_buffering_anyway", reason=str(error))
         settings = None
     for record in event.get("Records", []):
+        sns = record.get("Sns") if isinstance(record, dict) else None
+        sns_message_id = sns.get("MessageId") if isinstance(sns, dict) else None
         try:
-            notifications = whatsapp.parse_notification(record["Sns"]["Message"])
-        except (whatsapp.MalformedEvent, KeyError, TypeError) as error:
+            webhook = whatsapp.parse_notification(sns.get("Message") if isinstance(sns, dict) else None)
+        except whatsapp.MalformedEvent as error:
             logs.warning("malformed_whatsapp_event_skipped", reason=str(error),
-                         snsMessageId=_sns_message_id(record))
+                         snsMessageId=sns_message_id)
             continue
-        for notification in notifications:
+        for skipped in webhook.skipped:
+            # The reason and the place say what was wrong; the item itself may hold a phone number.
+            logs.warning("malformed_whatsapp_item_skipped", reason=skipped.reason, where=skipped.where,
+                         messageId=skipped.message_id, snsMessageId=sns_message_id)
+        for notification in webhook.notifications:
             _buffer_notification(notification, settings, runtime)
-
-
-def _sns_message_id(record: Any) -> str | None:
-    return record.get("Sns", {}).get("MessageId") if isinstance(record, dict) else None
 
 
 def ignored_by_settings(message_type: str, settings: Settings) -> bool:

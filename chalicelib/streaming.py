@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from . import logs
+
 SENDING_ROLES = frozenset({"AGENT", "SYSTEM", "CUSTOM_BOT"})
 CUSTOMER_VISIBILITIES = frozenset({"CUSTOMER", "ALL"})
 CHAT_ENDED = "application/vnd.amazonaws.connect.event.chat.ended"
@@ -13,6 +15,8 @@ TEXT_MARKDOWN = "text/markdown"
 INTERACTIVE = "application/vnd.amazonaws.connect.message.interactive"
 # What a WhatsApp message can show; anything else (application/json, say) is not sent raw.
 CUSTOMER_READABLE_TYPES = frozenset({TEXT_PLAIN, TEXT_MARKDOWN, INTERACTIVE})
+ID_MAX_CHARS = 256
+ATTACHMENT_FIELDS = frozenset({"AttachmentId", "AttachmentName", "ContentType", "Status"})
 
 
 class MalformedStreamingEvent(ValueError):
@@ -34,34 +38,90 @@ class StreamingItem:
 
 
 def parse_streaming_record(record: dict) -> StreamingItem:
+    """One SNS record of Connect contact streaming, or MalformedStreamingEvent saying what is wrong.
+
+    A field that decides what the bridge does (Id, Type, the contact, Content, ParticipantRole,
+    ContentType) must be a string when present; guessing at a list or an object could send the
+    customer something nobody wrote. Optional display fields of the wrong type count as absent.
+    """
+    sns = record.get("Sns") if isinstance(record, dict) else None
+    if not isinstance(sns, dict) or not isinstance(sns.get("Message"), str):
+        raise MalformedStreamingEvent("not an SNS record with a message")
     try:
-        sns = record["Sns"]
         body = json.loads(sns["Message"])
-        attributes = sns.get("MessageAttributes") or {}
-        initial_contact_id = body.get("InitialContactId") or _attribute(attributes, "InitialContactId")
-        if not body.get("Id") or not body.get("Type") or not initial_contact_id:
-            raise KeyError("Id, Type or InitialContactId")
-        return StreamingItem(
-            id=body["Id"],
-            type=body["Type"],
-            content_type=body.get("ContentType") or _attribute(attributes, "ContentType"),
-            content=body.get("Content") or "",
-            participant_role=body.get("ParticipantRole") or _attribute(attributes, "ParticipantRole"),
-            display_name=body.get("DisplayName") or "",
-            initial_contact_id=initial_contact_id,
-            contact_id=body.get("ContactId") or _attribute(attributes, "ContactId")
-            or initial_contact_id,
-            # Connect sets the visibility on messages; an event without one concerns everybody.
-            visibility=_attribute(attributes, "MessageVisibility") or "ALL",
-            attachments=tuple(a for a in body.get("Attachments") or [] if isinstance(a, dict)),
-        )
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise MalformedStreamingEvent(f"not a Connect streaming item: {error!r}") from None
+    except ValueError:
+        raise MalformedStreamingEvent("the SNS message is not JSON") from None
+    if not isinstance(body, dict):
+        raise MalformedStreamingEvent("the SNS message is not a JSON object")
+    attributes = sns.get("MessageAttributes")
+    attributes = attributes if isinstance(attributes, dict) else {}
+
+    def field(name: str, *, from_attributes: bool = False) -> str:
+        value = body.get(name)
+        if value is None or value == "":
+            return _attribute(attributes, name) if from_attributes else ""
+        if not isinstance(value, str):
+            raise MalformedStreamingEvent(f"{name} is a {type(value).__name__}, not a string")
+        return value
+
+    item_id, item_type = _identifier(field("Id"), "Id"), field("Type")
+    initial_contact_id = _identifier(field("InitialContactId", from_attributes=True), "InitialContactId")
+    if not item_id or not item_type or not initial_contact_id:
+        raise MalformedStreamingEvent("no Id, Type or InitialContactId")
+    display_name = body.get("DisplayName")
+    return StreamingItem(
+        id=item_id,
+        type=item_type,
+        content_type=field("ContentType", from_attributes=True),
+        content=field("Content"),
+        participant_role=field("ParticipantRole", from_attributes=True),
+        display_name=display_name if isinstance(display_name, str) else "",
+        initial_contact_id=initial_contact_id,
+        contact_id=_identifier(field("ContactId", from_attributes=True), "ContactId")
+        or initial_contact_id,
+        # Connect sets the visibility on messages; an event without one concerns everybody.
+        visibility=_attribute(attributes, "MessageVisibility") or "ALL",
+        attachments=_attachments(body, item_id, initial_contact_id),
+    )
+
+
+def _identifier(value: str, name: str) -> str:
+    # Ids become keys of the sessions table; Connect's are UUIDs.
+    if len(value) > ID_MAX_CHARS:
+        raise MalformedStreamingEvent(f"{name} is longer than {ID_MAX_CHARS} characters")
+    return value
+
+
+def _attachments(body: dict, item_id: str, contact_id: str) -> tuple[dict, ...]:
+    """The item's attachments that name an AttachmentId, the only way to fetch one; the others
+    are dropped, and logged, so the attachments beside them still reach the customer."""
+    listed = body.get("Attachments")
+    if listed is None:
+        return ()
+    if not isinstance(listed, list):
+        raise MalformedStreamingEvent("Attachments is not a list")
+    usable = tuple(_attachment(a) for a in listed if isinstance(a, dict) and _has_id(a))
+    if len(usable) < len(listed):
+        logs.warning("attachment_without_id_dropped", contactId=contact_id, connectMessageId=item_id,
+                     dropped=len(listed) - len(usable))
+    return usable
+
+
+def _has_id(attachment: dict) -> bool:
+    attachment_id = attachment.get("AttachmentId")
+    return isinstance(attachment_id, str) and 0 < len(attachment_id) <= ID_MAX_CHARS
+
+
+def _attachment(attachment: dict) -> dict:
+    """Only string fields are kept: a name or type of another kind counts as absent."""
+    return {key: value for key, value in attachment.items()
+            if key in ATTACHMENT_FIELDS and isinstance(value, str)}
 
 
 def _attribute(attributes: dict, name: str) -> str:
     value = attributes.get(name)
-    return value.get("Value", "") if isinstance(value, dict) else ""
+    text = value.get("Value") if isinstance(value, dict) else None
+    return text if isinstance(text, str) else ""
 
 
 def is_chat_end(item: StreamingItem) -> bool:
@@ -78,4 +138,5 @@ def is_for_customer(item: StreamingItem) -> bool:
 
 def is_attachment_for_customer(item: StreamingItem) -> bool:
     return (item.type == "ATTACHMENT" and item.participant_role in SENDING_ROLES
-            and item.visibility in CUSTOMER_VISIBILITIES and bool(item.attachments))
+            and item.visibility in CUSTOMER_VISIBILITIES and bool(item.attachments)
+            and all(_has_id(attachment) for attachment in item.attachments))
