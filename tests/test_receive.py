@@ -4,6 +4,7 @@ import json
 import time
 
 import boto3
+import pytest
 
 from tests.conftest import (
     BUFFER_TABLE, CONVERSATION_ID, CUSTOMER_WA_ID, DEFAULT_SETTINGS, PHONE_NUMBER_ARN, load_event,
@@ -147,3 +148,89 @@ def test_what_the_fixed_settings_ignore_is_dropped_at_the_flush(bridge):
 
     (start,) = bridge.twin.calls_to("connect", "StartChatContact")
     assert start["params"]["InitialMessage"]["Content"] == "Hi, I need help with my order"
+
+
+def logged(capsys, event):
+    return [entry for entry in map(json.loads, capsys.readouterr().out.splitlines())
+            if entry["event"] == event]
+
+
+def test_a_malformed_message_is_logged_and_skipped_and_its_neighbour_buffered(bridge, capsys):
+    broken = {"from": 15550100001.0, "id": "wamid.float-sender", "timestamp": "1762956300",
+              "type": "text", "text": {"body": "lost digits"}}
+    good = {"from": CUSTOMER_WA_ID, "id": "wamid.good", "timestamp": "1762956301",
+            "type": "text", "text": {"body": "I am still here"}}
+    capsys.readouterr()
+    bridge.whatsapp(with_messages(load_event("eum-text"), [broken, good]))
+
+    (item,) = buffered()
+    assert item["conversationId"] == CONVERSATION_ID
+    assert item["messageKey"] == "001762956301#wamid.good"
+    assert json.loads(item["body"])["text"] == {"body": "I am still here"}
+    (skipped,) = logged(capsys, "malformed_whatsapp_item_skipped")
+    assert skipped["level"] == "WARNING"
+    assert skipped["where"] == "changes[0].messages[0]"
+    assert skipped["reason"] == "the customer's phone number is a float, not a string"
+    assert "15550100001" not in json.dumps(skipped)
+
+
+def test_whole_number_sender_and_profile_name_are_taken_as_their_digits(bridge):
+    message = {"from": int(CUSTOMER_WA_ID), "id": "wamid.numeric", "timestamp": 1762956302,
+               "type": "text", "text": {"body": "numbers everywhere"}}
+    event = with_messages(load_event("eum-text"), [message])
+    sns = event["Records"][0]["Sns"]
+    envelope = json.loads(sns["Message"])
+    entry = json.loads(envelope["whatsAppWebhookEntry"])
+    entry["changes"][0]["value"]["contacts"] = [{"profile": {"name": 42}, "wa_id": int(CUSTOMER_WA_ID)}]
+    envelope["whatsAppWebhookEntry"] = json.dumps(entry)
+    sns["Message"] = json.dumps(envelope)
+
+    bridge.whatsapp(event)
+
+    (item,) = buffered()
+    assert item["conversationId"] == CONVERSATION_ID
+    assert item["customerWaId"] == CUSTOMER_WA_ID
+    assert item["customerName"] == "42"
+
+
+@pytest.mark.parametrize("change, name", [
+    ({"metadata": "101996265140636"}, "Ana Souza"),
+    ({"contacts": [{"profile": "Ana Souza", "wa_id": CUSTOMER_WA_ID}]}, "WhatsApp customer"),
+    ({"contacts": "Ana Souza"}, "WhatsApp customer"),
+], ids=["metadata-string", "profile-string", "contacts-string"])
+def test_unusable_metadata_or_profile_still_buffers_the_message(bridge, change, name):
+    event = load_event("eum-text")
+    sns = event["Records"][0]["Sns"]
+    envelope = json.loads(sns["Message"])
+    entry = json.loads(envelope["whatsAppWebhookEntry"])
+    entry["changes"][0]["value"].update(change)
+    envelope["whatsAppWebhookEntry"] = json.dumps(entry)
+    sns["Message"] = json.dumps(envelope)
+
+    bridge.whatsapp(event)
+
+    (item,) = buffered()
+    assert item["conversationId"] == CONVERSATION_ID
+    assert item["originationId"] == PHONE_NUMBER_ARN
+    assert item["customerName"] == name
+
+
+def test_a_status_too_long_for_the_table_key_is_skipped_and_its_neighbour_buffered(bridge, capsys):
+    event = load_event("eum-status-failed")
+    sns = event["Records"][0]["Sns"]
+    envelope = json.loads(sns["Message"])
+    entry = json.loads(envelope["whatsAppWebhookEntry"])
+    (status,) = entry["changes"][0]["value"]["statuses"]
+    entry["changes"][0]["value"]["statuses"] = [{**status, "id": "wamid." + "x" * 100_000}, status]
+    envelope["whatsAppWebhookEntry"] = json.dumps(entry)
+    sns["Message"] = json.dumps(envelope)
+    capsys.readouterr()
+
+    bridge.whatsapp(event)
+
+    (item,) = buffered()
+    assert item["messageKey"] == f"001763046833#{status['id']}#failed"
+    (skipped,) = logged(capsys, "malformed_whatsapp_item_skipped")
+    assert skipped["where"] == "changes[0].statuses[0]"
+    assert skipped["reason"] == "the status's message id is longer than 256 bytes"
+    assert "messageId" not in skipped or skipped["messageId"] is None
