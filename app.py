@@ -8,7 +8,7 @@ import os
 
 from chalice import Chalice
 
-from chalicelib import inbound, outbound, receive
+from chalicelib import flush, outbound, receive, transcripts
 from chalicelib.config import Environment, SettingsCache
 from chalicelib.caching import ExpiringCache
 from chalicelib import logs
@@ -50,7 +50,7 @@ def on_whatsapp_event(event):
                         maximum_batching_window_in_seconds=BUFFER_SECONDS, name="flush_buffer")
 @logs.invocation_handler
 def flush_buffer(event):
-    return inbound.flush(event.to_dict(), runtime())
+    return flush.flush(event.to_dict(), runtime())
 
 
 @app.on_sns_message(topic=STREAMING_TOPIC, name="on_connect_event")
@@ -64,4 +64,4 @@ def on_connect_event(event):
                  name="on_transcription_job")
 @logs.invocation_handler
 def on_transcription_job(event):
-    inbound.complete_transcription(event.to_dict(), runtime())
+    transcripts.complete_job(event.to_dict(), runtime())

@@ -83,8 +83,8 @@ def whatsapp_error_hint(code: int | str | None) -> str | None:
 def _render_body(message: dict, kind: str | None, snippets: Mapping[str, str]) -> str:
     if kind is None:
         return "The customer sent a message, which this bridge cannot show."
-    if kind in MEDIA_TYPES:
-        return _render_media(message, kind)
+    if kind == "sticker":
+        return _render_sticker(message)
     if kind == "text":
         return _render_text(message)
     if kind == "reaction":
@@ -272,28 +272,10 @@ def _render_unsupported(message: dict) -> str:
     return f"{note} (error {code})." if code is not None else f"{note}."
 
 
-def _render_media(message: dict, kind: str) -> str:
-    media = _as_dict(message.get(kind))
-    if kind == "audio":
-        note = "🎤 Sent a voice note" if _is_voice_note(media) else "🎵 Sent an audio file"
-    elif kind == "document":
-        filename = _text(media.get("filename"))
-        note = f"📄 Sent a document: {filename}" if filename else "📄 Sent a document"
-    elif kind == "sticker":
-        note = "🖼️ Sent an animated sticker" if media.get("animated") is True else "🖼️ Sent a sticker"
-    elif kind == "video":
-        note = "🎥 Sent a video"
-    else:
-        note = "📷 Sent an image"
-    caption = media_caption(message)
-    return f"{note}\n{caption}" if caption else note
-
-
-def _is_voice_note(audio: dict) -> bool:
-    # WhatsApp records voice notes as Ogg Opus; `voice` is newer and not always sent.
-    mime_type = audio.get("mime_type")
-    is_ogg = isinstance(mime_type, str) and mime_type.split(";")[0].strip().lower() == "audio/ogg"
-    return audio.get("voice") is True or is_ogg
+def _render_sticker(message: dict) -> str:
+    # Images, documents, video and audio become chat attachments; a sticker stays a note.
+    sticker = _as_dict(message.get("sticker"))
+    return "🖼️ Sent an animated sticker" if sticker.get("animated") is True else "🖼️ Sent a sticker"
 
 
 def _cannot_show(kind: str) -> str:

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .media import WAV_TYPES, base_mime
+
 if TYPE_CHECKING:
     from pydub import AudioSegment
 
-WAV_MIME_TYPES = frozenset({"audio/wav", "audio/x-wav", "audio/wave"})
 VOICE_SAMPLE_RATE = 16000
 # AAC-LC at 44.1 kHz is the profile every phone decodes, whatever the wav's own rate; mono at
 # 64 kb/s is ample for speech and keeps a 20 MB Connect attachment far below WhatsApp's 16 MB.
@@ -75,7 +76,7 @@ def voice_note_to_wav(ogg: bytes, *, max_seconds: float, timeout_seconds: float 
 
 def to_whatsapp_audio(data: bytes, mime_type: str, *, timeout_seconds: float = 20) -> ConvertedAudio:
     """An agent's audio attachment in a form WhatsApp accepts: wav becomes AAC in ADTS."""
-    if mime_type.split(";")[0].strip().lower() not in WAV_MIME_TYPES:
+    if base_mime(mime_type) not in WAV_TYPES:
         raise AudioError("unsupported")
     if not data:
         raise AudioError("empty")

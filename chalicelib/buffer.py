@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from .items import from_attributes, to_attributes
 from .whatsapp import BusinessNumber, Customer, DeliveryStatus, InboundMessage, Notification
@@ -16,6 +16,8 @@ from .whatsapp import BusinessNumber, Customer, DeliveryStatus, InboundMessage, 
 BUFFER_RETENTION_SECONDS = 24 * 3600
 KIND_MESSAGE = "message"
 KIND_FAILED_STATUS = "failed_status"
+# BatchGetItem reads at most 100 keys a call.
+BATCH_GET_LIMIT = 100
 
 
 class MalformedRecord(ValueError):
@@ -26,6 +28,7 @@ class MalformedRecord(ValueError):
 class BufferedEntry:
     sequence_number: str
     conversation_id: str
+    message_key: str
     kind: str
     message_id: str
     timestamp: int
@@ -79,29 +82,69 @@ def put_once(dynamodb: Any, table_name: str, item: dict[str, Any]) -> bool:
 
 def decode_stream_record(record: dict) -> BufferedEntry:
     try:
-        image = record["dynamodb"]["NewImage"]
-        values = from_attributes(image)
-        return BufferedEntry(
-            sequence_number=str(record["dynamodb"]["SequenceNumber"]),
-            conversation_id=values["conversationId"],
-            kind=values["kind"],
-            message_id=values["messageId"],
-            timestamp=int(values["timestamp"]),
-            business=BusinessNumber(
-                meta_phone_number_id=values["phoneNumberId"],
-                origination_id=values["originationId"],
-                display_phone_number=values.get("displayPhoneNumber", ""),
-            ),
-            customer=Customer(
-                customer_id=values["customerId"],
-                wa_id=values.get("customerWaId"),
-                user_id=values.get("customerUserId"),
-                name=values["customerName"],
-            ),
-            body=_json_object(values["body"]),
-        )
-    except (KeyError, TypeError, ValueError) as error:
+        return _entry(from_attributes(record["dynamodb"]["NewImage"]),
+                      str(record["dynamodb"]["SequenceNumber"]))
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise MalformedRecord(f"stream record is not a buffered entry: {error!r}") from None
+
+
+def get_entries(dynamodb: Any, table_name: str, conversation_id: str,
+                message_keys: Sequence[str]) -> dict[str, BufferedEntry]:
+    """Buffered entries by key, read back for a retry that lacks them in its batch; an entry read
+    this way has no stream position, so it sorts by timestamp alone."""
+    found: dict[str, BufferedEntry] = {}
+    for start in range(0, len(message_keys), BATCH_GET_LIMIT):
+        request = {table_name: {"ConsistentRead": True, "Keys": [
+            {"conversationId": {"S": conversation_id}, "messageKey": {"S": key}}
+            for key in message_keys[start:start + BATCH_GET_LIMIT]]}}
+        while request:
+            response = dynamodb.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(table_name, []):
+                try:
+                    entry = _entry(from_attributes(item), "0")
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    continue  # a malformed item was skipped when it was first flushed
+                found[entry.message_key] = entry
+            request = response.get("UnprocessedKeys") or None
+    return found
+
+
+def _entry(values: dict[str, Any], sequence_number: str) -> BufferedEntry:
+    text = _text_fields(values, "conversationId", "messageKey", "kind", "messageId", "phoneNumberId",
+                        "originationId", "customerId", "customerName")
+    optional = _text_fields({k: v for k, v in values.items() if v is not None},
+                            *(k for k in ("displayPhoneNumber", "customerWaId", "customerUserId")
+                              if k in values))
+    return BufferedEntry(
+        sequence_number=sequence_number,
+        conversation_id=text["conversationId"],
+        message_key=text["messageKey"],
+        kind=text["kind"],
+        message_id=text["messageId"],
+        timestamp=int(values["timestamp"]),
+        business=BusinessNumber(
+            meta_phone_number_id=text["phoneNumberId"],
+            origination_id=text["originationId"],
+            display_phone_number=optional.get("displayPhoneNumber", ""),
+        ),
+        customer=Customer(
+            customer_id=text["customerId"],
+            wa_id=optional.get("customerWaId"),
+            user_id=optional.get("customerUserId"),
+            name=text["customerName"],
+        ),
+        body=_json_object(values["body"]),
+    )
+
+
+def _text_fields(values: dict[str, Any], *names: str) -> dict[str, str]:
+    """The named attributes, each a non-empty string, or TypeError: a record that says otherwise
+    was not written by on_whatsapp_event."""
+    fields = {name: values[name] for name in names}
+    wrong = [name for name, value in fields.items() if not isinstance(value, str) or not value]
+    if wrong:
+        raise TypeError(f"not text: {wrong}")
+    return fields
 
 
 def _json_object(document: str) -> dict:

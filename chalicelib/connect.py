@@ -1,22 +1,23 @@
 """Amazon Connect chat: open a chat in one call, and talk in it as the customer participant."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from botocore.exceptions import ClientError
 
 from . import logs, transfer
-from .errors import ACCESS_DENIED, error_code
 from .config import ChatRouting
+from .errors import ACCESS_DENIED, error_code
 from .media import AttachmentRules
 
 TEXT_PLAIN = "text/plain"
 CONNECTION_CREDENTIALS = "CONNECTION_CREDENTIALS"
 
 
-class ConnectionRefused(Exception):
-    """Connect refused the token: it expired, or the chat it belongs to has ended."""
+class TokenRefused(Exception):
+    """Connect refused the connection or participant token: it expired, or its chat has ended."""
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,15 @@ class StartedChat:
     connection_expiry: str
 
 
-def _refused(error: ClientError) -> bool:
-    return error_code(error) == ACCESS_DENIED
+@contextmanager
+def _token_refusal(what: str) -> Iterator[None]:
+    """Connect says AccessDeniedException for an expired token or an ended chat alike."""
+    try:
+        yield
+    except ClientError as error:
+        if error_code(error) == ACCESS_DENIED:
+            raise TokenRefused(f"{what} refused") from None
+        raise
 
 
 def start_chat(connect: Any, routing: ChatRouting, *, display_name: str,
@@ -61,42 +69,35 @@ def start_chat(connect: Any, routing: ChatRouting, *, display_name: str,
 
 
 def create_connection(participant: Any, participant_token: str) -> tuple[str, str]:
-    """A fresh connection token from the participant token; ConnectionRefused once the chat is gone."""
-    try:
+    """A fresh connection token, the customer marked connected; TokenRefused once the chat is gone."""
+    with _token_refusal("participant token"):
         response = participant.create_participant_connection(
             ParticipantToken=participant_token,
             Type=[CONNECTION_CREDENTIALS],
             ConnectParticipant=True,
         )
-    except ClientError as error:
-        if _refused(error):
-            raise ConnectionRefused("participant token refused") from None
-        raise
     credentials = response["ConnectionCredentials"]
     return credentials["ConnectionToken"], str(credentials.get("Expiry", ""))
 
 
 def send_message(participant: Any, connection_token: str, content: str, token: str) -> str:
-    try:
+    with _token_refusal("connection token"):
         response = participant.send_message(
             ContentType=TEXT_PLAIN,
             Content=content,
             ClientToken=token,
             ConnectionToken=connection_token,
         )
-    except ClientError as error:
-        if _refused(error):
-            raise ConnectionRefused("connection token refused") from None
-        raise
     return response.get("Id", "")
 
 
 def disconnect(participant: Any, connection_token: str, token: str) -> None:
+    """Leave the chat; one that has ended already is left."""
     try:
-        participant.disconnect_participant(ConnectionToken=connection_token, ClientToken=token)
-    except ClientError as error:
-        if not _refused(error):
-            raise
+        with _token_refusal("connection token"):
+            participant.disconnect_participant(ConnectionToken=connection_token, ClientToken=token)
+    except TokenRefused:
+        pass
 
 
 def attachment_rules(connect: Any, instance_id: str) -> AttachmentRules:
@@ -118,8 +119,12 @@ def attachment_rules(connect: Any, instance_id: str) -> AttachmentRules:
 
 def upload_attachment(participant: Any, connection_token: str, *, name: str, mime_type: str,
                       data: bytes, token: str) -> str:
-    """Start, PUT with exactly the headers Connect asked for, complete; returns the attachment id."""
-    try:
+    """Start, PUT with exactly the headers Connect asked for, complete; returns the attachment id.
+
+    The same token repeats all three steps of a retried upload: the PUT overwrites the same
+    object while its URL lasts, and the completion is answered as before.
+    """
+    with _token_refusal("connection token"):
         started = participant.start_attachment_upload(
             ContentType=mime_type, AttachmentSizeInBytes=len(data), AttachmentName=name,
             ClientToken=token, ConnectionToken=connection_token)
@@ -128,20 +133,12 @@ def upload_attachment(participant: Any, connection_token: str, *, name: str, mim
         participant.complete_attachment_upload(
             AttachmentIds=[started["AttachmentId"]], ClientToken=token,
             ConnectionToken=connection_token)
-    except ClientError as error:
-        if _refused(error):
-            raise ConnectionRefused("connection token refused") from None
-        raise
     return started["AttachmentId"]
 
 
 def download_attachment(participant: Any, connection_token: str, attachment_id: str,
                         max_bytes: int) -> bytes:
-    try:
+    with _token_refusal("connection token"):
         response = participant.get_attachment(
             AttachmentId=attachment_id, ConnectionToken=connection_token, UrlExpiryInSeconds=60)
-    except ClientError as error:
-        if _refused(error):
-            raise ConnectionRefused("connection token refused") from None
-        raise
     return transfer.get(response["Url"], max_bytes)

@@ -15,12 +15,11 @@ from .config import Settings
 from .errors import error_code
 from .digests import short_digest
 from .media import (
-    VOICE_NOTE_TYPES, AttachmentRules, base_mime, connect_refusal, human_size, safe_file_name,
+    AttachmentRules, base_mime, connect_refusal, human_size, is_voice_note, safe_file_name,
 )
 from .runtime import Runtime
 from .media_staging import StoredMedia
 
-ATTACHABLE_TYPES = frozenset({"image", "video", "document", "audio"})
 
 
 @dataclass(frozen=True)
@@ -45,10 +44,6 @@ class MediaRefusal:
     reason: str
 
 
-def is_attachable(entry: BufferedEntry) -> bool:
-    return entry.body.get("type") in ATTACHABLE_TYPES
-
-
 def media_prefix(entry: BufferedEntry) -> str:
     """Per conversation and per message, without the customer's number in the key."""
     return f"inbound/{short_digest(entry.conversation_id)}/{short_digest(entry.message_id)}/"
@@ -58,7 +53,7 @@ def _describe(entry: BufferedEntry) -> tuple[dict, str, bool]:
     kind = entry.body.get("type", "")
     media = entry.body.get(kind) if isinstance(entry.body.get(kind), dict) else {}
     mime_type = base_mime(media.get("mime_type"))
-    is_voice = kind == "audio" and (mime_type in VOICE_NOTE_TYPES or bool(media.get("voice")))
+    is_voice = kind == "audio" and is_voice_note(media)
     return media, mime_type, is_voice
 
 

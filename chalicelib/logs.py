@@ -55,6 +55,10 @@ def message_id_hash(message_id: str) -> str:
     return "wamid:" + short_digest(message_id, _MESSAGE_ID_HASH_CHARS)
 
 
+def _hash_wamids(text: str) -> tuple[str, int]:
+    return _WAMID_ONLY.subn(lambda match: message_id_hash(match.group()), text)
+
+
 def _scrub_match(match: re.Match) -> str:
     if match.group("wamid"):
         return message_id_hash(match.group("wamid"))
@@ -70,22 +74,26 @@ def _safe_value(key: str, value: Any) -> Any:
     lowered = key.lower()
     if "token" in lowered:
         return "[redacted]"
-    if value is None or isinstance(value, (bool, int, float)):
+    if value is None:
         return value
     if isinstance(value, dict):
         return {scrub_text(str(k)): _safe_value(str(k), v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_safe_value(key, item) for item in value]
-    text = str(value)
     if lowered in _MASKED_KEYS:
-        return mask_identifier(text)
+        return mask_identifier(value)
+    if isinstance(value, (bool, int, float)):  # sizes, counts, status codes
+        return value
+    text = str(value)
     if lowered in _MESSAGE_ID_KEYS:
-        return message_id_hash(text)
+        # Suffixes the bridge adds to an id ("#failed", "#caption") stay readable after its hash.
+        hashed, found = _hash_wamids(text)
+        return hashed if found else message_id_hash(text)
     if lowered == "conversationid":  # <business phone number id>#<customer id>
         business, separator, customer = text.rpartition("#")
         return f"{business}{separator}{mask_identifier(customer)}"
     if lowered in _MINTED_ID_KEYS:
-        return _WAMID_ONLY.sub(lambda match: message_id_hash(match.group()), text)
+        return _hash_wamids(text)[0]
     return scrub_text(text)
 
 

@@ -69,6 +69,13 @@ def base_mime(mime_type: str | None) -> str:
     return (mime_type or "").split(";", 1)[0].strip().lower()
 
 
+def is_voice_note(audio: dict) -> bool:
+    """WhatsApp records voice notes as Ogg Opus; its `voice` flag is newer and not always sent."""
+    mime_type = audio.get("mime_type")
+    return audio.get("voice") is True or base_mime(mime_type if isinstance(mime_type, str) else "") in (
+        VOICE_NOTE_TYPES)
+
+
 def extension_for(mime_type: str) -> str:
     return _EXTENSION_BY_MIME.get(base_mime(mime_type), "bin")
 

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from botocore.exceptions import ClientError
 
-from . import audio, chat, connect, idempotency, logs, media, media_staging, messaging, sessions, whatsapp
+from . import audio, chat, claims, connect, logs, media, media_staging, messaging, sessions, whatsapp
 from .customer_text import whatsapp_text
 from .streaming import (
     MalformedStreamingEvent, StreamingItem, is_attachment_for_customer, is_chat_end, is_for_customer,
@@ -14,11 +13,9 @@ from .streaming import (
 from .agent_text import whatsapp_error_hint
 from .formatting import split_text
 from .digests import client_token, short_digest
-from .errors import error_code
 from .runtime import Runtime
 from .sessions import Session
 
-OUTBOUND_SCOPE = "outbound"
 # Longer than the handler's timeout: a claim older than this belongs to a dead invocation.
 OUTBOUND_LOCK_SECONDS = 120
 SNIPPET_CHARS = 80
@@ -49,50 +46,65 @@ def _handle_item(item: StreamingItem, runtime: Runtime) -> None:
                   itemType=item.type, contentType=item.content_type, role=item.participant_role)
 
 
-def _find_session(item: StreamingItem, runtime: Runtime) -> Session | None:
+def _close(item: StreamingItem, runtime: Runtime) -> None:
     dynamodb, table = runtime.clients.dynamodb, runtime.env.sessions_table
     session = sessions.get(dynamodb, table, item.initial_contact_id)
     if session is None and item.contact_id != item.initial_contact_id:
         session = sessions.get(dynamodb, table, item.contact_id)
-    return session
-
-
-def _close(item: StreamingItem, runtime: Runtime) -> None:
-    session = _find_session(item, runtime)
     if session is None or session.status == sessions.STATUS_CLOSED:
         logs.info("chat_end_for_unknown_or_closed_session", contactId=item.initial_contact_id)
         return
-    sessions.close(runtime.clients.dynamodb, runtime.env.sessions_table, session, runtime.clock())
+    sessions.close(dynamodb, table, session, runtime.clock())
     logs.info("session_closed", contactId=session.contact_id, reason=item.content_type)
 
 
-def _once(item: StreamingItem, runtime: Runtime,
-          send: Callable[[Session, idempotency.Steps], None]) -> None:
-    """Run `send` for the item's session once, however often Connect streams the item; `send`
-    walks its steps through the Steps it is given, so a retry resumes where an attempt failed."""
-    session = _find_session(item, runtime)
-    if session is None:
+Send = Callable[[Session, claims.Steps], dict[str, str]]
+
+
+def _once(item: StreamingItem, runtime: Runtime, send: Send) -> None:
+    """Run `send` for the item's session once, however often Connect streams the item. `send`
+    walks its steps through the Steps it is given, so a retry resumes where an attempt failed,
+    and returns the WhatsApp ids it sent with a snippet of each."""
+    dynamodb, table = runtime.clients.dynamodb, runtime.env.sessions_table
+    try:
+        claimed = _claim(item, runtime)
+    except claims.UnknownSession:
         logs.warning("message_for_unknown_session_dropped", contactId=item.initial_contact_id,
                      connectMessageId=item.id)
         return
-    dynamodb, table = runtime.clients.dynamodb, runtime.env.sessions_table
-    key = idempotency.record_key(OUTBOUND_SCOPE, item.id)
-    steps_done = idempotency.claim(dynamodb, table, key, OUTBOUND_LOCK_SECONDS, runtime.clock())
-    if steps_done is None:
-        logs.info("streaming_redelivery_skipped", contactId=session.contact_id, connectMessageId=item.id)
+    except claims.AlreadySent:
+        logs.info("streaming_redelivery_skipped", contactId=item.initial_contact_id,
+                  connectMessageId=item.id)
         return
-    try:
-        send(session, idempotency.Steps(dynamodb, table, key, steps_done))
-    except messaging.WhatsAppRefused as refused:
-        _report_send_failure(item, session, refused, runtime)
-    except Exception:
-        idempotency.release(dynamodb, table, key)
+    except claims.ClaimInProgress:
+        logs.warning("streaming_message_in_progress_retry_later", contactId=item.initial_contact_id,
+                     connectMessageId=item.id)
         raise
-    idempotency.complete(dynamodb, table, key)
+    sent: dict[str, str] = {}
+    try:
+        sent = send(claimed.session, claims.Steps(dynamodb, table, claimed))
+    except messaging.WhatsAppRefused as refused:
+        _report_send_failure(item, claimed.session, refused, runtime)
+    except Exception:
+        claims.release(dynamodb, table, claimed)
+        raise
+    claims.complete(dynamodb, table, claimed, sent)
+
+
+def _claim(item: StreamingItem, runtime: Runtime) -> claims.Claim:
+    """By the chat's first contact id; a transferred contact has a new ContactId, the same
+    InitialContactId."""
+    dynamodb, table, now = runtime.clients.dynamodb, runtime.env.sessions_table, runtime.clock()
+    try:
+        return claims.claim(dynamodb, table, item.initial_contact_id, item.id, OUTBOUND_LOCK_SECONDS, now)
+    except claims.UnknownSession:
+        if item.contact_id == item.initial_contact_id:
+            raise
+    return claims.claim(dynamodb, table, item.contact_id, item.id, OUTBOUND_LOCK_SECONDS, now)
 
 
 def _send_to_customer(item: StreamingItem, runtime: Runtime) -> None:
-    def send(session: Session, steps: idempotency.Steps) -> None:
+    def send(session: Session, steps: claims.Steps) -> dict[str, str]:
         settings = runtime.settings()
         text = whatsapp_text(item)
         whatsapp_message_id = ""
@@ -102,36 +114,28 @@ def _send_to_customer(item: StreamingItem, runtime: Runtime) -> None:
                 whatsapp.text_message(session.customer_address, chunk), settings.meta_api_version)
         logs.info("sent_to_whatsapp", contactId=session.contact_id, connectMessageId=item.id,
                   whatsappMessageId=whatsapp_message_id, role=item.participant_role)
-        _remember_sent(runtime, session, whatsapp_message_id, text[:SNIPPET_CHARS])
+        # A reaction names the message it reacts to; the last part of a split text stands for it.
+        return {whatsapp_message_id: text[:SNIPPET_CHARS]} if whatsapp_message_id else {}
 
     _once(item, runtime, send)
 
 
-def _remember_sent(runtime: Runtime, session: Session, whatsapp_message_id: str, snippet: str) -> None:
-    if not whatsapp_message_id:
-        return
-    try:
-        sessions.record_sent(runtime.clients.dynamodb, runtime.env.sessions_table, session,
-                             whatsapp_message_id, snippet)
-    except ClientError as error:
-        logs.warning("sent_snippet_not_recorded", contactId=session.contact_id,
-                     error=error_code(error))
-
-
 def _send_attachments(item: StreamingItem, runtime: Runtime) -> None:
-    def send(session: Session, steps: idempotency.Steps) -> None:
+    def send(session: Session, steps: claims.Steps) -> dict[str, str]:
+        sent: dict[str, str] = {}
         for attachment in steps.pending(item.attachments):
             if attachment.get("Status", "APPROVED") != "APPROVED":
                 logs.info("attachment_not_approved", contactId=session.contact_id,
                           status=attachment.get("Status"))
                 continue
-            session = _send_attachment(item, session, attachment, runtime)
+            session = _send_attachment(item, session, attachment, runtime, sent)
+        return sent
 
     _once(item, runtime, send)
 
 
-def _send_attachment(item: StreamingItem, session: Session, attachment: dict,
-                     runtime: Runtime) -> Session:
+def _send_attachment(item: StreamingItem, session: Session, attachment: dict, runtime: Runtime,
+                     sent: dict[str, str]) -> Session:
     name = media.safe_file_name(attachment.get("AttachmentName"),
                                 attachment.get("ContentType", ""), "attachment")
     mime_type = media.base_mime(attachment.get("ContentType")) or media.mime_for_name(name)
@@ -144,7 +148,7 @@ def _send_attachment(item: StreamingItem, session: Session, attachment: dict,
     try:
         session, data = chat.with_connection(runtime, session, lambda token: connect.download_attachment(
             runtime.clients.participant, token, attachment["AttachmentId"], MAX_ATTACHMENT_BYTES))
-    except connect.ConnectionRefused:
+    except chat.ChatGone:
         logs.warning("attachment_chat_gone", contactId=session.contact_id, connectMessageId=item.id)
         return session
     if convert:
@@ -172,7 +176,7 @@ def _send_attachment(item: StreamingItem, session: Session, attachment: dict,
         settings.meta_api_version)
     logs.info("attachment_sent_to_whatsapp", contactId=session.contact_id, connectMessageId=item.id,
               whatsappMessageId=whatsapp_message_id, kind=target.kind, size=len(data))
-    _remember_sent(runtime, session, whatsapp_message_id, f"📎 {name}")
+    sent[whatsapp_message_id] = f"📎 {name}"
     return session
 
 
@@ -181,11 +185,9 @@ def _not_sent(name: str, reason: str) -> str:
 
 
 def _note_to_agent(runtime: Runtime, session: Session, text: str, token: str) -> Session:
-    if session.status != sessions.STATUS_OPEN:
-        return session
     try:
         return chat.send_text(runtime, session, text, token)
-    except connect.ConnectionRefused:
+    except chat.ChatGone:
         logs.warning("agent_note_not_delivered_chat_gone", contactId=session.contact_id)
         return session
 

@@ -1,32 +1,36 @@
 """The sessions table: which Connect chat serves which WhatsApp conversation.
 
-A session item is keyed by the Connect contact id (how outbound events find it) and carries the
-customer id for the `customerId-index` (how inbound messages find it, in one eventually consistent
-query). Beside it, a conversation item keyed `conversation#<id>` names the open contact; it is
-written in the same transaction as the session under a condition, so one conversation can never
-hold two open chats, and it gives the rare new-chat path a strongly consistent check.
+Two kinds of item:
+- a **session** per chat, keyed by the Connect contact id: how outbound events find the chat;
+- a **conversation** item keyed `conversation#<id>`: the open chat (a copy of its session), the
+  chat before it, the WhatsApp ids already delivered, and the blocks of buffered messages that
+  flush attempts set out to deliver. A flush reads it and appends its block in one write, so the
+  hot path costs one DynamoDB call, strongly consistent, and a retried flush knows what a dead
+  attempt may already have said (see delivery.py).
+
+A new chat is stored in one transaction that claims the conversation under a condition, so a
+conversation never holds two open chats.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any, Sequence
 
 from .items import from_attributes, to_attribute, to_attributes
 
-CUSTOMER_INDEX = "customerId-index"
 CHANNEL = "WHATSAPP"
 STATUS_OPEN = "open"
 STATUS_CLOSED = "closed"
 # A closed session stays readable for a while so the disconnect flow's goodbye still goes out.
 CLOSED_SESSION_GRACE_SECONDS = 3600
 SESSION_EXPIRY_MARGIN_SECONDS = 24 * 3600
-DELIVERED_IDS_KEPT = 100
-SENT_SNIPPETS_KEPT = 20
+# Buffered messages are redelivered for at most the buffer's retention: remember them as long.
+CONVERSATION_MEMORY_SECONDS = 24 * 3600
+DELIVERED_IDS_KEPT = 200
 
 
 class ConversationBusy(Exception):
-    """Another contact already holds the conversation; the caller should use that one."""
+    """Another contact already holds the conversation."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,8 @@ class Session:
     status: str = STATUS_OPEN
     created_at: int = 0
     expires_at: int = 0
-    delivered_message_ids: tuple[str, ...] = ()
+    # The ids of the chat part whose first chunk opened the chat as StartChatContact's message.
+    opened_with: tuple[str, ...] = ()
     sent_snippets: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -73,7 +78,7 @@ class Session:
             "sessionStatus": self.status,
             "createdAt": self.created_at,
             "expiresAt": self.expires_at,
-            "deliveredMessageIds": list(self.delivered_message_ids),
+            "openedWith": list(self.opened_with),
             "sentSnippets": dict(self.sent_snippets),
         }
         if self.customer_wa_id:
@@ -102,8 +107,29 @@ class Session:
             status=item.get("sessionStatus", STATUS_OPEN),
             created_at=int(item.get("createdAt", 0)),
             expires_at=int(item.get("expiresAt", 0)),
-            delivered_message_ids=tuple(item.get("deliveredMessageIds", ())),
+            opened_with=tuple(item.get("openedWith", ())),
             sent_snippets=dict(item.get("sentSnippets", {})),
+        )
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """What a flush attempt finds when it starts: written before it by earlier attempts."""
+
+    open_session: Session | None
+    last_contact_id: str
+    delivered_ids: tuple[str, ...]
+    # Each earlier, unfinished attempt's buffer keys, in the order the attempts began.
+    earlier_blocks: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> "Conversation":
+        session = item.get("openSession")
+        return cls(
+            open_session=Session.from_item(session) if session else None,
+            last_contact_id=item.get("lastContactId", ""),
+            delivered_ids=tuple(item.get("deliveredMessageIds", ())),
+            earlier_blocks=tuple(tuple(block) for block in item.get("attempts", ())),
         )
 
 
@@ -111,67 +137,63 @@ def conversation_key(conversation_id: str) -> str:
     return f"conversation#{conversation_id}"
 
 
+def _key(contact_id: str) -> dict[str, Any]:
+    return {"contactId": {"S": contact_id}}
+
+
 def session_expiry(now: float, chat_duration_minutes: int) -> int:
     return int(now) + chat_duration_minutes * 60 + SESSION_EXPIRY_MARGIN_SECONDS
 
 
-def find_open(dynamodb: Any, table: str, conversation_id: str, customer_id: str) -> Session | None:
-    """The open session of a conversation, from the customer index (one query)."""
-    response = dynamodb.query(
+def begin_delivery(dynamodb: Any, table: str, conversation_id: str, block: Sequence[str],
+                   now: float) -> Conversation:
+    """Read the conversation and record the buffer keys this attempt sets out to deliver, in one
+    strongly consistent write; returns the conversation as it was before."""
+    response = dynamodb.update_item(
         TableName=table,
-        IndexName=CUSTOMER_INDEX,
-        KeyConditionExpression="customerId = :customer",
-        ExpressionAttributeValues={":customer": {"S": customer_id}},
+        Key=_key(conversation_key(conversation_id)),
+        UpdateExpression=("SET attempts = list_append(if_not_exists(attempts, :none), :block), "
+                          "expiresAt = if_not_exists(expiresAt, :expires)"),
+        ExpressionAttributeValues={
+            ":none": {"L": []},
+            ":block": {"L": [to_attribute(list(block))]},
+            ":expires": {"N": str(int(now) + CONVERSATION_MEMORY_SECONDS)},
+        },
+        ReturnValues="ALL_OLD",
     )
-    sessions = [Session.from_item(from_attributes(item)) for item in response.get("Items", [])]
-    open_sessions = [s for s in sessions
-                     if s.conversation_id == conversation_id and s.status == STATUS_OPEN]
-    return max(open_sessions, key=lambda s: s.created_at, default=None)
+    return Conversation.from_item(from_attributes(response.get("Attributes") or {}))
 
 
-def find_open_consistent(dynamodb: Any, table: str, conversation_id: str) -> Session | None:
-    """The open session through the conversation item, read strongly consistent."""
-    pointer = dynamodb.get_item(
-        TableName=table, Key={"contactId": {"S": conversation_key(conversation_id)}},
-        ConsistentRead=True,
-    ).get("Item")
-    if not pointer:
-        return None
-    session = get(dynamodb, table, pointer["openContactId"]["S"])
-    return session if session and session.status == STATUS_OPEN else None
+def record_delivered(dynamodb: Any, table: str, conversation_id: str, delivered: Sequence[str],
+                     finished: bool) -> None:
+    """Remember the WhatsApp ids that reached the chat; `finished` clears the attempts, every one
+    of whose messages is now delivered."""
+    expression = "SET deliveredMessageIds = :ids"
+    values: dict[str, Any] = {":ids": to_attribute(list(delivered[-DELIVERED_IDS_KEPT:]))}
+    if finished:
+        expression += ", attempts = :none"
+        values[":none"] = {"L": []}
+    dynamodb.update_item(TableName=table, Key=_key(conversation_key(conversation_id)),
+                         UpdateExpression=expression, ExpressionAttributeValues=values)
 
 
-def get(dynamodb: Any, table: str, contact_id: str) -> Session | None:
-    item = dynamodb.get_item(
-        TableName=table, Key={"contactId": {"S": contact_id}}, ConsistentRead=True,
-    ).get("Item")
-    if not item or "systemNumber" not in item:
-        return None
-    return Session.from_item(from_attributes(item))
-
-
-def open_session(dynamodb: Any, table: str, session: Session,
-                 replacing_contact_id: str | None = None) -> None:
-    """Store a new session and claim its conversation; ConversationBusy if another chat holds it."""
-    claim_condition = "attribute_not_exists(contactId)"
-    values: dict[str, Any] = {}
-    if replacing_contact_id:
-        claim_condition += " OR openContactId = :replacing"
-        values[":replacing"] = {"S": replacing_contact_id}
-    claim: dict[str, Any] = {
-        "TableName": table,
-        "Item": to_attributes({
-            "contactId": conversation_key(session.conversation_id),
-            "openContactId": session.contact_id,
-            "expiresAt": session.expires_at,
-        }),
-        "ConditionExpression": claim_condition,
-    }
-    if values:
-        claim["ExpressionAttributeValues"] = values
+def open_session(dynamodb: Any, table: str, session: Session) -> None:
+    """Store a new session and claim its conversation; ConversationBusy if another chat holds it.
+    Storing the same session again (a retry) claims nothing new."""
     try:
         dynamodb.transact_write_items(TransactItems=[
-            {"Put": claim},
+            {"Update": {
+                "TableName": table,
+                "Key": _key(conversation_key(session.conversation_id)),
+                "UpdateExpression": ("SET openContactId = :contact, openSession = :session, "
+                                     "expiresAt = :expires"),
+                "ConditionExpression": "attribute_not_exists(openContactId) OR openContactId = :contact",
+                "ExpressionAttributeValues": {
+                    ":contact": {"S": session.contact_id},
+                    ":session": to_attribute(session.to_item()),
+                    ":expires": {"N": str(session.expires_at)},
+                },
+            }},
             {"Put": {"TableName": table, "Item": to_attributes(session.to_item())}},
         ])
     except dynamodb.exceptions.TransactionCanceledException as error:
@@ -181,64 +203,68 @@ def open_session(dynamodb: Any, table: str, session: Session,
         raise
 
 
+def get(dynamodb: Any, table: str, contact_id: str) -> Session | None:
+    item = dynamodb.get_item(TableName=table, Key=_key(contact_id), ConsistentRead=True).get("Item")
+    if not item or "systemNumber" not in item:
+        return None
+    return Session.from_item(from_attributes(item))
+
+
+def find_open(dynamodb: Any, table: str, conversation_id: str) -> Session | None:
+    item = dynamodb.get_item(TableName=table, Key=_key(conversation_key(conversation_id)),
+                             ConsistentRead=True).get("Item")
+    return Conversation.from_item(from_attributes(item)).open_session if item else None
+
+
 def replace_connection(dynamodb: Any, table: str, session: Session, connection_token: str,
                        connection_expiry: str) -> Session:
+    """The renewed token goes to the session and to the conversation's copy of it."""
+    values = {":token": {"S": connection_token}, ":expiry": {"S": connection_expiry}}
     dynamodb.update_item(
-        TableName=table,
-        Key={"contactId": {"S": session.contact_id}},
+        TableName=table, Key=_key(session.contact_id),
         UpdateExpression="SET connectionToken = :token, connectionExpiry = :expiry",
-        ExpressionAttributeValues={":token": {"S": connection_token},
-                                   ":expiry": {"S": connection_expiry}},
-    )
+        ExpressionAttributeValues=values)
+    try:
+        dynamodb.update_item(
+            TableName=table, Key=_key(conversation_key(session.conversation_id)),
+            UpdateExpression=("SET openSession.connectionToken = :token, "
+                              "openSession.connectionExpiry = :expiry"),
+            ConditionExpression="openContactId = :contact",
+            ExpressionAttributeValues=values | {":contact": {"S": session.contact_id}})
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        pass  # the conversation has moved on to another chat
     return replace(session, connection_token=connection_token, connection_expiry=connection_expiry)
 
 
-def record_delivered(dynamodb: Any, table: str, session: Session,
-                     message_ids: Iterable[str]) -> Session:
-    """Remember which WhatsApp messages reached the chat, so a redelivered record is skipped."""
-    delivered = (tuple(session.delivered_message_ids) + tuple(message_ids))[-DELIVERED_IDS_KEPT:]
-    dynamodb.update_item(
-        TableName=table,
-        Key={"contactId": {"S": session.contact_id}},
-        UpdateExpression="SET deliveredMessageIds = :ids",
-        ConditionExpression="attribute_exists(contactId)",
-        ExpressionAttributeValues={":ids": to_attribute(list(delivered))},
-    )
-    return replace(session, delivered_message_ids=delivered)
-
-
-def record_sent(dynamodb: Any, table: str, session: Session, whatsapp_message_id: str,
-                snippet: str) -> None:
-    """Keep a short memory of what the agent sent, so a customer's reaction can name it."""
-    snippets = dict(list(session.sent_snippets.items())[-(SENT_SNIPPETS_KEPT - 1):])
-    snippets[whatsapp_message_id] = snippet
-    dynamodb.update_item(
-        TableName=table,
-        Key={"contactId": {"S": session.contact_id}},
-        UpdateExpression="SET sentSnippets = :snippets",
-        ConditionExpression="attribute_exists(contactId)",
-        ExpressionAttributeValues={":snippets": to_attribute(snippets)},
-    )
-
-
-def close(dynamodb: Any, table: str, session: Session, now: float | None = None) -> None:
-    """End the session: the conversation is free for a new chat; the item lingers for the goodbye."""
-    now = time.time() if now is None else now
-    dynamodb.update_item(
-        TableName=table,
-        Key={"contactId": {"S": session.contact_id}},
-        UpdateExpression=("SET sessionStatus = :closed, expiresAt = :expires "
-                          "REMOVE connectionToken, participantToken"),
-        ConditionExpression="attribute_exists(contactId)",
-        ExpressionAttributeValues={":closed": {"S": STATUS_CLOSED},
-                                   ":expires": {"N": str(int(now) + CLOSED_SESSION_GRACE_SECONDS)}},
-    )
+def close(dynamodb: Any, table: str, session: Session, now: float) -> None:
+    """End the session and free its conversation in one transaction, so a retry finds either
+    both done or neither. The session lingers, without tokens, for the goodbye."""
+    session_update = {
+        "TableName": table,
+        "Key": _key(session.contact_id),
+        "UpdateExpression": ("SET sessionStatus = :closed, expiresAt = :expires "
+                             "REMOVE connectionToken, participantToken"),
+        "ConditionExpression": "attribute_exists(contactId)",
+        "ExpressionAttributeValues": {
+            ":closed": {"S": STATUS_CLOSED},
+            ":expires": {"N": str(int(now) + CLOSED_SESSION_GRACE_SECONDS)}},
+    }
+    conversation_update = {
+        "TableName": table,
+        "Key": _key(conversation_key(session.conversation_id)),
+        "UpdateExpression": ("SET lastContactId = :contact, expiresAt = :remember "
+                             "REMOVE openContactId, openSession"),
+        "ConditionExpression": "openContactId = :contact",
+        "ExpressionAttributeValues": {
+            ":contact": {"S": session.contact_id},
+            ":remember": {"N": str(int(now) + CONVERSATION_MEMORY_SECONDS)}},
+    }
     try:
-        dynamodb.delete_item(
-            TableName=table,
-            Key={"contactId": {"S": conversation_key(session.conversation_id)}},
-            ConditionExpression="openContactId = :contact",
-            ExpressionAttributeValues={":contact": {"S": session.contact_id}},
-        )
-    except dynamodb.exceptions.ConditionalCheckFailedException:
-        pass  # a newer chat already holds the conversation
+        dynamodb.transact_write_items(TransactItems=[
+            {"Update": conversation_update}, {"Update": session_update}])
+    except dynamodb.exceptions.TransactionCanceledException:
+        # The conversation already moved on (or the session is gone): close the session alone.
+        try:
+            dynamodb.update_item(**session_update)
+        except dynamodb.exceptions.ConditionalCheckFailedException:
+            pass

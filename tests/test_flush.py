@@ -22,6 +22,11 @@ def session_items(conversation_id=CONVERSATION_ID):
     return [i for i in items if i.get("conversationId") == conversation_id]
 
 
+def conversation_item(conversation_id=CONVERSATION_ID):
+    return boto3.resource("dynamodb").Table(SESSIONS_TABLE).get_item(
+        Key={"contactId": f"conversation#{conversation_id}"})["Item"]
+
+
 def customer_texts(twin, contact_id):
     return [item["Content"] for item in twin.contacts[contact_id]["transcript"]
             if item.get("ParticipantRole") == "CUSTOMER" and item.get("Type") == "MESSAGE"]
@@ -67,10 +72,13 @@ def test_first_message_opens_chat_in_one_connect_call_with_the_text(bridge):
     assert session["channel"] == "WHATSAPP"
     assert session["name"] == "Ana Souza"
     assert session["connectionToken"] and session["participantToken"]
-    assert session["deliveredMessageIds"] == [FIRST_WAMID]
+    conversation = conversation_item()
+    assert conversation["openContactId"] == contact_id
+    assert conversation["deliveredMessageIds"] == [FIRST_WAMID]
+    assert conversation["attempts"] == []
 
 
-def test_text_into_open_chat_costs_one_query_and_one_send_before_the_read_receipt(bridge):
+def test_text_into_open_chat_costs_one_conversation_write_and_one_send_before_the_read_receipt(bridge):
     contact_id = open_chat(bridge)
     event = with_messages(load_event("eum-text"), [
         text_from_customer("wamid.second", 1762956100, "Are you there?")])
@@ -81,11 +89,14 @@ def test_text_into_open_chat_costs_one_query_and_one_send_before_the_read_receip
     bridge.flush(records)
 
     assert calls(bridge.twin) == [
-        ("dynamodb", "Query"),
+        ("dynamodb", "UpdateItem"),  # reads the open chat and records what this attempt delivers
         ("connectparticipant", "SendMessage"),
-        ("dynamodb", "UpdateItem"),
+        ("dynamodb", "UpdateItem"),  # delivered
         ("socialmessaging", "SendWhatsAppMessage"),
     ]
+    begin = bridge.twin.calls_to("dynamodb", "UpdateItem")[0]["params"]
+    assert begin["Key"] == {"contactId": {"S": f"conversation#{CONVERSATION_ID}"}}
+    assert begin["ReturnValues"] == "ALL_OLD"
     (send,) = bridge.twin.calls_to("connectparticipant", "SendMessage")
     assert send["params"]["Content"] == "Are you there?"
     assert send["params"]["ContentType"] == "text/plain"
@@ -103,8 +114,7 @@ def test_burst_is_merged_in_whatsapp_timestamp_order(bridge):
     assert start["params"]["InitialMessage"]["Content"] == (
         "Hello again\nMy package has not arrived yet\nThe order number is 4521")
     assert bridge.twin.calls_to("connectparticipant", "SendMessage") == []
-    (session,) = session_items()
-    assert len(session["deliveredMessageIds"]) == 3
+    assert len(conversation_item()["deliveredMessageIds"]) == 3
     # One read receipt, for the newest message: WhatsApp marks the earlier ones read with it.
     receipts = [s for s in bridge.twin.sent_whatsapp if s["message"].get("status") == "read"]
     assert len(receipts) == 1

@@ -1,8 +1,9 @@
-"""The sessions table module: one open chat per conversation, bounded memories, once-only records."""
+"""The sessions table: one open chat per conversation, what flush attempts set out to deliver, once-only
+sends of agent messages."""
 import boto3
 import pytest
 
-from chalicelib import idempotency, sessions
+from chalicelib import claims, sessions
 from chalicelib.sessions import Session
 from tests.conftest import CONVERSATION_ID, CUSTOMER_WA_ID, PHONE_NUMBER_ARN, SESSIONS_TABLE
 
@@ -30,84 +31,123 @@ def test_a_second_chat_cannot_claim_an_open_conversation(dynamodb):
         sessions.open_session(dynamodb, SESSIONS_TABLE, make_session("contact-2"))
 
     assert sessions.get(dynamodb, SESSIONS_TABLE, "contact-2") is None
-    found = sessions.find_open_consistent(dynamodb, SESSIONS_TABLE, CONVERSATION_ID)
-    assert found.contact_id == "contact-1"
+    assert sessions.find_open(dynamodb, SESSIONS_TABLE, CONVERSATION_ID).contact_id == "contact-1"
 
 
-def test_closing_frees_the_conversation_and_hides_the_session_from_inbound(dynamodb):
+def test_storing_the_same_session_again_is_a_no_op(dynamodb):
+    sessions.open_session(dynamodb, SESSIONS_TABLE, make_session("contact-1"))
+    sessions.open_session(dynamodb, SESSIONS_TABLE, make_session("contact-1"))
+
+    assert sessions.find_open(dynamodb, SESSIONS_TABLE, CONVERSATION_ID).contact_id == "contact-1"
+
+
+def test_closing_frees_the_conversation_and_remembers_the_chat(dynamodb):
     first = make_session("contact-1")
     sessions.open_session(dynamodb, SESSIONS_TABLE, first)
     sessions.close(dynamodb, SESSIONS_TABLE, first, now=5000)
 
-    assert sessions.find_open(dynamodb, SESSIONS_TABLE, CONVERSATION_ID, CUSTOMER_WA_ID) is None
+    assert sessions.find_open(dynamodb, SESSIONS_TABLE, CONVERSATION_ID) is None
     closed = sessions.get(dynamodb, SESSIONS_TABLE, "contact-1")
-    assert closed.status == "closed"
+    assert closed.status == sessions.STATUS_CLOSED
     assert closed.expires_at == 5000 + sessions.CLOSED_SESSION_GRACE_SECONDS
     assert closed.connection_token == "" and closed.participant_token == ""
+    conversation = sessions.begin_delivery(dynamodb, SESSIONS_TABLE, CONVERSATION_ID, [], now=5001)
+    assert conversation.open_session is None
+    assert conversation.last_contact_id == "contact-1"
+
     sessions.open_session(dynamodb, SESSIONS_TABLE, make_session("contact-2", created_at=2000))
-    assert sessions.find_open(dynamodb, SESSIONS_TABLE, CONVERSATION_ID,
-                              CUSTOMER_WA_ID).contact_id == "contact-2"
+    assert sessions.find_open(dynamodb, SESSIONS_TABLE, CONVERSATION_ID).contact_id == "contact-2"
 
 
-def test_closing_an_old_chat_leaves_a_newer_claim_alone(dynamodb):
+def test_closing_an_old_chat_leaves_the_newer_one_open(dynamodb):
     old, new = make_session("contact-1"), make_session("contact-2", created_at=2000)
     sessions.open_session(dynamodb, SESSIONS_TABLE, old)
-    sessions.close(dynamodb, SESSIONS_TABLE, old)
+    sessions.close(dynamodb, SESSIONS_TABLE, old, now=3000)
     sessions.open_session(dynamodb, SESSIONS_TABLE, new)
 
-    sessions.close(dynamodb, SESSIONS_TABLE, old)
+    sessions.close(dynamodb, SESSIONS_TABLE, old, now=4000)
 
-    assert sessions.find_open_consistent(dynamodb, SESSIONS_TABLE, CONVERSATION_ID).contact_id == (
-        "contact-2")
+    assert sessions.find_open(dynamodb, SESSIONS_TABLE, CONVERSATION_ID).contact_id == "contact-2"
 
 
-def test_delivered_ids_keep_only_the_newest_hundred(dynamodb):
+def test_each_attempt_appends_its_block_and_learns_the_earlier_ones(dynamodb):
+    first = sessions.begin_delivery(dynamodb, SESSIONS_TABLE, CONVERSATION_ID, ["k1", "k2"], now=1000)
+    second = sessions.begin_delivery(dynamodb, SESSIONS_TABLE, CONVERSATION_ID, ["k1", "k2", "k3"],
+                                     now=1001)
+
+    assert first.earlier_blocks == () and first.open_session is None
+    assert second.earlier_blocks == (("k1", "k2"),)
+
+    sessions.record_delivered(dynamodb, SESSIONS_TABLE, CONVERSATION_ID, ["id1", "id2"], finished=True)
+    third = sessions.begin_delivery(dynamodb, SESSIONS_TABLE, CONVERSATION_ID, ["k4"], now=1002)
+    assert third.earlier_blocks == ()
+    assert third.delivered_ids == ("id1", "id2")
+
+
+def test_delivered_ids_are_bounded(dynamodb):
+    ids = [f"wamid.{n}" for n in range(sessions.DELIVERED_IDS_KEPT + 50)]
+    sessions.record_delivered(dynamodb, SESSIONS_TABLE, CONVERSATION_ID, ids, finished=False)
+
+    conversation = sessions.begin_delivery(dynamodb, SESSIONS_TABLE, CONVERSATION_ID, [], now=1)
+    assert conversation.delivered_ids == tuple(ids[-sessions.DELIVERED_IDS_KEPT:])
+
+
+def test_a_renewed_token_reaches_the_conversations_copy(dynamodb):
     session = make_session("contact-1")
     sessions.open_session(dynamodb, SESSIONS_TABLE, session)
-    for batch in range(11):
-        session = sessions.record_delivered(dynamodb, SESSIONS_TABLE, session,
-                                            [f"wamid.{batch}.{n}" for n in range(10)])
 
-    stored = sessions.get(dynamodb, SESSIONS_TABLE, "contact-1").delivered_message_ids
-    assert len(stored) == 100
-    assert stored[0] == "wamid.1.0" and stored[-1] == "wamid.10.9"
+    sessions.replace_connection(dynamodb, SESSIONS_TABLE, session, "new-token", "2026-12-01T00:00:00Z")
+
+    assert sessions.get(dynamodb, SESSIONS_TABLE, "contact-1").connection_token == "new-token"
+    assert sessions.find_open(dynamodb, SESSIONS_TABLE, CONVERSATION_ID).connection_token == "new-token"
 
 
-def test_sent_snippets_keep_only_the_newest_twenty(dynamodb):
-    session = make_session("contact-1")
-    sessions.open_session(dynamodb, SESSIONS_TABLE, session)
-    for n in range(25):
-        sessions.record_sent(dynamodb, SESSIONS_TABLE, session, f"wamid.out.{n}", f"text {n}")
-        session = sessions.get(dynamodb, SESSIONS_TABLE, "contact-1")
+def test_a_claim_reads_the_session_and_blocks_a_second_claim_until_its_lock_expires(dynamodb):
+    sessions.open_session(dynamodb, SESSIONS_TABLE, make_session("contact-1"))
 
-    assert len(session.sent_snippets) == 20
-    assert session.sent_snippets["wamid.out.24"] == "text 24"
-    assert "wamid.out.4" not in session.sent_snippets
+    claimed = claims.claim(dynamodb, SESSIONS_TABLE, "contact-1", "message-1", lock_seconds=120, now=1000)
+    assert claimed.session.system_number == PHONE_NUMBER_ARN and claimed.steps_done == 0
+    with pytest.raises(claims.ClaimInProgress):
+        claims.claim(dynamodb, SESSIONS_TABLE, "contact-1", "message-1", lock_seconds=120, now=1060)
+    # A dead worker's claim is taken over once its lock has expired.
+    retaken = claims.claim(dynamodb, SESSIONS_TABLE, "contact-1", "message-1", lock_seconds=120, now=1200)
+    claims.complete(dynamodb, SESSIONS_TABLE, retaken, {"wamid.out.1": "Hello"})
 
-
-def test_idempotency_claim_is_exclusive_until_released_or_expired(dynamodb):
-    key = idempotency.record_key("outbound", "message-1")
-
-    assert idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=1000) == 0
-    assert idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=1060) is None
-    # The first worker died: its claim expires and the retry takes over.
-    assert idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=1200) == 0
-    idempotency.complete(dynamodb, SESSIONS_TABLE, key)
-    assert idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=9999) is None
+    with pytest.raises(claims.AlreadySent):
+        claims.claim(dynamodb, SESSIONS_TABLE, "contact-1", "message-1", lock_seconds=120, now=9999)
+    stored = sessions.get(dynamodb, SESSIONS_TABLE, "contact-1")
+    assert stored.sent_snippets == {"wamid.out.1": "Hello"}
 
 
-def test_released_claim_can_be_taken_again_with_its_progress(dynamodb):
-    key = idempotency.record_key("outbound", "message-2")
-    idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=1000)
-    sent = []
-    with pytest.raises(ConnectionError):
-        for step in idempotency.Steps(dynamodb, SESSIONS_TABLE, key, 0).pending(["a", "b", "c"]):
+def test_a_claim_for_an_unknown_contact_says_so(dynamodb):
+    with pytest.raises(claims.UnknownSession):
+        claims.claim(dynamodb, SESSIONS_TABLE, "nobody", "message-1", lock_seconds=120, now=1000)
+    assert sessions.get(dynamodb, SESSIONS_TABLE, "nobody") is None
+
+
+def test_sent_snippets_are_bounded(dynamodb):
+    sessions.open_session(dynamodb, SESSIONS_TABLE, make_session("contact-1"))
+    for n in range(claims.SENT_SNIPPETS_KEPT + 5):
+        claimed = claims.claim(dynamodb, SESSIONS_TABLE, "contact-1", f"m{n}", lock_seconds=120, now=n)
+        claims.complete(dynamodb, SESSIONS_TABLE, claimed, {f"wamid.out.{n}": f"text {n}"})
+
+    snippets = sessions.get(dynamodb, SESSIONS_TABLE, "contact-1").sent_snippets
+    assert len(snippets) == claims.SENT_SNIPPETS_KEPT
+    assert f"wamid.out.{claims.SENT_SNIPPETS_KEPT + 4}" in snippets and "wamid.out.0" not in snippets
+
+
+def test_a_released_claim_resumes_after_its_completed_steps(dynamodb):
+    sessions.open_session(dynamodb, SESSIONS_TABLE, make_session("contact-1"))
+    claimed = claims.claim(dynamodb, SESSIONS_TABLE, "contact-1", "message-2", lock_seconds=120, now=1000)
+    walked = []
+    with pytest.raises(RuntimeError):
+        for step in claims.Steps(dynamodb, SESSIONS_TABLE, claimed).pending(["a", "b", "c"]):
+            walked.append(step)
             if step == "b":
-                raise ConnectionError("the attempt fails while sending b")
-            sent.append(step)
-    idempotency.release(dynamodb, SESSIONS_TABLE, key)
+                raise RuntimeError("send failed")
+    claims.release(dynamodb, SESSIONS_TABLE, claimed)
 
-    done = idempotency.claim(dynamodb, SESSIONS_TABLE, key, lock_seconds=120, now=1001)
-    assert sent == ["a"] and done == 1
-    assert list(idempotency.Steps(dynamodb, SESSIONS_TABLE, key, done).pending(["a", "b", "c"])) == [
-        "b", "c"]
+    retry = claims.claim(dynamodb, SESSIONS_TABLE, "contact-1", "message-2", lock_seconds=120, now=1001)
+    assert walked == ["a", "b"]
+    assert retry.steps_done == 1
+    assert list(claims.Steps(dynamodb, SESSIONS_TABLE, retry).pending(["a", "b", "c"])) == ["b", "c"]

@@ -1,0 +1,93 @@
+"""What the agent reads for a conversation's buffered entries, as chat parts: pure functions.
+
+Consecutive customer texts become one chat message; a file stands alone, its caption right after
+it; a failed-status note stands alone. Each block of entries is composed on its own, so a retry
+that pins an earlier attempt's block gets exactly the parts (and idempotency tokens) it had.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+from . import buffer
+from .agent_text import describe_status_failure, media_caption, render_for_agent
+from .buffer import BufferedEntry
+from .media import is_voice_note
+
+ATTACHABLE_TYPES = frozenset({"image", "video", "document", "audio"})
+
+
+@dataclass(frozen=True)
+class ChatText:
+    """One chat message for the agent, and the buffered entries it carries."""
+
+    text: str
+    delivery_ids: tuple[str, ...]
+    from_customer: bool
+
+
+@dataclass(frozen=True)
+class ChatMedia:
+    """A customer's file, to become a chat attachment (and, for a voice note, a transcript)."""
+
+    entry: BufferedEntry
+    from_customer = True
+
+    @property
+    def delivery_ids(self) -> tuple[str, ...]:
+        return (delivery_id(self.entry),)
+
+    @property
+    def is_voice_note(self) -> bool:
+        audio = self.entry.body.get("audio")
+        return self.entry.body.get("type") == "audio" and is_voice_note(
+            audio if isinstance(audio, dict) else {})
+
+    @property
+    def attached_id(self) -> str:
+        """Recorded once the file is in the chat. The entry's own id is recorded last, once all
+        of it is delivered: with its caption, or a voice note with its transcript."""
+        if self.is_voice_note or media_caption(self.entry.body):
+            return f"{self.entry.message_id}#file"
+        return delivery_id(self.entry)
+
+
+ChatPart = ChatText | ChatMedia
+
+
+def delivery_id(entry: BufferedEntry) -> str:
+    # A failed status carries the id of the business's own message; keep it apart from messages.
+    return entry.message_id if entry.kind == buffer.KIND_MESSAGE else f"{entry.message_id}#failed"
+
+
+def is_attachable(entry: BufferedEntry) -> bool:
+    return entry.kind == buffer.KIND_MESSAGE and entry.body.get("type") in ATTACHABLE_TYPES
+
+
+def compose(entries: Iterable[BufferedEntry], sent_snippets: Mapping[str, str]) -> list[ChatPart]:
+    parts: list[ChatPart] = []
+
+    def add_customer_text(text: str, part_id: str) -> None:
+        last = parts[-1] if parts else None
+        if isinstance(last, ChatText) and last.from_customer:
+            parts[-1] = ChatText(f"{last.text}\n{text}", last.delivery_ids + (part_id,), True)
+        else:
+            parts.append(ChatText(text, (part_id,), True))
+
+    for entry in entries:
+        if entry.kind != buffer.KIND_MESSAGE:
+            parts.append(ChatText(describe_status_failure(entry.body), (delivery_id(entry),), False))
+        elif is_attachable(entry):
+            parts.append(ChatMedia(entry))
+            caption = media_caption(entry.body)
+            if caption:
+                add_customer_text(caption, delivery_id(entry))
+        else:
+            add_customer_text(render_for_agent(entry.body, sent_snippets), delivery_id(entry))
+    return parts
+
+
+def compose_blocks(blocks: Sequence[Sequence[BufferedEntry]],
+                   sent_snippets: Mapping[str, str]) -> list[ChatPart]:
+    """Each block composed alone: texts merge within a block, never across two."""
+    return [part for block in blocks for part in compose(block, sent_snippets)]

@@ -1,0 +1,331 @@
+"""One conversation's buffered entries into its Connect chat, in order, once, whatever dies when.
+
+Before any Connect call, one write reads the conversation and records the buffer keys this
+attempt sets out to deliver (sessions.begin_delivery). A retry, grouped however Lambda regroups
+it, first finishes the blocks of earlier attempts exactly as they were composed, reading back any
+entry it lacks, and only then composes what is new. The same parts give the same idempotency
+tokens, so Connect answers a repeated call as before instead of showing the message twice, and a
+chat opened by a dead attempt is found again instead of opening a second one.
+"""
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Iterator, Mapping
+
+from . import buffer, chat, connect, customer_media, logs, messaging, sessions, transcripts, whatsapp
+from .buffer import BufferedEntry
+from .chat import ChatGone
+from .compose import ChatMedia, ChatPart, ChatText, compose_blocks, delivery_id
+from .config import CONNECT_MESSAGE_MAX_BYTES, Settings
+from .digests import client_token
+from .formatting import split_text
+from .receive import ignored_by_settings
+from .runtime import Runtime
+from .sessions import Conversation, Session
+
+DELIVERED_REACTION = "✅"
+# A chat that is refused the moment it opened is not opened again in the same attempt.
+CHAT_OPENINGS_PER_PART = 2
+
+
+class ChatUnavailable(Exception):
+    """No chat could take the message now; the flush retries the conversation."""
+
+
+class ConversationDelivery:
+    def __init__(self, entries: list[BufferedEntry], settings: Settings, runtime: Runtime) -> None:
+        self.entries = entries
+        self.first = entries[0]
+        self.settings = settings
+        self.runtime = runtime
+        self.dynamodb = runtime.clients.dynamodb
+        self.table = runtime.env.sessions_table
+        self.delivered: list[str] = []
+        self.last_contact_id = ""
+        self.transcriptions: list[tuple[Future, ChatMedia, customer_media.VoiceNote]] = []
+
+    def run(self) -> None:
+        # Entries buffered while the settings could not be read are filtered here instead.
+        wanted = [e for e in self.entries if not (
+            e.kind == buffer.KIND_MESSAGE and ignored_by_settings(e.body.get("type", ""), self.settings))]
+        if not wanted:
+            logs.info("whatsapp_messages_ignored_by_settings",
+                      messageIds=[e.message_id for e in self.entries])
+            return
+        conversation = sessions.begin_delivery(self.dynamodb, self.table, self.first.conversation_id,
+                                               [e.message_key for e in wanted], self.runtime.clock())
+        self.delivered = list(conversation.delivered_ids)
+        self.last_contact_id = conversation.last_contact_id
+        blocks = self._blocks(conversation, wanted)
+        session = conversation.open_session
+        parts = compose_blocks(blocks, _LazySnippets(self, session))
+        if not parts:
+            logs.info("redelivered_entries_skipped", count=len(wanted))
+            return
+        with ThreadPoolExecutor(max_workers=2) as transcriber:
+            for number, part in enumerate(parts, start=1):
+                session = self._deliver(session, part, transcriber, last=number == len(parts))
+            if session is not None:
+                self._finish_transcriptions(session)
+        customer_messages = [e for block in blocks for e in block if e.kind == buffer.KIND_MESSAGE]
+        if session is not None and customer_messages:
+            self._acknowledge(max(customer_messages, key=lambda e: e.order))
+
+    def _blocks(self, conversation: Conversation,
+                wanted: list[BufferedEntry]) -> list[list[BufferedEntry]]:
+        """Earlier attempts' undelivered entries, block by block in their own order, then this
+        batch's new ones; entries a retried batch lacks are read back from the buffer."""
+        delivered = set(self.delivered)
+        in_batch = {e.message_key: e for e in wanted}
+        earlier = [list(block) for block in conversation.earlier_blocks]
+        missing = [key for block in earlier for key in block
+                   if key not in in_batch and _delivery_id_of_key(key) not in delivered]
+        read_back = buffer.get_entries(self.dynamodb, self.runtime.env.buffer_table,
+                                       self.first.conversation_id, list(dict.fromkeys(missing))
+                                       ) if missing else {}
+        seen: set[str] = set()
+        blocks = []
+        for keys in earlier + [[e.message_key for e in wanted]]:
+            block = []
+            for key in keys:
+                entry = in_batch.get(key) or read_back.get(key)
+                if key in seen or entry is None or delivery_id(entry) in delivered:
+                    continue
+                seen.add(key)
+                block.append(entry)
+            blocks.append(block)
+        if any(earlier):
+            logs.info("earlier_attempt_resumed", blocks=len(earlier), readBack=len(read_back))
+        return blocks
+
+    def _deliver(self, session: Session | None, part: ChatPart, transcriber: ThreadPoolExecutor,
+                 last: bool) -> Session | None:
+        if isinstance(part, ChatMedia):
+            session, done = self._deliver_media(session, part, transcriber)
+        elif session is None and not part.from_customer:
+            logs.info("status_note_without_chat_dropped", messageIds=list(part.delivery_ids))
+            done = part.delivery_ids
+        elif set(part.delivery_ids) <= set(self.delivered):
+            return session
+        else:
+            session, done = self._deliver_text(session, part), part.delivery_ids
+        # A transcript still to come keeps the attempt open until it is said.
+        self._record(done, finished=last and not self.transcriptions)
+        return session
+
+    def _deliver_text(self, session: Session | None, part: ChatText) -> Session:
+        chunks = split_text(part.text, self.settings.connect_message_max_chars,
+                            CONNECT_MESSAGE_MAX_BYTES) or [part.text]
+        for _ in range(CHAT_OPENINGS_PER_PART):
+            if session is None:
+                session = self._open_chat(part, chunks[0])
+            try:
+                for index, chunk in enumerate(chunks):
+                    if index == 0 and session.opened_with == part.delivery_ids:
+                        continue  # StartChatContact carried it
+                    session = chat.send_text(self.runtime, session, chunk, client_token(
+                        "text", session.contact_id, *part.delivery_ids, str(index)))
+                logs.info("delivered_to_chat", contactId=session.contact_id,
+                          messageIds=list(part.delivery_ids), chunks=len(chunks))
+                return session
+            except ChatGone:
+                session = self._close(session)
+        raise ChatUnavailable(self.first.conversation_id)
+
+    def _deliver_media(self, session: Session | None, part: ChatMedia,
+                       transcriber: ThreadPoolExecutor) -> tuple[Session, tuple[str, ...]]:
+        """Attach the file (unless an earlier attempt did), or say why it cannot be; a voice
+        note's transcript is started here and said later."""
+        attached = part.attached_id in self.delivered
+        if session is None:
+            session = self._open_chat(part, None)
+        if attached and not part.is_voice_note:
+            return session, ()
+        prepared = customer_media.prepare(self.runtime, self.settings, part.entry,
+                                          self.runtime.attachment_rules(session.instance_id))
+        if isinstance(prepared, customer_media.MediaRefusal):
+            if not attached:
+                session = self._refuse_media(session, part, prepared)
+            # No transcript follows a refused voice note: the entry is done.
+            return session, (part.attached_id,) + (part.delivery_ids if part.is_voice_note else ())
+        if not attached:
+            session = self._attach(session, part, prepared)
+        if prepared.voice_note:
+            self._transcribe_later(transcriber, part, prepared.voice_note)
+        return session, (part.attached_id,)
+
+    def _attach(self, session: Session, part: ChatMedia,
+                upload: customer_media.MediaUpload) -> Session:
+        for _ in range(CHAT_OPENINGS_PER_PART):
+            token = client_token("attachment", session.contact_id, part.entry.message_id)
+            try:
+                session, _ = chat.with_connection(self.runtime, session, lambda connection_token: (
+                    connect.upload_attachment(
+                        self.runtime.clients.participant, connection_token, name=upload.name,
+                        mime_type=upload.mime_type, data=upload.data, token=token)))
+                logs.info("attached_to_chat", contactId=session.contact_id,
+                          messageIds=list(part.delivery_ids), mimeType=upload.mime_type,
+                          size=len(upload.data))
+                return session
+            except ChatGone:
+                self._close(session)
+                session = self._open_chat(part, None)
+        raise ChatUnavailable(self.first.conversation_id)
+
+    def _refuse_media(self, session: Session, part: ChatMedia,
+                      refusal: customer_media.MediaRefusal) -> Session:
+        """The agent learns what the file was; the customer learns it did not get through."""
+        logs.info("attachment_refused", contactId=session.contact_id,
+                  messageIds=list(part.delivery_ids), mimeType=refusal.mime_type, size=refusal.size,
+                  reason=refusal.reason)
+        session = self._say(session, part, customer_media.agent_note(refusal), "refused")
+        messaging.send_best_effort(
+            self.runtime.clients.social, part.entry.business.origination_id,
+            whatsapp.text_message(part.entry.customer.address, customer_media.customer_line(refusal)),
+            self.settings.meta_api_version, "customer_notice_failed", messageId=part.entry.message_id)
+        return session
+
+    def _say(self, session: Session, part: ChatMedia, text: str, purpose: str) -> Session:
+        """A note of the bridge's own in the chat, about one entry."""
+        for _ in range(CHAT_OPENINGS_PER_PART):
+            try:
+                return chat.send_text(self.runtime, session, text, client_token(
+                    purpose, session.contact_id, part.entry.message_id))
+            except ChatGone:
+                self._close(session)
+                session = self._open_chat(part, None)
+        raise ChatUnavailable(self.first.conversation_id)
+
+    def _transcribe_later(self, transcriber: ThreadPoolExecutor, part: ChatMedia,
+                          voice_note: customer_media.VoiceNote) -> None:
+        """The audio is already with the agent; the transcript follows when Transcribe answers,
+        while the rest of the conversation goes on."""
+        self.transcriptions.append(
+            (transcripts.transcribe_in_background(transcriber, self.runtime, self.settings,
+                                                  voice_note), part, voice_note))
+
+    def _finish_transcriptions(self, session: Session) -> None:
+        for number, (future, part, voice_note) in enumerate(self.transcriptions, start=1):
+            transcript = transcripts.finish(self.runtime, self.settings, session, future,
+                                            part.entry.message_id, voice_note)
+            self._record(part.delivery_ids, finished=number == len(self.transcriptions))
+            # After the record: a retry must not say it to the customer a second time.
+            if transcript is not None:
+                transcripts.echo(self.runtime, self.settings, session, transcript)
+
+    def _open_chat(self, part: ChatPart, initial_message: str | None) -> Session:
+        """StartChatContact, with a token that a retry of this part derives again, so a chat
+        opened by an attempt that died before storing it is found, not opened twice."""
+        entry = self.first
+        routing = self.settings.routing_for(entry.business.meta_phone_number_id)
+        started = connect.start_chat(
+            self.runtime.clients.connect, routing,
+            display_name=entry.customer.name,
+            attributes=_contact_attributes(entry),
+            streaming_topic_arn=self.runtime.env.streaming_topic_arn,
+            token=client_token("start", self.last_contact_id, *part.delivery_ids),
+            initial_message=initial_message,
+        )
+        connection_token, expiry = started.connection_token, started.connection_expiry
+        if self.settings.connect_participant_on_start or not connection_token:
+            connection_token, expiry = connect.create_connection(
+                self.runtime.clients.participant, started.participant_token)
+        now = self.runtime.clock()
+        session = Session(
+            contact_id=started.contact_id,
+            conversation_id=entry.conversation_id,
+            customer_id=entry.customer.customer_id,
+            customer_wa_id=entry.customer.wa_id,
+            customer_user_id=entry.customer.user_id,
+            name=entry.customer.name,
+            meta_phone_number_id=entry.business.meta_phone_number_id,
+            system_number=entry.business.origination_id,
+            display_phone_number=entry.business.display_phone_number,
+            instance_id=routing.instance_id,
+            participant_id=started.participant_id,
+            participant_token=started.participant_token,
+            connection_token=connection_token,
+            connection_expiry=expiry,
+            created_at=int(now),
+            expires_at=sessions.session_expiry(now, routing.chat_duration_minutes),
+            opened_with=part.delivery_ids if initial_message else (),
+        )
+        try:
+            sessions.open_session(self.dynamodb, self.table, session)
+        except sessions.ConversationBusy:
+            # Another chat holds the conversation: leave ours, and let the retry use that one.
+            connect.disconnect(self.runtime.clients.participant, connection_token,
+                               client_token("duplicate", started.contact_id))
+            logs.warning("duplicate_chat_closed", contactId=started.contact_id)
+            raise ChatUnavailable(entry.conversation_id) from None
+        logs.info("chat_started", contactId=session.contact_id, instanceId=routing.instance_id,
+                  messageIds=list(part.delivery_ids), customer=entry.customer.customer_id)
+        return session
+
+    def _close(self, session: Session) -> None:
+        logs.info("chat_gone_reopening", contactId=session.contact_id)
+        sessions.close(self.dynamodb, self.table, session, self.runtime.clock())
+        self.last_contact_id = session.contact_id
+
+    def _record(self, ids: tuple[str, ...], finished: bool) -> None:
+        if not ids and not finished:
+            return
+        self.delivered = [i for i in self.delivered if i not in ids] + list(ids)
+        sessions.record_delivered(self.dynamodb, self.table, self.first.conversation_id,
+                                  self.delivered, finished)
+
+    def _acknowledge(self, last: BufferedEntry) -> None:
+        """Read receipt and progress reaction: after delivery, and never a reason to retry."""
+        origination, version = last.business.origination_id, self.settings.meta_api_version
+        social = self.runtime.clients.social
+        if self.settings.mark_as_read:
+            messaging.send_best_effort(social, origination, whatsapp.read_receipt(last.message_id),
+                                       version, "mark_as_read_failed", messageId=last.message_id)
+        if self.settings.progress_reactions:
+            messaging.send_best_effort(
+                social, origination,
+                whatsapp.reaction_message(last.customer.address, last.message_id, DELIVERED_REACTION),
+                version, "progress_reaction_failed", messageId=last.message_id)
+
+
+class _LazySnippets(Mapping[str, str]):
+    """What the agents sent, read from the session only when a reaction or reply needs it."""
+
+    def __init__(self, delivery: ConversationDelivery, session: Session | None) -> None:
+        self._delivery = delivery
+        self._session = session
+        self._snippets: dict[str, str] | None = None
+
+    def _load(self) -> dict[str, str]:
+        if self._snippets is None:
+            stored = self._session and sessions.get(self._delivery.dynamodb, self._delivery.table,
+                                                    self._session.contact_id)
+            self._snippets = stored.sent_snippets if stored else {}
+        return self._snippets
+
+    def __getitem__(self, key: str) -> str:
+        return self._load()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+def _delivery_id_of_key(message_key: str) -> str:
+    # buffer keys are `<timestamp>#<delivery id>`
+    return message_key.split("#", 1)[1]
+
+
+def _contact_attributes(entry: BufferedEntry) -> dict[str, str]:
+    attributes = {
+        "Channel": sessions.CHANNEL,
+        "customerId": entry.customer.customer_id,
+        "customerName": entry.customer.name,
+        "businessNumber": entry.business.display_phone_number,
+        "businessPhoneNumberId": entry.business.meta_phone_number_id,
+    }
+    if entry.customer.user_id:
+        attributes["customerUserId"] = entry.customer.user_id
+    return {key: value for key, value in attributes.items() if value}
