@@ -180,7 +180,9 @@ def render_package(args, packages: list[Package], cold: list[dict]) -> str:
         return f"| {name} | {cells} |" + (f" {values[1] / values[0]:.2f} |" if compared else "")
 
     ffmpeg = (ROOT / "vendor" / "ffmpeg").stat().st_size
-    lines = [f"{machine_line()}. Cold starts: median of {args.cold_repeats} fresh processes per handler that "
+    load = os.getloadavg()[0]
+    lines = [f"{machine_line()}, load average {load:.1f} at the end. Cold starts: median of {args.cold_repeats} "
+             "fresh processes per handler that "
              "see only the unzipped package and the standard library (`python -I -S`); first events against "
              f"the twin ({args.latency_ms:g} ms per AWS call).", "",
              "| package | " + " | ".join(labels) + " |" + (" after / before |" if compared else ""),
@@ -189,8 +191,8 @@ def render_package(args, packages: list[Package], cold: list[dict]) -> str:
              row("unzipped", [p.unzipped_bytes / 2**20 for p in packages], "MB", 1)]
     by_key = {(r["package"], r["handler"]): r for r in cold}
     for handler in dict.fromkeys(r["handler"] for r in cold):
-        for key, name, unit in (("import_ms", "import app", "ms"), ("first_event_ms", "first event", "ms"),
-                                ("peak_rss_mb", "peak memory", "MB")):
+        for key, name, unit in (("import_ms", "import app", "ms"), ("import_cpu_ms", "import app, CPU time", "ms"),
+                                ("first_event_ms", "first event", "ms"), ("peak_rss_mb", "peak memory", "MB")):
             lines.append(row(f"{handler}: {name}", [by_key[(label, handler)][key] for label in labels], unit))
     lines += ["", "| largest parts, unzipped | " + " | ".join(labels) + " |", "|---" * (len(packages) + 1) + "|",
               "| | " + " | ".join(", ".join(f"{name} {size / 2**20:.1f} MB" for name, size in p.largest)
