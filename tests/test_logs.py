@@ -1,39 +1,180 @@
-"""Logs: one JSON object per line, with contact and message ids, never tokens or whole phone numbers."""
+"""Logs: one JSON object per line naming its Lambda invocation, and never a token or the customer's
+number in any form: not plain, not as seven or more of its digits, not inside a base64 message id."""
+import base64
 import json
+import re
+import uuid
 
 import boto3
 
-from chalicelib.logs import mask_identifier
-from tests.conftest import CUSTOMER_WA_ID, SESSIONS_TABLE, load_event
+from chalicelib import logs
+from tests.conftest import (
+    CUSTOMER_WA_ID, DEFAULT_SETTINGS, SESSIONS_TABLE, load_event, put_settings, text_from_customer,
+    with_messages,
+)
+from tests.test_media_inbound import voice_note_event
+
+FIRST_WAMID = "wamid.HBgLMTU1NTAxMDAwMDEVAgASGBQ0NENBMUMxM0RFRjlGQkFFODBBOAA="
+FIXTURE_CONTACT = "21a81720-8a48-4512-88e6-d4987715835e"
+HASHED_ID = re.compile(r"^wamid:[0-9a-f]{12}$")
+BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{8,}")
 
 
-def log_lines(captured):
-    return [json.loads(line) for line in captured.out.splitlines() if line.strip()]
+class FakeLambdaContext:
+    def __init__(self, function_name):
+        self.aws_request_id = str(uuid.uuid4())
+        self.function_name = f"whatsapp-connect-chat-test-{function_name}"
 
 
-def test_a_conversation_logs_json_lines_without_tokens_or_phone_numbers(bridge, capsys):
-    bridge.deliver(load_event("eum-text"))
-    items = boto3.resource("dynamodb").Table(SESSIONS_TABLE).scan()["Items"]
-    (session,) = [item for item in items if "systemNumber" in item]
-    bridge.connect_event(json.loads(json.dumps(load_event("connect-agent-text")).replace(
-        "21a81720-8a48-4512-88e6-d4987715835e", session["contactId"])))
+class Invocations:
+    """Calls the handlers as Lambda would, each with its own context, and keeps each call's lines."""
 
-    captured = capsys.readouterr()
-    entries = log_lines(captured)
-    events = [e["event"] for e in entries]
-    assert "whatsapp_message_buffered" in events
-    assert "chat_started" in events
-    assert "sent_to_whatsapp" in events
-    started = next(e for e in entries if e["event"] == "chat_started")
-    assert started["contactId"] == session["contactId"]
-    assert started["messageIds"] == [
-        "wamid.HBgLMTU1NTAxMDAwMDEVAgASGBQ0NENBMUMxM0RFRjlGQkFFODBBOAA="]
-    assert started["customer"] == mask_identifier(CUSTOMER_WA_ID)
-    for secret in (session["connectionToken"], session["participantToken"], CUSTOMER_WA_ID):
-        assert secret not in captured.out
+    def __init__(self, capsys):
+        import app
+
+        self.app = app
+        self.capsys = capsys
+        self.runs = []  # (context, raw lines)
+
+    def invoke(self, function_name, event):
+        self.capsys.readouterr()
+        context = FakeLambdaContext(function_name)
+        result = getattr(self.app, function_name)(event, context)
+        lines = [line for line in self.capsys.readouterr().out.splitlines() if line.strip()]
+        self.runs.append((context, lines))
+        return [json.loads(line) for line in lines]
+
+    def lines(self):
+        return [line for _, lines in self.runs for line in lines]
+
+
+def number_forms(number):
+    """The number and every tail of it long enough to identify someone (7 digits or more)."""
+    return {number[start:] for start in range(len(number) - 6)}
+
+
+def base64_decodings(line):
+    """Every base64-looking run in the line, decoded from each of the four possible alignments,
+    in the standard and URL-safe alphabets alike."""
+    for run in BASE64_RUN.findall(line):
+        normalised = run.replace("-", "+").replace("_", "/")
+        for start in range(4):
+            chunk = normalised[start:]
+            chunk = chunk[:len(chunk) - len(chunk) % 4]
+            if chunk:
+                yield base64.b64decode(chunk)
+
+
+def assert_no_form_of(numbers, line):
+    forms = {form for number in numbers for form in number_forms(number)}
+    assert "wamid." not in line
+    assert not [form for form in forms if form in line], line
+    for decoded in base64_decodings(line):
+        assert not [form for form in forms if form.encode() in decoded], (line, decoded)
+
+
+def assert_each_line_names_its_invocation(invocations):
+    request_ids = set()
+    for context, lines in invocations.runs:
+        assert lines
+        for line in lines:
+            entry = json.loads(line)
+            assert entry["requestId"] == context.aws_request_id, line
+            assert entry["function"] == context.function_name, line
+        request_ids.add(context.aws_request_id)
+    assert len(request_ids) == len(invocations.runs)
+
+
+def flush(bridge, invocations):
+    return invocations.invoke("flush_buffer", {"Records": bridge.stream_records()})
+
+
+def test_a_conversation_both_ways_logs_no_form_of_the_customers_number(bridge, capsys):
+    put_settings({**DEFAULT_SETTINGS, "progress_reactions": "yes",
+                  "transcribe_languages": ["en-US", "ru-RU"]})
+    invocations = Invocations(capsys)
+
+    received = invocations.invoke("on_whatsapp_event", load_event("eum-text"))
+    flushed = flush(bridge, invocations)
+    (session,) = [item for item in boto3.resource("dynamodb").Table(SESSIONS_TABLE).scan()["Items"]
+                  if "systemNumber" in item]
+    reply = json.loads(json.dumps(load_event("connect-agent-text")).replace(
+        FIXTURE_CONTACT, session["contactId"]))
+    replied = invocations.invoke("on_connect_event", reply)
+    voice, _ = voice_note_event(bridge)
+    invocations.invoke("on_whatsapp_event", voice)
+    flush(bridge, invocations)
+    (job,) = bridge.twin.calls_to("transcribe", "StartTranscriptionJob")
+    invocations.invoke("on_transcription_job",
+                       bridge.twin.transcription_job_event(job["params"]["TranscriptionJobName"]))
+    status = invocations.invoke("on_whatsapp_event", load_event("eum-status-failed"))
+    noted = flush(bridge, invocations)
+
+    # A Connect error that echoes what it was sent, logged with its traceback.
+    bridge.twin.inject_fault("connectparticipant", "SendMessage", "ValidationException",
+                             message=f"participant {CUSTOMER_WA_ID} sent {FIRST_WAMID} twice", times=10)
+    invocations.invoke("on_whatsapp_event", with_messages(load_event("eum-text"), [
+        text_from_customer("wamid.HBgLMTU1NTAxMDAwMDEVAgASGBQxRkFJTFMwMDAwMDAwMDAwMDAA", 1763000400,
+                           "are you there?")]))
+    failed = flush(bridge, invocations)
+
+    assert_each_line_names_its_invocation(invocations)
+    for line in invocations.lines():
+        assert_no_form_of([CUSTOMER_WA_ID], line)
+        for secret in (session["connectionToken"], session["participantToken"]):
+            assert secret not in line
+    buffered = next(e for e in received if e["event"] == "whatsapp_message_buffered")
+    started = next(e for e in flushed if e["event"] == "chat_started")
+    sent = next(e for e in replied if e["event"] == "sent_to_whatsapp")
+    assert HASHED_ID.match(buffered["messageId"])
+    assert started["messageIds"] == [buffered["messageId"]]  # one message, one hash, every line
+    assert HASHED_ID.match(sent["whatsappMessageId"])
+    assert started["customer"] == "*******0001"
+    failed_status = next(e for e in status if e["event"] == "whatsapp_message_buffered")
+    status_note = next(e for e in noted if e["event"] == "delivered_to_chat")
+    assert status_note["messageIds"] == [f"{failed_status['messageId']}#failed"]
+    (failure,) = [e for e in failed if e["event"] == "conversation_delivery_failed"]
+    assert failure["conversationId"] == "101996265140636#*******0001"
+    assert f"participant *******0001 sent {buffered['messageId']} twice" in failure["exception"]
+
+
+def test_lines_logged_on_the_flushs_worker_threads_carry_its_request_id(bridge, capsys):
+    put_settings({**DEFAULT_SETTINGS, "flush_concurrency": 3})
+    customers = [f"1555010200{n}" for n in range(3)]
+    for n, customer in enumerate(customers):
+        bridge.whatsapp(with_messages(load_event("eum-text"), [
+            {**text_from_customer(f"wamid.worker{n}", 1763000500 + n, f"hello {n}"), "from": customer}]))
+    invocations = Invocations(capsys)
+
+    flushed = flush(bridge, invocations)
+
+    assert len([e for e in flushed if e["event"] == "chat_started"]) == 3
+    assert_each_line_names_its_invocation(invocations)
+    for line in invocations.lines():
+        assert_no_form_of(customers, line)
+
+
+def test_message_ids_are_hashed_wherever_they_stand_and_bare_numbers_masked(capsys):
+    other_wamid = "wamid.HBgLMTU1NTAxMDAwMDIVAgASGBQ3RjI3NEYwRTM4OTM5MTI5MzAxQwA="
+    logs.info("example", messageId=FIRST_WAMID, detail={"ids": [FIRST_WAMID, other_wamid]},
+              reason=f"no chat for +{CUSTOMER_WA_ID} ({FIRST_WAMID})",
+              contactId="12345678-1234-4234-8234-123456789012", customer=15550100001, size=16777216,
+              conversationId=f"101996265140636#{CUSTOMER_WA_ID}")
+
+    entry = json.loads(capsys.readouterr().out)
+    hashed = entry["messageId"]
+    assert HASHED_ID.match(hashed)
+    assert entry["detail"]["ids"][0] == hashed
+    assert HASHED_ID.match(entry["detail"]["ids"][1]) and entry["detail"]["ids"][1] != hashed
+    assert entry["reason"] == f"no chat for ********0001 ({hashed})"
+    assert entry["contactId"] == "12345678-1234-4234-8234-123456789012"  # an id Connect minted
+    assert entry["customer"] == "*******0001"
+    assert entry["size"] == 16777216
+    assert entry["conversationId"] == "101996265140636#*******0001"  # the business id stays
+    assert "requestId" not in entry and "function" not in entry  # logged outside any invocation
 
 
 def test_mask_keeps_only_the_last_four_characters():
-    assert mask_identifier("15550100001") == "*******0001"
-    assert mask_identifier("US.13491208655302741918") == "*******************1918"
-    assert mask_identifier("123") == "***"
+    assert logs.mask_identifier("15550100001") == "*******0001"
+    assert logs.mask_identifier("US.13491208655302741918") == "*******************1918"
+    assert logs.mask_identifier("123") == "***"
