@@ -50,8 +50,8 @@ def mask_identifier(value: Any) -> str:
 
 
 def message_id_hash(message_id: str) -> str:
-    """The same message id gives the same hash on every line; the random part of a wamid makes it
-    impossible to recover the number by hashing every possible number."""
+    """The same message id gives the same hash on every line; the random part of a wamid keeps
+    anyone from finding the number by hashing every possible number."""
     return "wamid:" + short_digest(message_id, _MESSAGE_ID_HASH_CHARS)
 
 
