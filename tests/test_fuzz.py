@@ -22,7 +22,7 @@ import pytest
 
 from chalicelib import transcription
 from tests.conftest import (
-    ACCOUNT, BUFFER_TABLE, MEDIA_BUCKET, REGION, SESSIONS_TABLE, load_event, text_from_customer,
+    ACCOUNT, BUFFER_TABLE, MEDIA_BUCKET, REGION, load_event, text_from_customer,
 )
 
 SEED = "issue-11-bad-input"
