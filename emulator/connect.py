@@ -71,6 +71,7 @@ class Attachment:
     status: str = "IN_PROGRESS"
     data: bytes | None = None
     upload_error: str | None = None
+    url_expiry: datetime | None = None
 
 
 class ConnectEmulator:
@@ -344,6 +345,7 @@ class ConnectEmulator:
             )
         attachment_id = str(uuid.uuid4())
         headers = {"Content-Type": params["ContentType"], "x-amz-meta-attachment": attachment_id}
+        expiry = now() + timedelta(minutes=5)
         self.attachments[attachment_id] = Attachment(
             attachment_id=attachment_id,
             contact_id=contact["contact_id"],
@@ -351,12 +353,13 @@ class ConnectEmulator:
             content_type=params["ContentType"],
             size=size,
             headers=headers,
+            url_expiry=expiry,
         )
         response = {
             "AttachmentId": attachment_id,
             "UploadMetadata": {
                 "Url": f"{self.base_url}/_upload/{attachment_id}",
-                "UrlExpiry": iso(now() + timedelta(minutes=5)),
+                "UrlExpiry": iso(expiry),
                 "HeadersToInclude": headers,
             },
         }
@@ -367,8 +370,14 @@ class ConnectEmulator:
     def upload(self, attachment_id, headers, data):
         """The PUT to an upload URL; returns (status, error code or None)."""
         attachment = self.attachments.get(attachment_id)
-        if attachment is None or attachment.status != "IN_PROGRESS":
+        if attachment is None:
             return 404, "NoSuchUpload"
+        # The upload URL is a pre-signed S3 PUT (connectparticipant model, StartAttachmentUpload):
+        # S3 takes it, again and again, until UrlExpiry, whatever Connect made of an earlier PUT.
+        if attachment.url_expiry is not None and now() > attachment.url_expiry:
+            return 403, "AccessDenied"
+        if attachment.status != "IN_PROGRESS":
+            return 200, None
         wrong = [name for name, value in attachment.headers.items() if headers.get(name) != value]
         if wrong:
             attachment.upload_error = f"headers missing or different: {wrong}"
