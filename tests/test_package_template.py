@@ -168,9 +168,8 @@ def test_supporting_resources(template):
     sessions = resources["SessionsTable"]["Properties"]
     assert sessions["BillingMode"] == "PAY_PER_REQUEST"
     assert sessions["KeySchema"] == [{"AttributeName": "contactId", "KeyType": "HASH"}]
-    (index,) = sessions["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "customerId-index"
-    assert index["KeySchema"] == [{"AttributeName": "customerId", "KeyType": "HASH"}]
+    # Sessions are found by contact id, conversations by their own key: no index to pay for.
+    assert "GlobalSecondaryIndexes" not in sessions
     assert sessions["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
     assert sessions["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert sessions["SSESpecification"] == {"SSEEnabled": True}
