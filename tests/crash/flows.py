@@ -7,15 +7,12 @@ the customer received. Reference events come from events/, like the rest of the 
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import boto3
-
-from tests.conftest import (
-    SESSIONS_TABLE, load_event, sns_message, text_from_customer, with_messages,
-)
+from tests.conftest import load_event, sns_message, text_from_customer, with_messages
 
 FLUSH = "flush_buffer"
 RECEIVE = "on_whatsapp_event"
@@ -55,8 +52,6 @@ class Flow:
 
 
 def _webhook_message(event: dict) -> dict:
-    import json
-
     entry = json.loads(sns_message(event)["whatsAppWebhookEntry"])
     return entry["changes"][0]["value"]["messages"][0]
 
@@ -122,9 +117,8 @@ def _voice_note_by_job(bridge) -> list:
     return _buffered(bridge, _voice_note_event(bridge, RUSSIAN_TRANSCRIPT, "ru-RU"))
 
 
-def _finished_jobs(bridge, deliver: Callable[[list], None]) -> None:
+def _finished_jobs(bridge, _deliver: Callable[[list], None]) -> None:
     """Transcribe announces each job the flush started, once it finishes."""
-    del deliver
     names = {c["params"]["TranscriptionJobName"]
              for c in bridge.twin.calls_to("transcribe", "StartTranscriptionJob") if c["status"] == 200}
     for name in sorted(names):
@@ -205,11 +199,3 @@ FLOWS = (
 )
 FLOWS_BY_NAME = {flow.name: flow for flow in FLOWS}
 
-
-def open_contacts_without_session(bridge) -> list[str]:
-    """Chats Connect still holds open that no open session points at: the agent's replies in them
-    would be dropped."""
-    items = boto3.resource("dynamodb").Table(SESSIONS_TABLE).scan(ConsistentRead=True)["Items"]
-    open_sessions = {i["contactId"] for i in items if i.get("sessionStatus", "open") == "open"}
-    return [contact_id for contact_id, contact in bridge.twin.contacts.items()
-            if contact["status"] != "ENDED" and contact_id not in open_sessions]

@@ -24,7 +24,7 @@ class Killed(BaseException):
     """The function died here. Not an Exception, so no `except Exception` in the product stops it."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class KillPoint:
     """The `occurrence`-th call of `operation` on `service` within one invocation.
 
