@@ -4,6 +4,7 @@ The decorator arguments are read when Chalice imports this file to package or de
 come from the deploying shell's environment (see the README); the handlers' own settings come from
 the Lambda environment and the SSM settings parameter at run time.
 """
+import importlib
 import os
 
 from chalice import Chalice
@@ -16,12 +17,13 @@ from chalicelib.runtime import ATTACHMENT_RULES_CACHE_SECONDS, Clients, Runtime
 
 app = Chalice(app_name="whatsapp-connect-chat")
 
-# Only `chalice local --stage local` sets this: the sandbox's test-event routes and web page are not
-# part of the deployment package (sandbox/ sits outside chalicelib/).
-if os.environ.get("BRIDGE_LOCAL_SANDBOX") == "1":
-    from sandbox.routes import sandbox_routes
-
-    app.register_blueprint(sandbox_routes)
+# A stage may add blueprints, as "module:attribute" names separated by commas. Only the local stage
+# of .chalice/config.json does (the sandbox's page and test-event routes, which stay outside the
+# deployment package); the deployed stages have no API. Named by the stage, not here, so the app
+# imports nothing of the sandbox and the sandbox depends on the app, never the reverse.
+for _blueprint in filter(None, os.environ.get("LOCAL_BLUEPRINTS", "").split(",")):
+    _module, _, _attribute = _blueprint.strip().partition(":")
+    app.register_blueprint(getattr(importlib.import_module(_module), _attribute))
 
 INBOUND_TOPIC = os.environ.get("INBOUND_TOPIC", "whatsapp-connect-chat-inbound")
 STREAMING_TOPIC = os.environ.get("STREAMING_TOPIC", "whatsapp-connect-chat-streaming")

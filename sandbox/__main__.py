@@ -146,7 +146,7 @@ def _child_environment(env_file: Path, lines: list[str]) -> dict[str, str]:
         "BRIDGE_ENV_FILE": str(env_file),
         # The local stage of .chalice/config.json sets this too; set here, the sandbox does not
         # depend on the stage being present.
-        "BRIDGE_LOCAL_SANDBOX": "1",
+        "LOCAL_BLUEPRINTS": "sandbox.routes:sandbox_routes",
         "PYTHONUNBUFFERED": "1",
     }
     return environment

@@ -1,30 +1,31 @@
 """Running the bridge's handlers the way Lambda would, inside the `chalice local` process.
 
-- `invoke` calls a handler of app.py with a Lambda-like context and remembers which handler ("hop")
-  is running, so the AWS calls it makes can be shown per hop on the page.
+- `invoke` calls one of the app's handlers (found in the app's `handler_map`, which the routes
+  reach through their blueprint's `current_app`: nothing here imports app.py) with a Lambda-like
+  context, and remembers which handler ("hop") is running, so the AWS calls it makes can be shown
+  per hop on the page.
 - `CallRecorder` sees every AWS call made through boto3's default session (the product's clients)
   via botocore's own event hooks: the product is not changed and does not know.
 - `StreamPoller` is Lambda's DynamoDB-stream event source mapping: it reads the buffer table's
-  stream, waits the batching window, delivers records shaped like Lambda's to `flush_buffer`, and
-  on `batchItemFailures` re-delivers from the first failed record.
+  stream (emulator/stream_records.py shapes the records as Lambda's), waits the batching window,
+  delivers them to `flush_buffer`, and on `batchItemFailures` re-delivers from the first failed
+  record.
 """
 from __future__ import annotations
 
-import base64
 import collections
-import datetime
-import importlib
 import logging
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 from botocore.config import Config
+
+from emulator.stream_records import StreamReader
 
 logger = logging.getLogger("sandbox")
 
@@ -72,16 +73,12 @@ class Hops:
 HOPS = Hops()
 
 
-def app_module() -> Any:
-    """app.py as `chalice local` imported it (it is in sys.modules by the time a route runs)."""
-    return sys.modules.get("app") or importlib.import_module("app")
-
-
-def invoke(function_name: str, event: dict) -> Any:
-    """Calls the handler as Lambda would: the event as JSON-like dicts and a context."""
+def invoke(handler_map: Mapping[str, Callable], function_name: str, event: dict) -> Any:
+    """Calls the app's handler as Lambda would: the event as JSON-like dicts and a context.
+    `handler_map` is the Chalice app's (its routes are in it too, hence the check by name)."""
     if function_name not in HANDLERS:
         raise KeyError(f"no handler named {function_name}; one of {', '.join(HANDLERS)}")
-    handler = getattr(app_module(), function_name)
+    handler = handler_map[function_name]
     previous = getattr(HOPS.local, "hop", None)
     HOPS.local.hop = function_name
     with HOPS.lock:
@@ -178,8 +175,7 @@ class StreamPoller:
         self._poll_seconds = poll_seconds
         self._client = boto3.session.Session().client(  # not the recorded default session
             "dynamodbstreams", config=Config(retries={"mode": "standard"}))
-        self._iterators: dict[str, str | None] = {}
-        self._arn = ""
+        self._stream: StreamReader | None = None
         self.last_error = ""
         self.delivered_batches = 0
         self.thread = threading.Thread(target=self._run, name="stream-poller", daemon=True)
@@ -193,14 +189,13 @@ class StreamPoller:
         first_seen = 0.0
         retry_at = 0.0
         backoff = 1.0
-        started = False
         while True:
             try:
-                if not started:
-                    self._arn = self._stream_arn()
-                    self._read(initial=True)
-                    started = True
-                new = self._read(initial=False)
+                if self._stream is None:
+                    stream = StreamReader(self._stream_arn(), self._client)
+                    stream.skip_existing()
+                    self._stream = stream
+                new = self._stream.read()
             except Exception as error:  # noqa: BLE001 - keep polling, as the event source mapping does
                 self.last_error = f"stream read failed: {error}"
                 logger.warning(self.last_error)
@@ -241,39 +236,3 @@ class StreamPoller:
             if record["dynamodb"]["SequenceNumber"] in failed:
                 return index
         return 0  # an identifier that is none of the batch fails the whole batch, as in Lambda
-
-    def _read(self, initial: bool) -> list[dict]:
-        shards = self._client.describe_stream(StreamArn=self._arn)["StreamDescription"]["Shards"]
-        records: list[dict] = []
-        for shard in shards:
-            shard_id = shard["ShardId"]
-            if shard_id not in self._iterators:
-                kind = "LATEST" if initial else "TRIM_HORIZON"
-                self._iterators[shard_id] = self._client.get_shard_iterator(
-                    StreamArn=self._arn, ShardId=shard_id, ShardIteratorType=kind)["ShardIterator"]
-            iterator = self._iterators[shard_id]
-            if iterator is None or initial:
-                continue  # a closed shard read to its end, or only positioning on the first pass
-            response = self._client.get_records(ShardIterator=iterator, Limit=1000)
-            self._iterators[shard_id] = response.get("NextShardIterator")
-            records.extend(lambda_record(record, self._arn) for record in response["Records"])
-        return records
-
-
-def lambda_record(record: dict, stream_arn: str) -> dict:
-    """A GetRecords record as Lambda delivers it: JSON types, epoch seconds, the source ARN."""
-    shaped = _jsonable(record)
-    shaped["eventSourceARN"] = stream_arn
-    return shaped
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(value).decode()
-    if isinstance(value, datetime.datetime):
-        return value.timestamp()
-    return value

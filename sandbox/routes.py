@@ -1,4 +1,9 @@
-"""The local stage's routes (registered by app.py only when BRIDGE_LOCAL_SANDBOX=1).
+"""The local stage's routes: the sandbox's page, its test events and Connect streaming, one blueprint.
+
+The local stage of .chalice/config.json names `sandbox_routes` in LOCAL_BLUEPRINTS, and app.py
+registers what that lists; app.py names no sandbox module. The routes reach the handlers through
+the blueprint's `current_app`, never by importing app.py: the sandbox depends on the app, never the
+reverse.
 
 - `GET /`: the sandbox page (a WhatsApp-like phone, an agent console, the AWS calls per hop).
 - `POST /sandbox/events`: a raw test event (any file of events/, or an EventBridge
@@ -66,7 +71,7 @@ def _start_poller() -> StreamPoller | None:
         logger.warning("BUFFER_TABLE is not set: no stream poller, flush_buffer runs only from /sandbox/events")
         return None
     window = float(os.environ.get("BUFFER_SECONDS", "2"))
-    return StreamPoller(_stream_arn, window, lambda event: invoke("flush_buffer", event)).start()
+    return StreamPoller(_stream_arn, window, lambda event: _invoke("flush_buffer", event)).start()
 
 
 POLLER = _start_poller()
@@ -93,9 +98,15 @@ def invoke_named(function_name: str) -> Response:
     return _run(function_name, sandbox_routes.current_request.json_body)
 
 
+def _invoke(function_name: str, event: Any) -> Any:
+    """The handler of the app this blueprint is registered to (looked up per call: the poller
+    starts while app.py is still being imported)."""
+    return invoke(sandbox_routes.current_app.handler_map, function_name, event)
+
+
 def _run(function_name: str, event: Any) -> Response:
     try:
-        result = invoke(function_name, event)
+        result = _invoke(function_name, event)
     except Exception as error:  # noqa: BLE001 - reported to the caller, as Lambda reports it
         logger.error("%s raised:\n%s", function_name, traceback.format_exc())
         return _json({"function": function_name, "errorType": type(error).__name__,

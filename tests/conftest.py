@@ -14,6 +14,7 @@ import boto3
 import pytest
 from chalice.test import Client
 
+from emulator.stream_records import StreamReader
 from emulator.twin import Twin
 from sandbox import resources
 from tests.repository import ROOT, OutsideReadGuard
@@ -138,34 +139,6 @@ def aws(twin, monkeypatch):
 def put_settings(settings: dict) -> None:
     boto3.client("ssm").put_parameter(Name=CONFIG_PARAMETER, Value=json.dumps(settings),
                                       Type="String", Overwrite=True)
-
-
-class StreamReader:
-    """Reads the buffer table's stream the way Lambda's poller does and shapes the records alike."""
-
-    def __init__(self, stream_arn: str) -> None:
-        self.stream_arn = stream_arn
-        self.streams = boto3.client("dynamodbstreams")
-        self.iterators: dict[str, str] = {}
-
-    def read(self) -> list[dict]:
-        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
-        records = []
-        for shard in shards:
-            shard_id = shard["ShardId"]
-            if shard_id not in self.iterators:
-                self.iterators[shard_id] = self.streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard_id,
-                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-            response = self.streams.get_records(ShardIterator=self.iterators[shard_id])
-            self.iterators[shard_id] = response["NextShardIterator"]
-            for record in response["Records"]:
-                record["eventSourceARN"] = self.stream_arn
-                created = record["dynamodb"].get("ApproximateCreationDateTime")
-                if hasattr(created, "timestamp"):
-                    record["dynamodb"]["ApproximateCreationDateTime"] = created.timestamp()
-                records.append(record)
-        return json.loads(json.dumps(records, default=str))
 
 
 class Bridge:

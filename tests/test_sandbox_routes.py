@@ -1,26 +1,43 @@
 """The local stage's test-event route, through pytest-chalice's HTTP client: a reference event
 posted as is runs through the same handler Lambda would run."""
+import importlib.util
 import json
 import os
 
 import pytest
-from chalice import Chalice
 
-from tests.conftest import load_event
+from tests.conftest import ROOT, load_event
+
+LOCAL_STAGE = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]
 
 
 @pytest.fixture(scope="module")
-def app():
-    """A Chalice app with only the sandbox's routes, as the local stage registers them (a
-    blueprint registers once, hence one app for the module)."""
+def local_stage():
+    """app.py as `chalice local --stage local` loads it, with the local stage's environment: a copy
+    of its own, so the other tests' app.py stays without routes (imported first, for that). One
+    copy for the module: a Chalice blueprint's routes register on one app only."""
+    import app  # noqa: F401
+
     with pytest.MonkeyPatch.context() as patch:
+        for name, value in LOCAL_STAGE["environment_variables"].items():
+            patch.setenv(name, value)
         patch.setenv("SANDBOX_POLL_BUFFER_STREAM", "no")
         patch.setenv("BRIDGE_ENV_FILE", os.devnull)
-        from sandbox.routes import sandbox_routes
+        spec = importlib.util.spec_from_file_location("app_of_the_local_stage", ROOT / "app.py")
+        local = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(local)
+    return local
 
-        local = Chalice(app_name="whatsapp-connect-chat-local")
-        local.register_blueprint(sandbox_routes)
-        yield local
+
+@pytest.fixture
+def app(local_stage, aws):
+    """The local stage's app, as a fresh container: clients aimed at this test's account."""
+    from chalicelib.runtime import Clients
+
+    local_stage._clients = Clients()
+    local_stage._settings.clear()
+    local_stage._attachment_rules.clear()
+    return local_stage.app
 
 
 def post_event(client, event):
