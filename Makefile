@@ -51,6 +51,7 @@ lint-template: venv
 	$(PYTHON) -m pytest -q tests/test_package_template.py -k lint
 
 # What each flow costs (BENCHMARKS.md): against a twin process with 20 ms per AWS call.
+# BASELINE=<git revision> also measures that revision's deployment package, for before/after rows.
 .PHONY: bench
 bench: venv
-	$(PYTHON) -m bench --record BENCHMARKS.md
+	$(PYTHON) -m bench --record BENCHMARKS.md $(if $(BASELINE),--baseline $(BASELINE))
