@@ -49,7 +49,7 @@ def parse_streaming_record(record: dict) -> StreamingItem:
         raise MalformedStreamingEvent("not an SNS record with a message")
     try:
         body = json.loads(sns["Message"])
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python parses
         raise MalformedStreamingEvent("the SNS message is not JSON") from None
     if not isinstance(body, dict):
         raise MalformedStreamingEvent("the SNS message is not a JSON object")

@@ -138,7 +138,7 @@ def _json_object(document: Any, what: str) -> dict:
         raise MalformedEvent(f"{what} is not a JSON document")
     try:
         parsed = json.loads(document)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python parses
         raise MalformedEvent(f"{what} is not valid JSON") from None
     if not isinstance(parsed, dict):
         raise MalformedEvent(f"{what} is not a JSON object")

@@ -234,3 +234,18 @@ def test_a_status_too_long_for_the_table_key_is_skipped_and_its_neighbour_buffer
     assert skipped["where"] == "changes[0].statuses[0]"
     assert skipped["reason"] == "the status's message id is longer than 256 bytes"
     assert "messageId" not in skipped or skipped["messageId"] is None
+
+
+def test_a_record_nested_deeper_than_python_parses_is_logged_and_the_next_buffered(bridge, capsys):
+    good = load_event("eum-text")
+    deep = copy.deepcopy(good["Records"][0])
+    envelope = json.loads(deep["Sns"]["Message"])
+    envelope["whatsAppWebhookEntry"] = "[" * 100_000 + "]" * 100_000
+    deep["Sns"]["Message"] = json.dumps(envelope)
+    capsys.readouterr()
+
+    bridge.whatsapp({"Records": [deep] + good["Records"]})
+
+    assert len(buffered()) == 1
+    (skipped,) = logged(capsys, "malformed_whatsapp_event_skipped")
+    assert skipped["reason"] == "whatsAppWebhookEntry is not valid JSON"
