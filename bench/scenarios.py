@@ -11,11 +11,23 @@ from typing import Callable
 
 import boto3
 
-from tests.conftest import (
-    BUFFER_TABLE, CONFIG_PARAMETER, DEFAULT_SETTINGS, MEDIA_BUCKET, SESSIONS_TABLE, STREAMING_TOPIC,
-    STREAMING_TOPIC_ARN, StreamReader, create_table, load_event, sns_message, text_from_customer,
-    with_messages,
+from emulator.reference_events import (
+    REFERENCE_CUSTOMER_WA_ID, load_event, sns_message, text_from_customer, with_messages,
 )
+from emulator.stream_records import StreamReader
+from emulator.voice_notes import ogg_opus_repeated, sample_voice_note
+from sandbox.resources import CONTACT_FLOW_ID, INSTANCE_ID, create_table, settings_document
+
+# The benchmark's own account in the twin, with the emulator's default Connect instance.
+REGION = "us-east-1"
+PREFIX = "whatsapp-connect-chat-bench"
+SESSIONS_TABLE = f"{PREFIX}-sessions"
+BUFFER_TABLE = f"{PREFIX}-buffer"
+MEDIA_BUCKET = f"{PREFIX}-media"
+STREAMING_TOPIC = f"{PREFIX}-streaming"
+STREAMING_TOPIC_ARN = f"arn:aws:sns:{REGION}:123456789012:{STREAMING_TOPIC}"
+CONFIG_PARAMETER = "/whatsapp_eum_connect_chat/bench/config"
+SETTINGS = settings_document(INSTANCE_ID, CONTACT_FLOW_ID, {})
 
 SERVICE_NAMES = {"dynamodb": "DynamoDB", "connect": "Connect", "connectparticipant": "Participant",
                  "socialmessaging": "WhatsApp", "s3": "S3", "transcribe": "Transcribe",
@@ -92,8 +104,8 @@ class Scenario:
     def __init__(self, twin: TwinClient) -> None:
         self.twin = twin
         for name, value in {
-            "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1", "SESSIONS_TABLE": SESSIONS_TABLE, "BUFFER_TABLE": BUFFER_TABLE,
+            "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION, "SESSIONS_TABLE": SESSIONS_TABLE, "BUFFER_TABLE": BUFFER_TABLE,
             "MEDIA_BUCKET": MEDIA_BUCKET, "CONFIG_PARAMETER": CONFIG_PARAMETER,
             "CONNECT_STREAMING_TOPIC_ARN": STREAMING_TOPIC_ARN,
         }.items():
@@ -110,8 +122,8 @@ class Scenario:
         stream = StreamReader(create_table(dynamodb, "BufferTable", BUFFER_TABLE))
         boto3.client("s3").create_bucket(Bucket=MEDIA_BUCKET)
         boto3.client("sns").create_topic(Name=STREAMING_TOPIC)
-        boto3.client("ssm").put_parameter(Name=CONFIG_PARAMETER, Value=json.dumps(DEFAULT_SETTINGS),
-                                          Type="String", Overwrite=True)
+        boto3.client("ssm").put_parameter(Name=CONFIG_PARAMETER, Value=SETTINGS, Type="String",
+                                          Overwrite=True)
         return stream
 
     def fresh_account(self) -> None:
@@ -132,7 +144,7 @@ class Scenario:
         return self.for_customer(with_messages(load_event("eum-text"), [message]), customer)
 
     def for_customer(self, event: dict, customer: str) -> dict:
-        return json.loads(json.dumps(event).replace("15550100001", customer))
+        return json.loads(json.dumps(event).replace(REFERENCE_CUSTOMER_WA_ID, customer))
 
     def deliver(self, event: dict, timer: Timer | None = None) -> None:
         timer = timer or Timer()
@@ -143,7 +155,9 @@ class Scenario:
     def open_chat(self) -> tuple[str, str]:
         customer = self.new_customer()
         self.deliver(self.text_event(customer, "Hello, I need help"))
-        contact_id = max(self.sessions(), key=lambda s: int(s["createdAt"]["N"]))["contactId"]["S"]
+        # This customer's chat: createdAt counts whole seconds, so the newest may be another's.
+        (contact_id,) = [s["contactId"]["S"] for s in self.sessions()
+                         if s.get("customerWaId", {}).get("S") == customer]
         return customer, contact_id
 
     def sessions(self) -> list[dict]:
@@ -195,13 +209,11 @@ class Scenario:
                              lambda timer: self.deliver(event, timer))
 
     def voice_note(self) -> FlowResult:
-        from tests.test_audio import VOICE_NOTE
-
         customer, _ = self.open_chat()
         self.customers += 1
         event = json.loads(json.dumps(self.for_customer(load_event("eum-audio-voice"), customer))
                            .replace("1880715785616371", f"88{self.customers}"))
-        self.twin.register_media(f"88{self.customers}", VOICE_NOTE, "audio/ogg")
+        self.twin.register_media(f"88{self.customers}", sample_voice_note(), "audio/ogg")
         return self.measured({"CompleteAttachmentUpload"}, lambda timer: self.deliver(event, timer))
 
     def agent_text(self) -> FlowResult:
@@ -278,10 +290,10 @@ class Scenario:
 
     def voice_conversion_ms(self, runs: int) -> list[float]:
         from chalicelib import audio
-        from tests.test_audio import VOICE_NOTE, ogg_opus_repeated
 
-        minute = ogg_opus_repeated(VOICE_NOTE, seconds=60)
-        audio.voice_note_to_wav(VOICE_NOTE, max_seconds=60)
+        note = sample_voice_note()
+        minute = ogg_opus_repeated(note, seconds=60)
+        audio.voice_note_to_wav(note, max_seconds=60)
         timings = []
         for _ in range(runs):
             started = time.perf_counter()

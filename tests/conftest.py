@@ -5,7 +5,6 @@ created from infra/resources.json so the tests and the deployment share one sche
 """
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,9 @@ import boto3
 import pytest
 from chalice.test import Client
 
+from emulator.reference_events import (  # noqa: F401 - test modules import them from here
+    REFERENCE_CUSTOMER_WA_ID, sns_message, text_from_customer, with_messages,
+)
 from emulator.stream_records import StreamReader
 from emulator.twin import Twin
 from sandbox import resources
@@ -35,7 +37,7 @@ CONFIG_PARAMETER = "/whatsapp_eum_connect_chat/config"
 STREAMING_TOPIC = "whatsapp-connect-chat-streaming-test"
 STREAMING_TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:{STREAMING_TOPIC}"
 
-CUSTOMER_WA_ID = "15550100001"
+CUSTOMER_WA_ID = REFERENCE_CUSTOMER_WA_ID
 PHONE_NUMBER_ID = "101996265140636"
 PHONE_NUMBER_ARN = (f"arn:aws:social-messaging:{REGION}:{ACCOUNT}:"
                     "phone-number-id/6f17dbb4562b2cd3343a3d0fdec78c75")
@@ -70,27 +72,6 @@ def pytest_sessionfinish(session):
         reporter.write_sep("=", "used paths outside the repository (a fresh clone has none of them)", red=True)
         reporter.write_line(", ".join(sorted(set(OUTSIDE_READS.escapes))))
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
-def sns_message(event: dict) -> dict:
-    return json.loads(event["Records"][0]["Sns"]["Message"])
-
-
-def with_messages(event: dict, messages: list[dict]) -> dict:
-    """A copy of an End User Messaging Social event whose webhook carries the given messages."""
-    event = copy.deepcopy(event)
-    sns = event["Records"][0]["Sns"]
-    envelope = json.loads(sns["Message"])
-    entry = json.loads(envelope["whatsAppWebhookEntry"])
-    entry["changes"][0]["value"]["messages"] = messages
-    envelope["whatsAppWebhookEntry"] = json.dumps(entry)
-    sns["Message"] = json.dumps(envelope)
-    return event
-
-
-def text_from_customer(message_id: str, timestamp: int, body: str) -> dict:
-    return {"from": CUSTOMER_WA_ID, "id": message_id, "timestamp": str(timestamp),
-            "type": "text", "text": {"body": body}}
 
 
 def create_table(dynamodb: Any, logical_id: str, name: str) -> str:

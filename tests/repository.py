@@ -1,40 +1,22 @@
 """What the tests may read: this repository's own files, and nothing beside it.
 
 A fresh clone has no sibling folders, so a test that reads one (the reference events used to live
-in a folder beside the repository) passes here and fails for everyone else. `load_event` reads the project's own copies
-in events/ and refuses any path that resolves outside the repository; `OutsideReadGuard` notices
-when anything in the test process opens or lists a path in the repository's parent folder anyway.
+in a folder beside the repository) passes here and fails for everyone else. `load_event`
+(emulator/reference_events.py, which the benchmark uses too) reads the project's own copies in
+events/ and refuses any path that resolves outside the repository; `OutsideReadGuard` notices when
+anything in the test process opens or lists a path in the repository's parent folder anyway.
 """
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-EVENTS_DIR = ROOT / "events"
-
-
-class OutsideRepositoryError(ValueError):
-    """A test asked for a file that is not part of the repository."""
-
-
-def repository_file(relative: str | Path) -> Path:
-    """The path of a file of this repository; `..`, absolute paths and symlinks that lead
-    outside it are refused."""
-    path = (ROOT / relative).resolve()
-    if not path.is_relative_to(ROOT):
-        raise OutsideRepositoryError(f"{relative} resolves to {path}, outside the repository {ROOT}")
-    return path
-
-
-def load_event(name: str) -> dict:
-    """A reference event of events/ (`eum-text` or `eum-text.json`); a missing one fails the test."""
-    file_name = name if name.endswith(".json") else f"{name}.json"
-    return json.loads(repository_file(Path("events") / file_name).read_text(encoding="utf-8"))
+from emulator.reference_events import (  # noqa: F401 - the tests import them from here
+    EVENTS_DIR, ROOT, OutsideRepositoryError, load_event, repository_file,
+)
 
 
 # Audit events that touch a path (args[0]): opening a file, listing a directory, making one.
