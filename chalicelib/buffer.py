@@ -112,9 +112,10 @@ def get_entries(dynamodb: Any, table_name: str, conversation_id: str,
 def _entry(values: dict[str, Any], sequence_number: str) -> BufferedEntry:
     text = _text_fields(values, "conversationId", "messageKey", "kind", "messageId", "phoneNumberId",
                         "originationId", "customerId", "customerName")
-    optional = _text_fields({k: v for k, v in values.items() if v is not None},
-                            *(k for k in ("displayPhoneNumber", "customerWaId", "customerUserId")
-                              if k in values))
+    optional = {name: values[name] for name in ("displayPhoneNumber", "customerWaId", "customerUserId")
+                if values.get(name) is not None}
+    if any(not isinstance(value, str) for value in optional.values()):
+        raise TypeError("an optional field is not text")
     return BufferedEntry(
         sequence_number=sequence_number,
         conversation_id=text["conversationId"],

@@ -45,8 +45,9 @@ class MediaRefusal:
 
 
 def media_prefix(entry: BufferedEntry) -> str:
-    """Per conversation and per message, without the customer's number in the key."""
-    return f"inbound/{short_digest(entry.conversation_id)}/{short_digest(entry.message_id)}/"
+    """Per message. A digest of the wamid, whose random part no one can guess: a digest of the
+    conversation (which holds the customer's number) could be reversed by trying every number."""
+    return f"inbound/{short_digest(entry.message_id)}/"
 
 
 def _describe(entry: BufferedEntry) -> tuple[dict, str, bool]:

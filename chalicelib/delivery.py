@@ -17,13 +17,15 @@ from .buffer import BufferedEntry
 from .chat import ChatGone
 from .compose import ChatMedia, ChatPart, ChatText, compose_blocks, delivery_id
 from .config import CONNECT_MESSAGE_MAX_BYTES, Settings
-from .digests import client_token
+from .digests import client_token, short_digest
 from .formatting import split_text
 from .receive import ignored_by_settings
 from .runtime import Runtime
 from .sessions import Conversation, Session
 
 DELIVERED_REACTION = "✅"
+# 12 hex characters: a chance collision among a conversation's last ids is negligible.
+DELIVERED_MARK_CHARS = 12
 # A chat that is refused the moment it opened is not opened again in the same attempt.
 CHAT_OPENINGS_PER_PART = 2
 
@@ -40,6 +42,7 @@ class ConversationDelivery:
         self.runtime = runtime
         self.dynamodb = runtime.clients.dynamodb
         self.table = runtime.env.sessions_table
+        # Marks (short digests) of the delivery ids that reached the chat, oldest first.
         self.delivered: list[str] = []
         self.last_contact_id = ""
         self.transcriptions: list[tuple[Future, ChatMedia, customer_media.VoiceNote]] = []
@@ -75,11 +78,10 @@ class ConversationDelivery:
                 wanted: list[BufferedEntry]) -> list[list[BufferedEntry]]:
         """Earlier attempts' undelivered entries, block by block in their own order, then this
         batch's new ones; entries a retried batch lacks are read back from the buffer."""
-        delivered = set(self.delivered)
         in_batch = {e.message_key: e for e in wanted}
         earlier = [list(block) for block in conversation.earlier_blocks]
         missing = [key for block in earlier for key in block
-                   if key not in in_batch and _delivery_id_of_key(key) not in delivered]
+                   if key not in in_batch and not self._is_delivered(_delivery_id_of_key(key))]
         read_back = buffer.get_entries(self.dynamodb, self.runtime.env.buffer_table,
                                        self.first.conversation_id, list(dict.fromkeys(missing))
                                        ) if missing else {}
@@ -89,7 +91,7 @@ class ConversationDelivery:
             block = []
             for key in keys:
                 entry = in_batch.get(key) or read_back.get(key)
-                if key in seen or entry is None or delivery_id(entry) in delivered:
+                if key in seen or entry is None or self._is_delivered(delivery_id(entry)):
                     continue
                 seen.add(key)
                 block.append(entry)
@@ -105,7 +107,7 @@ class ConversationDelivery:
         elif session is None and not part.from_customer:
             logs.info("status_note_without_chat_dropped", messageIds=list(part.delivery_ids))
             done = part.delivery_ids
-        elif set(part.delivery_ids) <= set(self.delivered):
+        elif all(self._is_delivered(i) for i in part.delivery_ids):
             return session
         else:
             session, done = self._deliver_text(session, part), part.delivery_ids
@@ -136,7 +138,7 @@ class ConversationDelivery:
                        transcriber: ThreadPoolExecutor) -> tuple[Session, tuple[str, ...]]:
         """Attach the file (unless an earlier attempt did), or say why it cannot be; a voice
         note's transcript is started here and said later."""
-        attached = part.attached_id in self.delivered
+        attached = self._is_delivered(part.attached_id)
         if session is None:
             session = self._open_chat(part, None)
         if attached and not part.is_voice_note:
@@ -270,9 +272,13 @@ class ConversationDelivery:
     def _record(self, ids: tuple[str, ...], finished: bool) -> None:
         if not ids and not finished:
             return
-        self.delivered = [i for i in self.delivered if i not in ids] + list(ids)
+        marks = [_mark(i) for i in ids]
+        self.delivered = [m for m in self.delivered if m not in marks] + marks
         sessions.record_delivered(self.dynamodb, self.table, self.first.conversation_id,
                                   self.delivered, finished)
+
+    def _is_delivered(self, delivery_id_: str) -> bool:
+        return _mark(delivery_id_) in self.delivered
 
     def _acknowledge(self, last: BufferedEntry) -> None:
         """Read receipt and progress reaction: after delivery, and never a reason to retry."""
@@ -311,6 +317,12 @@ class _LazySnippets(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._load())
+
+
+def _mark(delivery_id_: str) -> str:
+    """What the conversation remembers of a delivered id: a digest a tenth of a wamid's size keeps
+    its item, written twice per delivery, within a few write units."""
+    return short_digest(delivery_id_, DELIVERED_MARK_CHARS)
 
 
 def _delivery_id_of_key(message_key: str) -> str:

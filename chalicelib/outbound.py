@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from botocore.exceptions import ClientError
 
 from . import audio, chat, claims, connect, logs, media, media_staging, messaging, sessions, whatsapp
 from .customer_text import whatsapp_text
@@ -13,12 +14,15 @@ from .streaming import (
 from .agent_text import whatsapp_error_hint
 from .formatting import split_text
 from .digests import client_token, short_digest
+from .errors import error_code
 from .runtime import Runtime
 from .sessions import Session
 
 # Longer than the handler's timeout: a claim older than this belongs to a dead invocation.
 OUTBOUND_LOCK_SECONDS = 120
 SNIPPET_CHARS = 80
+# GetAttachment's answers for an attachment it does not know, or no longer has: no retry helps.
+UNKNOWN_ATTACHMENT_ERRORS = frozenset({"ValidationException", "ResourceNotFoundException"})
 # WhatsApp's largest media (documents) is 100 MB; nothing bigger is worth downloading.
 MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
 
@@ -151,6 +155,13 @@ def _send_attachment(item: StreamingItem, session: Session, attachment: dict, ru
     except chat.ChatGone:
         logs.warning("attachment_chat_gone", contactId=session.contact_id, connectMessageId=item.id)
         return session
+    except ClientError as error:
+        if error_code(error) not in UNKNOWN_ATTACHMENT_ERRORS:
+            raise
+        logs.warning("attachment_not_fetched", contactId=session.contact_id, connectMessageId=item.id,
+                     error=error_code(error))
+        return _note_to_agent(runtime, session, _not_sent(name, "Amazon Connect could not provide it"),
+                              note_token)
     if convert:
         try:
             converted = audio.to_whatsapp_audio(data, mime_type)

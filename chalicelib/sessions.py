@@ -26,7 +26,8 @@ CLOSED_SESSION_GRACE_SECONDS = 3600
 SESSION_EXPIRY_MARGIN_SECONDS = 24 * 3600
 # Buffered messages are redelivered for at most the buffer's retention: remember them as long.
 CONVERSATION_MEMORY_SECONDS = 24 * 3600
-DELIVERED_IDS_KEPT = 200
+# A stream batch holds at most 100 records; retries and regrouping stay within it.
+DELIVERED_IDS_KEPT = 100
 
 
 class ConversationBusy(Exception):

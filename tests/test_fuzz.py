@@ -51,13 +51,7 @@ FIXTURE_CONTACT = "21a81720-8a48-4512-88e6-d4987715835e"
 FIXTURE_ATTACHMENT = "3ac78ef2-3f36-44e2-a02e-c677e23a2591"
 
 # Cases that still raise (or fail the batch) in the lead's area; strict, so a fix shows up.
-_EMPTY_DISPLAY_NUMBER = ("buffer.decode_stream_record refuses a buffered entry whose optional displayPhoneNumber "
-                         "is empty, so the message is skipped at the flush instead of delivered")
-LEAD_AREA: dict[str, str] = {
-    "on_whatsapp_event/eum-text:whatsAppWebhookEntry.changes.0.value.metadata:str": _EMPTY_DISPLAY_NUMBER,
-    "on_whatsapp_event/eum-unsupported:whatsAppWebhookEntry.changes.0.value.metadata.display_phone_number:dict":
-        _EMPTY_DISPLAY_NUMBER,
-}
+LEAD_AREA: dict[str, str] = {}
 
 Path = tuple[Any, ...]
 

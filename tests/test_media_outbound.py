@@ -101,3 +101,19 @@ def test_reference_attachment_event_for_unknown_contact_is_dropped(bridge):
     bridge.connect_event(load_event("connect-agent-attachment"))
 
     assert bridge.twin.calls_to("connectparticipant") == []
+
+
+def test_an_attachment_connect_no_longer_has_is_a_note_to_the_agent_not_a_retry(bridge):
+    contact_id = open_chat(bridge)
+    event = bridge.twin.agent_attachment_event(contact_id, name="label.pdf",
+                                               content_type="application/pdf", data=PDF)
+    bridge.twin.inject_fault("connectparticipant", "GetAttachment", "ValidationException",
+                             message="Unknown attachment")
+
+    bridge.connect_event(event)  # returns: a retry could not fetch it either
+
+    assert sent_media(bridge.twin) == []
+    (note,) = [i["Content"] for i in agent_items(bridge.twin, contact_id)
+               if "label.pdf" in i.get("Content", "")]
+    assert note == ("⚠️ label.pdf was not sent to the customer on WhatsApp: "
+                    "Amazon Connect could not provide it.")
