@@ -15,67 +15,10 @@ from tests.crash.flows import FLOWS_BY_NAME
 from tests.crash.killing import Killed, KillPoint
 from tests.crash.matrix import Cell, cells_of, explorer_on, render
 
-# Why cells fail on today's product (issue 11). A fixed cell XPASSes, which fails the run: delete
-# its line below.
-START_TOKEN = ("ORPHAN, DOUBLED: the start ClientToken is derived from the ids the retried batch "
-               "merges; a batch with a newer message or a bisected half opens a second chat")
-SEND_TOKEN = ("DOUBLED: the SendMessage ClientToken is derived from the merged text's ids; the "
-              "retried batch merges differently and Connect accepts the text again")
-REUPLOAD = ("RAISED, LOST: the retry replays StartAttachmentUpload with the same ClientToken, gets "
-            "the completed attachment back and its PUT is refused on every attempt; what follows "
-            "the file never arrives")
-CAPTION = ("LOST: the media's id is recorded delivered before its caption is sent; the retry skips "
-           "the whole message, caption included")
-TRANSCRIPT = ("LOST: the voice note is recorded delivered before its transcript is sent (or its job "
-              "started); the retry skips the note and the transcript never comes")
-CLAIM = ("LOST: the retry a minute later finds the outbound claim in progress (120 s lock), "
-         "reports success and is never retried again")
-STRANDED = ("RAISED: the session is closed but the conversation item still names the ended chat; "
-            "every later message fails with 'conversation claimed by a chat that is no longer open'")
-RESTART_TOKEN = ("ORPHAN, DOUBLED: the replacement chat's ClientToken ('restart', old contact) "
-                 "differs from the one the retry uses once the old session is closed ('start')")
-RESTART_DELIVERED = ("DOUBLED: the replacement chat's session is stored without the text it was "
-                     "opened with as delivered; the retry sends it again into the new chat")
-
-KNOWN_FAILING: dict[str, str] = {
-    "new-chat-after-connect.StartChatContact-newer": START_TOKEN,
-    "burst-after-connect.StartChatContact-newer": START_TOKEN,
-    "burst-after-connect.StartChatContact-bisect": START_TOKEN,
-    "open-chat-after-connectparticipant.SendMessage-newer": SEND_TOKEN,
-    "open-chat-after-connectparticipant.SendMessage-bisect": SEND_TOKEN,
-    "image-caption-after-connectparticipant.CompleteAttachmentUpload-same": REUPLOAD,
-    "image-caption-after-connectparticipant.CompleteAttachmentUpload-newer": REUPLOAD,
-    "voice-note-after-connectparticipant.CompleteAttachmentUpload-same": REUPLOAD,
-    "voice-note-after-connectparticipant.CompleteAttachmentUpload-newer": REUPLOAD,
-    "voice-note-job-after-connectparticipant.CompleteAttachmentUpload-same": REUPLOAD,
-    "voice-note-job-after-connectparticipant.CompleteAttachmentUpload-newer": REUPLOAD,
-    "image-caption-after-dynamodb.UpdateItem-same": CAPTION,
-    "image-caption-after-dynamodb.UpdateItem-newer": CAPTION,
-    "voice-note-after-transcribe.TranscribeAudio-same": TRANSCRIPT,
-    "voice-note-after-transcribe.TranscribeAudio-newer": TRANSCRIPT,
-    "voice-note-after-dynamodb.UpdateItem-same": TRANSCRIPT,
-    "voice-note-after-dynamodb.UpdateItem-newer": TRANSCRIPT,
-    "voice-note-job-after-dynamodb.UpdateItem-same": TRANSCRIPT,
-    "voice-note-job-after-dynamodb.UpdateItem-newer": TRANSCRIPT,
-    "agent-text-after-dynamodb.UpdateItem-async": CLAIM,
-    "agent-long-text-after-dynamodb.UpdateItem-async": CLAIM,
-    "agent-long-text-after-socialmessaging.SendWhatsAppMessage-async": CLAIM,
-    "agent-long-text-after-dynamodb.UpdateItem#2-async": CLAIM,
-    "agent-long-text-after-socialmessaging.SendWhatsAppMessage#2-async": CLAIM,
-    "agent-long-text-after-dynamodb.UpdateItem#3-async": CLAIM,
-    "agent-attachment-after-dynamodb.UpdateItem-async": CLAIM,
-    "agent-attachment-after-connectparticipant.GetAttachment-async": CLAIM,
-    "agent-attachment-after-transfer.GET-async": CLAIM,
-    "agent-attachment-after-s3.PutObject-async": CLAIM,
-    "agent-attachment-after-socialmessaging.PostWhatsAppMessageMedia-async": CLAIM,
-    "chat-end-after-dynamodb.UpdateItem-async": STRANDED,
-    "chat-gone-after-dynamodb.UpdateItem-same": STRANDED,
-    "chat-gone-after-dynamodb.UpdateItem-newer": STRANDED,
-    "chat-gone-after-connect.StartChatContact-same": RESTART_TOKEN,
-    "chat-gone-after-connect.StartChatContact-newer": RESTART_TOKEN,
-    "chat-gone-after-dynamodb.TransactWriteItems-same": RESTART_DELIVERED,
-    "chat-gone-after-dynamodb.TransactWriteItems-newer": RESTART_DELIVERED,
-}
+# Cells that fail on today's product, by id, with their outcome and cause, e.g.
+#   "agent-text-after-dynamodb.UpdateItem-async": "LOST: the retry finds the claim in progress ...",
+# run as strict xfails. A fixed cell XPASSes, which fails the run: delete its line.
+KNOWN_FAILING: dict[str, str] = {}
 
 
 @functools.cache

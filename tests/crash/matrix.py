@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -56,8 +57,10 @@ def cells_of(fresh_bridge: Callable) -> list[Cell]:
 
 
 def render(results: list[tuple[Cell, Outcome]]) -> str:
-    """A table per flow: one row per kill point, one column per kind of retry."""
-    lines = []
+    """A count of the outcomes, then a table per flow: one row per kill point, one column per
+    kind of retry."""
+    counts = Counter(outcome.label for _, outcome in results)
+    lines = [f"{len(results)} cells: " + ", ".join(f"{n} {label}" for label, n in counts.most_common())]
     for flow_name in dict.fromkeys(cell.flow.name for cell, _ in results):
         rows = [(cell, outcome) for cell, outcome in results if cell.flow.name == flow_name]
         kinds = [k for k in KIND_ORDER if any(cell.kind == k for cell, _ in rows)]
