@@ -25,14 +25,15 @@ ASYNC_FUNCTIONS = ("on_whatsapp_event", "on_connect_event", "on_transcription_jo
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 
 
-def _load_deploy_module():
-    spec = importlib.util.spec_from_file_location("deploy_bridge", ROOT / "scripts" / "deploy_bridge.py")
+def load_script(name: str):
+    """A script of scripts/ as a module (scripts/ is no package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-deploy = _load_deploy_module()
+deploy = load_script("deploy_bridge")
 
 
 def chalice_package(stage: str, outdir: Path, merge: bool, extra_env: dict | None = None) -> dict:

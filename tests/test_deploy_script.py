@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import REGION
 from tests.packaging_support import (  # noqa: F401  (fixtures)
-    ASYNC_FUNCTIONS, FUNCTIONS, ROOT, deploy, function, merged, packages, template,
+    ASYNC_FUNCTIONS, FUNCTIONS, ROOT, deploy, function, load_script, merged, packages, template,
 )
 
 
@@ -220,7 +220,7 @@ def test_deploy_waits_while_chalice_still_updates_the_function():
 
 
 def test_make_deploy_and_package_refuse_an_untested_python_in_one_line():
-    supported = _load_script("supported_python")
+    supported = load_script("supported_python")
     for version in ((3, 10), (3, 14)):
         reason = supported.refusal(version)
         assert f"Python {version[0]}.{version[1]} is not one the bridge is tested on" in reason
@@ -230,12 +230,3 @@ def test_make_deploy_and_package_refuse_an_untested_python_in_one_line():
     subprocess.run([sys.executable, "scripts/supported_python.py"], cwd=ROOT, check=True)
     for script in ("deploy.sh", "package.sh"):
         assert "scripts/supported_python.py" in (ROOT / "scripts" / script).read_text(), script
-
-
-def _load_script(name: str):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
