@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from .interactive import chosen_title
+
 MEDIA_TYPES = frozenset({"image", "video", "document", "audio", "sticker"})
 MAP_LINK = "https://maps.google.com/?q={latitude},{longitude}"
 UNDELIVERED = "⚠️ WhatsApp did not deliver your last message to the customer"
@@ -187,17 +189,16 @@ def _labelled(label: str, kind: Any) -> str:
 
 
 def _render_interactive(message: dict) -> str:
-    # A tap arrives as the chosen title alone, exactly what a typed answer would be, so a Lex bot
-    # in the contact flow matches it like any other utterance.
+    # A tap arrives as the chosen option's full title alone (WhatsApp shows a shortened one when
+    # it is long), exactly what a typed answer would be, so a Lex bot in the contact flow matches
+    # it like any other utterance.
     interactive = _as_dict(message.get("interactive"))
     kind = _text(interactive.get("type"))
     reply = _as_dict(interactive.get(kind)) if kind else {}
     if kind == "button_reply":
-        title = _text(reply.get("title")) or _text(reply.get("id"))
-        return title or "Selected a reply button"
+        return chosen_title(reply) or "Selected a reply button"
     if kind == "list_reply":
-        title = _text(reply.get("title")) or _text(reply.get("id"))
-        return title or "Selected an option from a list"
+        return chosen_title(reply) or "Selected an option from a list"
     if kind == "nfm_reply":
         fields = _flow_fields(reply.get("response_json"))
         if not fields:

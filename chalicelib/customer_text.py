@@ -1,11 +1,28 @@
-"""What the customer reads for an agent's or bot's chat message: markdown as WhatsApp formatting,
-an interactive message as numbered options."""
+"""What the customer receives for an agent's or bot's chat message: markdown as WhatsApp formatting,
+an interactive message as WhatsApp buttons or a list, or as numbered options when WhatsApp cannot
+show it that way."""
 from __future__ import annotations
 
 import json
 
-from .formatting import markdown_to_whatsapp
+from . import interactive, logs, whatsapp
+from .formatting import markdown_to_whatsapp, split_text
 from .streaming import INTERACTIVE, TEXT_MARKDOWN, StreamingItem
+
+
+def whatsapp_payloads(item: StreamingItem, to: str) -> list[dict]:
+    """The WhatsApp messages, in order, that carry one chat message to the customer `to`."""
+    if item.content_type == INTERACTIVE:
+        images = interactive.template_images(item.content)
+        if images:
+            # Neither buttons nor lists take an image per option, and numbered text takes none.
+            logs.info("interactive_images_dropped", contactId=item.initial_contact_id,
+                      connectMessageId=item.id, images=images)
+        choice = interactive.whatsapp_interactive(item.content)
+        if choice is not None:
+            return [whatsapp.interactive_message(to, choice)]
+    return [whatsapp.text_message(to, chunk)
+            for chunk in split_text(whatsapp_text(item), whatsapp.WHATSAPP_TEXT_MAX_CHARS)]
 
 
 def whatsapp_text(item: StreamingItem) -> str:

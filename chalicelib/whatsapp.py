@@ -290,6 +290,11 @@ def text_message(to: str, body: str) -> dict:
             "type": "text", "text": {"body": body, "preview_url": "http" in body}}
 
 
+def interactive_message(to: str, interactive: dict) -> dict:
+    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
+            "type": "interactive", "interactive": interactive}
+
+
 def read_receipt(message_id: str) -> dict:
     return {"messaging_product": "whatsapp", "status": "read", "message_id": message_id}
 
