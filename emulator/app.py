@@ -10,6 +10,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from emulator.connect import CONNECT_OPERATIONS, PARTICIPANT_OPERATIONS
+from emulator.events import UndeclaredContentType
 from emulator.restjson import Router, ServiceError, error_response, json_response
 from emulator.social import SOCIAL_OPERATIONS
 
@@ -27,6 +28,7 @@ _CONTROL = Map(
         Rule("/_emulator/calls", methods=["DELETE"], endpoint="clear_calls"),
         Rule("/_emulator/reset", methods=["POST"], endpoint="reset"),
         Rule("/_emulator/faults", methods=["POST"], endpoint="fault"),
+        Rule("/_emulator/clock", methods=["POST"], endpoint="clock"),
         Rule("/_emulator/contacts", methods=["GET"], endpoint="contacts"),
         Rule("/_emulator/contacts/<contact_id>/expire-connections", methods=["POST"], endpoint="expire"),
         Rule("/_emulator/contacts/<contact_id>/end", methods=["POST"], endpoint="end"),
@@ -34,6 +36,10 @@ _CONTROL = Map(
         Rule("/_emulator/contacts/<contact_id>/attachment-events", methods=["POST"],
              endpoint="attachment_event"),
         Rule("/_emulator/contacts/<contact_id>/messages", methods=["POST"], endpoint="agent_message"),
+        Rule("/_emulator/contacts/<contact_id>/participants", methods=["POST"], endpoint="join"),
+        Rule("/_emulator/contacts/<contact_id>/typing", methods=["POST"], endpoint="typing"),
+        Rule("/_emulator/contacts/<contact_id>/receipts", methods=["POST"], endpoint="receipt"),
+        Rule("/_emulator/contacts/<contact_id>/customer-echo", methods=["POST"], endpoint="echo"),
         Rule("/_emulator/attachments/<attachment_id>", methods=["GET"], endpoint="attachment"),
         Rule("/_emulator/whatsapp/sent", methods=["GET"], endpoint="sent"),
         Rule("/_emulator/whatsapp/media", methods=["POST"], endpoint="media"),
@@ -163,6 +169,10 @@ class EmulatorApp:
                 twin.reset()
             elif endpoint == "fault":
                 twin.inject_fault(**body)
+            elif endpoint == "clock":
+                # Moves the emulator's clock (a twin in another process); the chat.ended events
+                # of the chats that ends.
+                return json_response(twin.advance_clock(body["seconds"]))
             elif endpoint == "contacts":
                 return json_response(twin.contacts)
             elif endpoint == "expire":
@@ -186,6 +196,18 @@ class EmulatorApp:
                     visibility=body.get("visibility", "ALL"),
                     display_name=body.get("display_name"),
                 ))
+            elif endpoint == "join":
+                return json_response(twin.join_participant(
+                    args["contact_id"], body.get("role", "AGENT"), display_name=body.get("display_name"),
+                    participant_id=body.get("participant_id")))
+            elif endpoint == "typing":
+                return json_response(twin.agent_typing(args["contact_id"], display_name=body.get("display_name")))
+            elif endpoint == "receipt":
+                return json_response(twin.streaming.receipt(
+                    args["contact_id"], body["message_id"], kind=body.get("kind", "read"),
+                    form=body.get("form", "event"), display_name=body.get("display_name")))
+            elif endpoint == "echo":
+                return json_response(twin.customer_echo_event(args["contact_id"], body.get("message_id")))
             elif endpoint == "attachment":
                 attachment = twin.connect.attachments.get(args["attachment_id"])
                 if attachment is None or attachment.data is None:
@@ -215,7 +237,12 @@ class EmulatorApp:
                 twin.register_media(
                     body["media_id"], base64.b64decode(body["data_base64"]), body["mime_type"]
                 )
-        except (KeyError, TypeError) as error:
+        except ServiceError as error:
+            # What Connect answers the agent side (a refused receipt, say).
+            return json_response({"code": error.code, "message": error.message}, status=error.status)
+        except UndeclaredContentType as error:
+            return json_response({"code": "UndeclaredContentType", "message": str(error)}, status=400)
+        except (KeyError, TypeError, StopIteration) as error:
             return json_response({"message": f"Bad control request: {error!r}"}, status=400)
         return json_response({})
 

@@ -1,5 +1,7 @@
 """Amazon Connect chat contacts and the Connect Participant Service, as the bridge uses them."""
 
+import heapq
+import json
 import re
 import threading
 import uuid
@@ -33,12 +35,17 @@ PARTICIPANT_OPERATIONS = (
     "GetTranscript",
 )
 
+# SendMessage's ContentType (connectparticipant model, SendMessage.ContentType): "Possible types are
+# text/plain, text/markdown, application/json, and application/vnd.amazonaws.connect.message.interactive.response.
+# Supported types on the contact are configured through SupportedMessagingContentTypes on StartChatContact."
 MESSAGE_CONTENT_TYPES = (
     "text/plain",
     "text/markdown",
     "application/json",
     "application/vnd.amazonaws.connect.message.interactive.response",
 )
+# StartChatContact's SupportedMessagingContentTypes (connect model): the same four plus
+# application/vnd.amazonaws.connect.message.interactive, which "is required to use the Show view flow block".
 SUPPORTED_CONTENT_TYPES = MESSAGE_CONTENT_TYPES + ("application/vnd.amazonaws.connect.message.interactive",)
 EVENT_CONTENT_TYPES = (
     "application/vnd.amazonaws.connect.event.typing",
@@ -46,14 +53,40 @@ EVENT_CONTENT_TYPES = (
     "application/vnd.amazonaws.connect.event.message.read",
     "application/vnd.amazonaws.connect.event.connection.acknowledged",
 )
+PARTICIPANT_JOINED = "application/vnd.amazonaws.connect.event.participant.joined"
+PARTICIPANT_LEFT = "application/vnd.amazonaws.connect.event.participant.left"
+# Which Receipt timestamp each receipt event sets (connectparticipant model, Item.MessageMetadata.Receipts).
+RECEIPT_TIMESTAMPS = {
+    "application/vnd.amazonaws.connect.event.message.delivered": "DeliveredTimestamp",
+    "application/vnd.amazonaws.connect.event.message.read": "ReadTimestamp",
+}
 CONNECTION_TOKEN_LIFETIME = timedelta(days=1)
+# StartChatContact (connect model): "When a new chat contact is successfully created, clients must
+# subscribe to the participant's connection for the created chat within 5 minutes. This is achieved
+# by invoking CreateParticipantConnection". Its ConnectParticipant "is used to mark the participant
+# as connected for customer participant in message streaming". Nothing documents that
+# StartChatContact's ConnectionTypes does the same, so here it does not.
+CONNECTION_DEADLINE = timedelta(minutes=5)
 ATTRIBUTES_MAX_BYTES = 32768
 _ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _SNS_STANDARD_TOPIC = re.compile(r"^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$")
 
 
-def now():
-    return datetime.now(timezone.utc)
+class Clock:
+    """The emulator's time: the wall clock plus an offset the tests move forward
+    (Twin.advance_clock), so rules measured in minutes run in a test's milliseconds."""
+
+    def __init__(self):
+        self.offset = timedelta(0)
+
+    def now(self):
+        return datetime.now(timezone.utc) + self.offset
+
+    def advance(self, seconds):
+        self.offset += timedelta(seconds=seconds)
+
+    def reset(self):
+        self.offset = timedelta(0)
 
 
 def iso(moment):
@@ -79,9 +112,11 @@ class ConnectEmulator:
 
     `contacts` maps contact ids to plain dicts: contact_id, instance_id, flow_id, display_name,
     attributes, participant_id, participant_token, supported_content_types,
-    chat_duration_minutes, status (ACTIVE or ENDED), streaming_arn, streaming_id,
-    customer_connected and transcript (GetTranscript items, oldest first).
+    chat_duration_minutes, status (ACTIVE or ENDED), streaming_arn, streaming_id, started_at,
+    customer_connected, participants (the active ones: participant id -> role) and transcript
+    (GetTranscript items, oldest first).
     `base_url` is where the attachment upload and download URLs point: the emulator itself.
+    `clock` is the time every rule reads.
     """
 
     def __init__(
@@ -101,9 +136,13 @@ class ConnectEmulator:
         self.attachment_extensions = list(attachment_extensions)
         self.attachment_max_bytes = attachment_max_bytes
         self.base_url = base_url
+        self.clock = Clock()
         # Called with (contact, item) for each item the customer's participant adds; the twin
         # streams them (Connect echoes the customer's own messages to the streaming topic).
         self.on_customer_item = None
+        # Called with the contact id of each chat the 5-minute connection rule ends, when an
+        # operation finds it past its deadline; the twin streams chat.ended.
+        self.on_chat_ended = None
         self.reset()
 
     @locked
@@ -116,10 +155,26 @@ class ConnectEmulator:
         self._client_tokens = {}
         # connection token -> (contact id, expiry)
         self._connections = {}
+        # (deadline, contact id) of chats whose customer must be marked connected by then.
+        self._connection_deadlines = []
+        self.clock.reset()
 
     def handlers(self):
-        return {("connect", name): getattr(self, _snake(name)) for name in CONNECT_OPERATIONS} | {
-            ("connectparticipant", name): getattr(self, _snake(name)) for name in PARTICIPANT_OPERATIONS
+        """One callable per operation; each first ends the chats the 5-minute rule has ended
+        meanwhile, so the operation sees them ended."""
+
+        def operation(handler):
+            def handle(params):
+                for contact_id in self.end_chats_never_connected():
+                    if self.on_chat_ended is not None:
+                        self.on_chat_ended(contact_id)
+                return handler(params)
+
+            return handle
+
+        return {("connect", name): operation(getattr(self, _snake(name))) for name in CONNECT_OPERATIONS} | {
+            ("connectparticipant", name): operation(getattr(self, _snake(name)))
+            for name in PARTICIPANT_OPERATIONS
         }
 
     # --- configuration and agent side ---
@@ -129,8 +184,21 @@ class ConnectEmulator:
         self.instances.setdefault(instance_id, set()).add(flow_id)
 
     @locked
+    def end_chats_never_connected(self):
+        """Ends every chat whose customer was not marked connected within 5 minutes of
+        StartChatContact (CONNECTION_DEADLINE); returns their contact ids."""
+        ended = []
+        while self._connection_deadlines and self._connection_deadlines[0][0] <= self.clock.now():
+            _, contact_id = heapq.heappop(self._connection_deadlines)
+            contact = self.contacts.get(contact_id)
+            if contact is not None and contact["status"] == "ACTIVE" and not contact["customer_connected"]:
+                contact["status"] = "ENDED"
+                ended.append(contact_id)
+        return ended
+
+    @locked
     def expire_connections(self, contact_id):
-        expired = now() - timedelta(seconds=1)
+        expired = self.clock.now() - timedelta(seconds=1)
         for token, (owner, _) in self._connections.items():
             if owner == contact_id:
                 self._connections[token] = (owner, expired)
@@ -141,10 +209,44 @@ class ConnectEmulator:
 
     @locked
     def add_transcript_item(self, contact_id, item):
-        """Appends an item sent by someone other than the customer (agent, system, bot)."""
+        """Appends an item sent by someone other than the customer (agent, system, bot); a
+        participant.joined or .left event changes who is active in the chat."""
         contact = self.contacts.get(contact_id)
-        if contact is not None:
-            contact["transcript"].append(item)
+        if contact is None:
+            return
+        contact["transcript"].append(item)
+        if item.get("ContentType") == PARTICIPANT_JOINED:
+            contact["participants"][item["ParticipantId"]] = item["ParticipantRole"]
+        elif item.get("ContentType") == PARTICIPANT_LEFT:
+            contact["participants"].pop(item["ParticipantId"], None)
+
+    @locked
+    def record_receipt(self, contact_id, recipient_participant_id, content_type, content):
+        """A delivered or read receipt from a participant of the chat, validated as SendEvent
+        validates it; returns the message item it marks."""
+        contact = self.contacts[contact_id]
+        field = RECEIPT_TIMESTAMPS[content_type]
+        message = self._receipt_target(contact, recipient_participant_id, content)
+        # SendEvent (connectparticipant model): "Message receipts are not supported when there are
+        # more than two active participants in the chat. Using the SendEvent API for message
+        # receipts when a supervisor is barged-in will result in a conflict exception."
+        if len(contact["participants"]) > 2:
+            raise ServiceError(
+                "ConflictException",
+                "Message receipts are not supported when there are more than two active participants",
+                409,
+            )
+        metadata = message.setdefault("MessageMetadata", {"MessageId": message["Id"], "Receipts": []})
+        receipt = next(
+            (r for r in metadata["Receipts"] if r["RecipientParticipantId"] == recipient_participant_id),
+            None,
+        )
+        if receipt is None:
+            receipt = {"RecipientParticipantId": recipient_participant_id}
+            metadata["Receipts"].append(receipt)
+        # The first receipt of each kind is when it happened; a repeat does not move it.
+        receipt.setdefault(field, iso(self.clock.now()))
+        return message
 
     @locked
     def add_agent_attachment(self, contact_id, name, content_type, data):
@@ -205,23 +307,28 @@ class ConnectEmulator:
                 raise ServiceError("InvalidRequestException", "InitialMessage ContentType is not supported")
             self._check_content(initial.get("Content", ""), "InvalidParameterException")
 
+        participant_id = str(uuid.uuid4())
+        started = self.clock.now()
         contact = {
             "contact_id": str(uuid.uuid4()),
             "instance_id": instance_id,
             "flow_id": flow_id,
             "display_name": display_name,
             "attributes": dict(attributes),
-            "participant_id": str(uuid.uuid4()),
+            "participant_id": participant_id,
             "participant_token": _token(),
             "supported_content_types": list(supported),
             "chat_duration_minutes": duration,
             "status": "ACTIVE",
             "streaming_arn": None,
             "streaming_id": None,
+            "started_at": iso(started),
             "customer_connected": False,
+            "participants": {participant_id: "CUSTOMER"},
             "transcript": [],
         }
         self.contacts[contact["contact_id"]] = contact
+        heapq.heappush(self._connection_deadlines, (started + CONNECTION_DEADLINE, contact["contact_id"]))
         self._participant_tokens[contact["participant_token"]] = contact["contact_id"]
 
         response = {
@@ -303,6 +410,7 @@ class ConnectEmulator:
     def send_message(self, params):
         contact = self._connected_contact(params)
         content_type = params["ContentType"]
+        # Only the types the chat declared in SupportedMessagingContentTypes (SendMessage.ContentType).
         if (
             content_type not in MESSAGE_CONTENT_TYPES
             or content_type not in contact["supported_content_types"]
@@ -317,14 +425,18 @@ class ConnectEmulator:
         content_type = params["ContentType"]
         if content_type not in EVENT_CONTENT_TYPES:
             raise ServiceError("ValidationException", f"Event content type {content_type} is not supported")
+        key = (contact["contact_id"], "SendEvent", params.get("ClientToken"))
+        if content_type in RECEIPT_TIMESTAMPS and key not in self._client_tokens:
+            self.record_receipt(
+                contact["contact_id"], contact["participant_id"], content_type, params.get("Content")
+            )
         return self._append_once(contact, "SendEvent", params, "EVENT", content_type, params.get("Content"))
 
     @locked
     def disconnect_participant(self, params):
         contact = self._connected_contact(params)
-        self._add_customer_item(
-            contact, self._customer_item(contact, "EVENT", "application/vnd.amazonaws.connect.event.participant.left")
-        )
+        self._add_customer_item(contact, self._customer_item(contact, "EVENT", PARTICIPANT_LEFT))
+        contact["participants"].pop(contact["participant_id"], None)
         contact["status"] = "ENDED"
         return {}
 
@@ -345,7 +457,7 @@ class ConnectEmulator:
             )
         attachment_id = str(uuid.uuid4())
         headers = {"Content-Type": params["ContentType"], "x-amz-meta-attachment": attachment_id}
-        expiry = now() + timedelta(minutes=5)
+        expiry = self.clock.now() + timedelta(minutes=5)
         self.attachments[attachment_id] = Attachment(
             attachment_id=attachment_id,
             contact_id=contact["contact_id"],
@@ -374,7 +486,7 @@ class ConnectEmulator:
             return 404, "NoSuchUpload"
         # The upload URL is a pre-signed S3 PUT (connectparticipant model, StartAttachmentUpload):
         # S3 takes it, again and again, until UrlExpiry, whatever Connect made of an earlier PUT.
-        if attachment.url_expiry is not None and now() > attachment.url_expiry:
+        if attachment.url_expiry is not None and self.clock.now() > attachment.url_expiry:
             return 403, "AccessDenied"
         if attachment.status != "IN_PROGRESS":
             return 200, None
@@ -434,7 +546,7 @@ class ConnectEmulator:
             raise ServiceError("ValidationException", "UrlExpiryInSeconds must be 5 to 300")
         return {
             "Url": f"{self.base_url}/_attachments/{attachment.attachment_id}",
-            "UrlExpiry": iso(now() + timedelta(seconds=seconds)),
+            "UrlExpiry": iso(self.clock.now() + timedelta(seconds=seconds)),
             "AttachmentSizeInBytes": attachment.size,
         }
 
@@ -475,13 +587,13 @@ class ConnectEmulator:
         """The contact of a valid connection token; participant tokens are not accepted here."""
         contact_id, expiry = self._connections.get(params.get("ConnectionToken"), (None, None))
         contact = self.contacts.get(contact_id)
-        if contact is None or contact["status"] == "ENDED" or expiry <= now():
+        if contact is None or contact["status"] == "ENDED" or expiry <= self.clock.now():
             raise _access_denied()
         return contact
 
     def _connection_info(self, contact, types):
         info = {}
-        expiry = now() + CONNECTION_TOKEN_LIFETIME
+        expiry = self.clock.now() + CONNECTION_TOKEN_LIFETIME
         if "CONNECTION_CREDENTIALS" in types:
             token = _token()
             self._connections[token] = (contact["contact_id"], expiry)
@@ -489,9 +601,34 @@ class ConnectEmulator:
         if "WEBSOCKET" in types:
             info["Websocket"] = {
                 "Url": f"{self.base_url.replace('http', 'ws', 1)}/_websocket/{contact['contact_id']}",
-                "ConnectionExpiry": iso(now() + timedelta(seconds=100)),
+                "ConnectionExpiry": iso(self.clock.now() + timedelta(seconds=100)),
             }
         return info
+
+    def _receipt_target(self, contact, recipient_participant_id, content):
+        """The message a receipt's Content names. SendEvent.Content (connectparticipant model):
+        "For content related to message receipts, this is supported in the form of a JSON string.
+        Sample Content: {"messageId":"11111111-aaaa-bbbb-cccc-EXAMPLE01234"}". The model does
+        not say what Connect makes of an id it does not know; the emulator refuses it, so a bridge
+        that acknowledges the wrong id shows."""
+        try:
+            message_id = json.loads(content or "")["messageId"]
+            if not isinstance(message_id, str):
+                raise TypeError(message_id)
+        except (ValueError, TypeError, KeyError):
+            raise ServiceError(
+                "ValidationException", 'A receipt\'s Content must be JSON {"messageId": "<id>"}'
+            ) from None
+        for item in contact["transcript"]:
+            if (
+                item["Id"] == message_id
+                and item["Type"] in ("MESSAGE", "ATTACHMENT")
+                and item.get("ParticipantId") != recipient_participant_id
+            ):
+                return item
+        raise ServiceError(
+            "ValidationException", f"No message {message_id} from another participant in this chat"
+        )
 
     def _check_content(self, content, error_code):
         size = len(content.encode("utf-8"))
@@ -499,7 +636,7 @@ class ConnectEmulator:
             raise ServiceError(error_code, f"Content must be 1 to {self.max_message_bytes} bytes, got {size}")
 
     def _customer_item(self, contact, item_type, content_type=None, content=None):
-        item = {"Id": str(uuid.uuid4()), "Type": item_type, "AbsoluteTime": iso(now())}
+        item = {"Id": str(uuid.uuid4()), "Type": item_type, "AbsoluteTime": iso(self.clock.now())}
         if content_type is not None:
             item["ContentType"] = content_type
         if content is not None:

@@ -58,6 +58,8 @@ class Twin:
         )
         self.social = SocialEmulator(self.moto_url, region)
         self.streaming = StreamingEvents(self.connect, account_id, region)
+        # A chat the 5-minute connection rule ends streams chat.ended, as any ended chat does.
+        self.connect.on_chat_ended = self.streaming.chat_ended
         if publish_streaming:
             self.streaming.publisher = StreamingPublisher(self.moto_url, region)
             self.connect.on_customer_item = self.streaming.customer_item
@@ -106,7 +108,8 @@ class Twin:
         self.call_log.clear()
 
     def reset(self):
-        """Empties moto (all its backends), the emulator's state, its faults and the call log."""
+        """Empties moto (all its backends), the emulator's state, its faults and the call log;
+        the emulator's clock is back to the wall clock."""
         request = urllib.request.Request(f"{self.moto_url}/moto-api/reset", method="POST")
         with urllib.request.urlopen(request, timeout=10):
             pass
@@ -157,11 +160,58 @@ class Twin:
         self.connect.end_chat(contact_id)
         return self.streaming.chat_ended(contact_id)
 
+    def advance_clock(self, seconds):
+        """Moves the emulator's clock forward. Chats whose customer was never marked connected
+        (CreateParticipantConnection with ConnectParticipant) within 5 minutes of StartChatContact
+        end; returns their chat.ended streaming events."""
+        self.connect.clock.advance(seconds)
+        return [self.streaming.chat_ended(contact_id) for contact_id in self.connect.end_chats_never_connected()]
+
     def connect_streaming_event(self, contact_id, **item):
         """The SNS Lambda event Connect streams for a message or event in the chat; `item` takes
         StreamingEvents.message's keywords (participant_role, content, content_type, type,
-        visibility, display_name, initial_contact_id)."""
+        visibility, display_name, initial_contact_id, participant_id).
+
+        Only content types the chat declared are streamed: an agent's text/markdown on a chat
+        without it arrives as text/plain; any other undeclared type raises UndeclaredContentType."""
         return self.streaming.message(contact_id, **item)
+
+    def join_participant(self, contact_id, role="AGENT", *, display_name=None, participant_id=None):
+        """A participant joins the chat (agent, supervisor, a second agent with its own
+        participant_id); returns the participant.joined streaming event. With more than two
+        active participants, receipts are refused (ConflictException)."""
+        return self.streaming.participant_joined(
+            contact_id, participant_role=role, display_name=display_name, participant_id=participant_id
+        )
+
+    def agent_typing(self, contact_id, *, display_name=None):
+        """The agent's typing event, shaped like events/connect-typing-agent.json."""
+        return self.streaming.typing(contact_id, display_name=display_name)
+
+    def agent_read_receipt(self, contact_id, message_id, *, form="event", display_name=None):
+        """The agent read the customer's message `message_id`: recorded in its
+        MessageMetadata.Receipts and streamed as `form` "event" (events/connect-agent-read-receipt.json),
+        "item_type" (Type MESSAGE_READ) or "metadata" (Type MESSAGEMETADATA)."""
+        return self.streaming.receipt(contact_id, message_id, kind="read", form=form, display_name=display_name)
+
+    def agent_delivered_receipt(self, contact_id, message_id, *, form="event", display_name=None):
+        """As agent_read_receipt, for delivery (events/connect-agent-delivered-receipt.json)."""
+        return self.streaming.receipt(
+            contact_id, message_id, kind="delivered", form=form, display_name=display_name
+        )
+
+    def customer_echo_event(self, contact_id, message_id=None):
+        """Connect's echo of a customer's message (events/connect-customer-echo.json), with the Id
+        GetTranscript shows; by default the chat's first customer message, StartChatContact's
+        InitialMessage. A twin that publishes streaming has published it already: this one is a
+        repeat delivery."""
+        contact = self.connect.contacts[contact_id]
+        item = next(
+            i for i in contact["transcript"]
+            if i.get("ParticipantRole") == "CUSTOMER" and i["Type"] == "MESSAGE"
+            and message_id in (None, i["Id"])
+        )
+        return self.streaming.customer_item(contact, item)
 
     def agent_attachment_event(self, contact_id, *, name, content_type, data, display_name=None):
         """Stores an agent's attachment (GetAttachment serves it) and returns its streaming event."""

@@ -1,4 +1,3 @@
-import json
 import urllib.error
 import urllib.request
 
@@ -142,17 +141,10 @@ def test_send_message_content_type_must_be_supported_by_contact(chat):
 def test_send_event_is_recorded_in_transcript(chat, twin):
     response, participant, token = chat
 
-    participant.send_event(
-        ConnectionToken=token,
-        ContentType="application/vnd.amazonaws.connect.event.message.read",
-        Content=json.dumps({"messageId": "abc"}),
-    )
+    participant.send_event(ConnectionToken=token, ContentType="application/vnd.amazonaws.connect.event.typing")
 
     (item,) = twin.contacts[response["ContactId"]]["transcript"]
-    assert (item["Type"], item["ContentType"]) == (
-        "EVENT",
-        "application/vnd.amazonaws.connect.event.message.read",
-    )
+    assert (item["Type"], item["ContentType"]) == ("EVENT", "application/vnd.amazonaws.connect.event.typing")
 
 
 def test_expired_connection_is_refused_until_a_new_connection_is_made(chat, twin):
