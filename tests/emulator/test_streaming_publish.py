@@ -112,3 +112,23 @@ def test_control_api_serves_media_attachments_and_registers_transcripts(publishi
     assert (download["name"], download["content_type"], base64.b64decode(download["data_base64"])) == (
         "label.pdf", "application/pdf", b"%PDF")
     assert twin.transcripts._transcript_for(b"ogg")[0] == "hello"
+
+
+def test_a_chat_ended_by_the_connection_rule_publishes_chat_ended_after_the_initial_echo(publishing):
+    twin, subscriber = publishing
+    sns = client(twin, "sns")
+    topic = sns.create_topic(Name="connect-streaming-deadline")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=f"{subscriber.server.url}/sns")
+    subscriber.received.clear()
+    chat = start_chat(client(twin, "connect"), ChatStreamingConfiguration={"StreamingEndpointArn": topic},
+                      InitialMessage={"ContentType": "text/plain", "Content": "Hi"})
+    (initial,) = client(twin, "connectparticipant").get_transcript(
+        ConnectionToken=chat["ConnectionCredentials"]["ConnectionToken"])["Transcript"]
+
+    control(twin, "POST", "/clock", {"seconds": 300})
+    echo, ended = (json.loads(n["Message"]) for n in subscriber.wait_for(2))
+    twin.reset()
+
+    assert (echo["Id"], echo["Content"]) == (initial["Id"], "Hi")
+    assert (ended["ContentType"], ended["InitialContactId"]) == (
+        "application/vnd.amazonaws.connect.event.chat.ended", chat["ContactId"])
