@@ -4,6 +4,7 @@ show it that way."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from . import interactive, logs, whatsapp
 from .formatting import markdown_to_whatsapp, split_text
@@ -34,15 +35,54 @@ def whatsapp_text(item: StreamingItem) -> str:
 
 
 def interactive_as_text(content: str) -> str:
-    """A Lex ListPicker or QuickReply as numbered options; the customer answers with the title."""
+    """An interactive message as numbered options; the customer answers with the title.
+
+    A Carousel lists each card's options under the card's title, a TimePicker its time slots,
+    and an option that opens a link shows the link.
+    """
     try:
-        template = json.loads(content)
-        body = template["data"]["content"]
-    except (TypeError, KeyError, ValueError):
+        body = json.loads(content)["data"]["content"]
+    except (TypeError, KeyError, IndexError, ValueError, RecursionError):
         return content
-    lines = [text for text in (body.get("title"), body.get("subtitle")) if text]
-    for number, element in enumerate(body.get("elements") or [], start=1):
-        if isinstance(element, dict) and element.get("title"):
-            subtitle = f" ({element['subtitle']})" if element.get("subtitle") else ""
-            lines.append(f"{number}. {element['title']}{subtitle}")
+    if not isinstance(body, dict):
+        return content
+    lines = _heading(body)
+    number = 0
+    for element in _as_list(body.get("elements")) + _as_list(body.get("timeslots")):
+        card = _carousel_card(element)
+        if card is not None:
+            lines += _heading(card)
+        for option in [element] if card is None else _as_list(card.get("elements")):
+            line = _option_line(option)
+            if line:
+                number += 1
+                lines.append(f"{number}. {line}")
     return "\n".join(lines) or content
+
+
+def _heading(body: dict) -> list[str]:
+    return [text for text in (body.get("title"), body.get("subtitle")) if isinstance(text, str) and text]
+
+
+def _carousel_card(element: Any) -> dict | None:
+    """A Carousel's element is itself a template (a Panel or ListPicker) with its own options."""
+    data = element.get("data") if isinstance(element, dict) and element.get("templateType") else None
+    card = data.get("content") if isinstance(data, dict) else None
+    return card if isinstance(card, dict) else None
+
+
+def _option_line(option: Any) -> str | None:
+    if not isinstance(option, dict):
+        return None
+    title, subtitle, url = option.get("title"), option.get("subtitle"), option.get("url")
+    if isinstance(title, str) and title:
+        line = f"{title} ({subtitle})" if isinstance(subtitle, str) and subtitle else title
+        return f"{line}: {url}" if isinstance(url, str) and url else line
+    date, duration = option.get("date"), option.get("duration")  # a TimePicker's time slot
+    if isinstance(date, str) and date:
+        return f"{date} ({duration} min)" if isinstance(duration, int) else date
+    return None
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []

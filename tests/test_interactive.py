@@ -244,17 +244,31 @@ def test_a_time_picker_is_numbered_text():
         "timeslots": [{"date": "2020-10-31T17:00+00:00", "duration": 60}]}}})
 
     assert interactive.whatsapp_interactive(content) is None
-    assert numbered_text(content) == "Schedule appointment\nTap to select option"
+    assert numbered_text(content) == (
+        "Schedule appointment\nTap to select option\n1. 2020-10-31T17:00+00:00 (60 min)")
 
 
 def test_a_carousel_is_numbered_text():
-    card = {"templateIdentifier": "template0", "templateType": "Panel", "version": "1.0",
-            "data": {"content": {"title": "California", "elements": options("Book flights")}}}
+    cards = [{"templateIdentifier": f"template{n}", "templateType": "Panel", "version": "1.0",
+              "data": {"content": {"title": place, "elements": options(*choices)}}}
+             for n, (place, choices) in enumerate([("California", ["Book flights", "Book hotels"]),
+                                                    ("New York", ["Book flights"])])]
     content = json.dumps({"templateType": "Carousel", "version": "1.0", "data": {"content": {
-        "title": "View our popular destinations", "elements": [card]}}})
+        "title": "View our popular destinations", "elements": cards}}})
 
     assert interactive.whatsapp_interactive(content) is None
-    assert numbered_text(content) == "View our popular destinations"
+    assert numbered_text(content) == (
+        "View our popular destinations\nCalifornia\n1. Book flights\n2. Book hotels\n"
+        "New York\n3. Book flights")
+
+
+def test_an_option_that_opens_a_link_is_numbered_text_with_the_link():
+    content = template("Panel", "Read more", [
+        {"title": "Our terms", "type": "hyperlink", "url": "https://example.com/terms"},
+        {"title": "Talk to an agent"}])
+
+    assert numbered_text(content) == (
+        "Read more\n1. Our terms: https://example.com/terms\n2. Talk to an agent")
 
 
 def test_more_than_ten_options_are_numbered_text():
