@@ -61,12 +61,15 @@ def interactive_as_text(content: str) -> str:
 
 
 def _heading(body: dict) -> list[str]:
-    return [text for text in (body.get("title"), body.get("subtitle")) if isinstance(text, str) and text]
+    texts = (body.get("title"), body.get("subtitle"))
+    return [text for text in texts if isinstance(text, str) and text]
 
 
 def _carousel_card(element: Any) -> dict | None:
     """A Carousel's element is itself a template (a Panel or ListPicker) with its own options."""
-    data = element.get("data") if isinstance(element, dict) and element.get("templateType") else None
+    if not isinstance(element, dict) or not element.get("templateType"):
+        return None
+    data = element.get("data")
     card = data.get("content") if isinstance(data, dict) else None
     return card if isinstance(card, dict) else None
 

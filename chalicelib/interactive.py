@@ -39,7 +39,7 @@ LIST_PICKER = "ListPicker"
 
 # `connect:<index>:<full title>`, for buttons and rows alike.
 _ID_PREFIX = "connect:"
-_OUR_ID = re.compile(r"connect:(\d{1,2}):(.+)", re.DOTALL)
+_OUR_ID = re.compile(re.escape(_ID_PREFIX) + r"(\d{1,2}):(.+)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def whatsapp_interactive(content: str) -> dict | None:
 
 
 def template_images(content: str) -> int:
-    """How many images (`imageData`) the template carries, none of which WhatsApp is sent."""
+    """How many images (`imageData`) the template carries: none of them reaches WhatsApp."""
     template = _loads(content)
     body = _content(template) if template is not None else None
     if body is None:
@@ -128,13 +128,15 @@ def _row(index: int, option: Option) -> dict:
 def _choice(content: str) -> _Choice | None:
     template = _loads(content)
     body = _content(template) if template is not None else None
-    if body is None or template.get("templateType") not in CHOICE_TEMPLATES:
+    template_type = template.get("templateType") if body is not None else None
+    if not isinstance(template_type, str) or template_type not in CHOICE_TEMPLATES:
         return None
     options = [_option(element) for element in _as_list(body.get("elements"))]
     if any(option is None for option in options):
         return None
-    question = "\n".join(text for text in (_text(body.get("title")), _text(body.get("subtitle"))) if text)
-    return _Choice(template_type=template["templateType"],
+    question = "\n".join(text for text in (_text(body.get("title")), _text(body.get("subtitle")))
+                         if text)
+    return _Choice(template_type=template_type,
                    question=markdown_to_whatsapp(question) if question else "",
                    options=tuple(options))
 

@@ -279,6 +279,8 @@ def test_more_than_ten_options_are_numbered_text():
 
 
 @pytest.mark.parametrize("content", [
+    json.dumps({"templateType": ["ListPicker"], "data": {"content": {"title": "Pick",
+                                                                      "elements": options("Yes")}}}),
     # A title the id cannot carry whole: shortening it would hand the bot a different answer.
     template("QuickReply", "Pick", options("x" * 191, "No")),
     template("ListPicker", "q" * 1025, options("Yes", "No")),  # more than an interactive body
