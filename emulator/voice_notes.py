@@ -1,8 +1,9 @@
 """Ogg/Opus voice notes: the repository's sample note, and longer ones paged from its packets.
 
-The tests and the benchmark give the twin's WhatsApp media these notes. `ogg_opus_repeated` makes a
-note of any length as one valid logical stream (not a chain of copies), so the converter meets a
-long note as a real one; `ogg_opus_duration` reads a note's length from its last granule position.
+The tests and the benchmark hand these notes to the converter and to the twin's WhatsApp media.
+`ogg_opus_repeated` makes a note of any length as one valid logical stream (not a chain of copies),
+so the converter meets a long note as a real one; `ogg_opus_duration` reads a note's length from its
+last granule position.
 """
 from __future__ import annotations
 
