@@ -35,8 +35,8 @@ def with_connection(runtime: Runtime, session: Session,
         raise ChatGone(session.contact_id) from None
 
 
-def send_text(runtime: Runtime, session: Session, content: str, token: str) -> Session:
-    """Send as the customer participant; ChatGone when the chat has ended."""
-    session, _ = with_connection(runtime, session, lambda connection_token: connect.send_message(
+def send_text(runtime: Runtime, session: Session, content: str, token: str) -> tuple[Session, str]:
+    """Send as the customer participant; the session (its token maybe renewed) and the chat
+    message's id. ChatGone when the chat has ended."""
+    return with_connection(runtime, session, lambda connection_token: connect.send_message(
         runtime.clients.participant, connection_token, content, token))
-    return session

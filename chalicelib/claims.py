@@ -98,7 +98,8 @@ def complete(dynamodb: Any, table: str, claimed: Claim, sent: dict[str, str]) ->
         names[f"#sent{index}"] = whatsapp_id
         values[f":snippet{index}"] = {"S": snippet}
         assignments.append(f"sentSnippets.#sent{index} = :snippet{index}")
-    removals = ["#lock", "#steps"]
+    # An agent who replied has read what the customer wrote before (reading.read_on_reply).
+    removals = ["#lock", "#steps"] + (["unreadMessageId"] if claimed.session.unread_message_id else [])
     stale = list(claimed.session.sent_snippets)[:max(0, len(claimed.session.sent_snippets)
                                                       + len(sent) - SENT_SNIPPETS_KEPT)]
     for index, whatsapp_id in enumerate(stale):

@@ -31,6 +31,14 @@ _META_API_VERSION = re.compile(r"^v\d+\.\d+$")
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2}-[A-Z]{2}$")
 
 
+# When the customer sees blue ticks: when an agent reads (or types, or replies), when the message
+# reaches the chat, or never.
+MARK_READ_BY_AGENT = "agent"
+MARK_READ_ON_DELIVERY = "delivery"
+MARK_READ_NEVER = "no"
+MARK_READ_MODES = (MARK_READ_BY_AGENT, MARK_READ_ON_DELIVERY, MARK_READ_NEVER)
+
+
 class SettingsError(ValueError):
     """The settings parameter or the environment is missing a key or holds an invalid value."""
 
@@ -75,9 +83,9 @@ class Settings:
     routing: ChatRouting
     ignore_reactions: bool
     ignore_stickers: bool
-    mark_as_read: bool = True
+    mark_as_read: str = MARK_READ_BY_AGENT
     progress_reactions: bool = False
-    connect_participant_on_start: bool = False
+    connect_participant_on_start: bool = True
     connect_message_max_chars: int = DEFAULT_CONNECT_MESSAGE_MAX_CHARS
     meta_api_version: str = "v20.0"
     flush_concurrency: int = 8
@@ -113,9 +121,9 @@ def parse_settings(document: str) -> Settings:
         routing=routing,
         ignore_reactions=_yes_no(raw, "ignore_reactions", required=True),
         ignore_stickers=_yes_no(raw, "ignore_stickers", required=True),
-        mark_as_read=_yes_no(raw, "mark_as_read", default=True),
+        mark_as_read=_mark_as_read(raw),
         progress_reactions=_yes_no(raw, "progress_reactions", default=False),
-        connect_participant_on_start=_yes_no(raw, "connect_participant_on_start", default=False),
+        connect_participant_on_start=_yes_no(raw, "connect_participant_on_start", default=True),
         connect_message_max_chars=_integer(
             raw, "connect_message_max_chars", DEFAULT_CONNECT_MESSAGE_MAX_CHARS, 100,
             CONNECT_MESSAGE_MAX_BYTES),
@@ -167,6 +175,17 @@ def _identifier(raw: Mapping[str, Any], key: str, prefix: str, fallback: str | N
     if _PLACEHOLDER.match(value):
         raise SettingsError(f"settings key '{prefix}{key}' still holds the placeholder {value!r}")
     return value.strip()
+
+
+def _mark_as_read(raw: Mapping[str, Any]) -> str:
+    value = raw.get("mark_as_read", MARK_READ_BY_AGENT)
+    value = value.strip().lower() if isinstance(value, str) else value
+    # "yes" was the only way to ask for read receipts before the agent's own reading counted.
+    value = MARK_READ_ON_DELIVERY if value == "yes" else value
+    if value not in MARK_READ_MODES:
+        raise SettingsError(
+            f"settings key 'mark_as_read' must be \"agent\", \"delivery\" or \"no\", not {value!r}")
+    return value
 
 
 def _yes_no(raw: Mapping[str, Any], key: str, default: bool | None = None,

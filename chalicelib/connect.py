@@ -1,6 +1,7 @@
 """Amazon Connect chat: open a chat in one call, and talk in it as the customer participant."""
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
@@ -14,6 +15,15 @@ from .media import AttachmentRules
 
 TEXT_PLAIN = "text/plain"
 CONNECTION_CREDENTIALS = "CONNECTION_CREDENTIALS"
+# What the chat carries. Connect streams nothing richer than a chat declares, so without these an
+# agent's markdown and a bot's list or buttons would never reach the bridge (StartChatContact's
+# SupportedMessagingContentTypes, botocore's connect model).
+DECLARED_CONTENT_TYPES = (
+    TEXT_PLAIN, "text/markdown", "application/vnd.amazonaws.connect.message.interactive",
+    "application/vnd.amazonaws.connect.message.interactive.response",
+)
+DELIVERED_RECEIPT = "application/vnd.amazonaws.connect.event.message.delivered"
+READ_RECEIPT = "application/vnd.amazonaws.connect.event.message.read"
 
 
 class TokenRefused(Exception):
@@ -50,7 +60,7 @@ def start_chat(connect: Any, routing: ChatRouting, *, display_name: str,
         "Attributes": dict(attributes),
         "ParticipantDetails": {"DisplayName": display_name[:256]},
         "ChatDurationInMinutes": routing.chat_duration_minutes,
-        "SupportedMessagingContentTypes": [TEXT_PLAIN],
+        "SupportedMessagingContentTypes": list(DECLARED_CONTENT_TYPES),
         "ConnectionTypes": [CONNECTION_CREDENTIALS],
         "ChatStreamingConfiguration": {"StreamingEndpointArn": streaming_topic_arn},
         "ClientToken": token,
@@ -78,6 +88,14 @@ def create_connection(participant: Any, participant_token: str) -> tuple[str, st
         )
     credentials = response["ConnectionCredentials"]
     return credentials["ConnectionToken"], str(credentials.get("Expiry", ""))
+
+
+def send_receipt(participant: Any, connection_token: str, content_type: str, message_id: str,
+                 token: str) -> None:
+    """A delivered or read receipt for a chat message, shown to the agent."""
+    with _token_refusal("connection token"):
+        participant.send_event(ContentType=content_type, Content=json.dumps({"messageId": message_id}),
+                               ClientToken=token, ConnectionToken=connection_token)
 
 
 def send_message(participant: Any, connection_token: str, content: str, token: str) -> str:

@@ -16,7 +16,9 @@ from . import buffer, chat, connect, customer_media, logs, messaging, sessions, 
 from .buffer import BufferedEntry
 from .chat import ChatGone
 from .compose import ChatMedia, ChatPart, ChatText, compose_blocks, delivery_id
-from .config import CONNECT_MESSAGE_MAX_BYTES, Settings
+from .config import (
+    CONNECT_MESSAGE_MAX_BYTES, MARK_READ_BY_AGENT, MARK_READ_NEVER, MARK_READ_ON_DELIVERY, Settings,
+)
 from .digests import client_token, short_digest
 from .formatting import split_text
 from .receive import ignored_by_settings
@@ -102,6 +104,7 @@ class ConversationDelivery:
 
     def _deliver(self, session: Session | None, part: ChatPart, transcriber: ThreadPoolExecutor,
                  last: bool) -> Session | None:
+        connect_ids: tuple[str, ...] = ()
         if isinstance(part, ChatMedia):
             session, done = self._deliver_media(session, part, transcriber)
         elif session is None and not part.from_customer:
@@ -110,26 +113,41 @@ class ConversationDelivery:
         elif all(self._is_delivered(i) for i in part.delivery_ids):
             return session
         else:
-            session, done = self._deliver_text(session, part), part.delivery_ids
+            (session, connect_ids), done = self._deliver_text(session, part), part.delivery_ids
         # A transcript still to come keeps the attempt open until it is said.
-        self._record(done, finished=last and not self.transcriptions)
+        self._record(done, finished=last and not self.transcriptions,
+                     note=self._customer_message(session, part, connect_ids) if done else None)
         return session
 
-    def _deliver_text(self, session: Session | None, part: ChatText) -> Session:
+    def _customer_message(self, session: Session | None, part: ChatPart,
+                          connect_ids: tuple[str, ...]) -> sessions.CustomerMessage | None:
+        """What the agent's reading will mark read on WhatsApp, or the typing indicator show on."""
+        if session is None or not part.from_customer or self.settings.mark_as_read == MARK_READ_NEVER:
+            return None
+        whatsapp_id = part.entry.message_id if isinstance(part, ChatMedia) else part.delivery_ids[-1]
+        return sessions.CustomerMessage(
+            session.contact_id, whatsapp_id, connect_ids,
+            unread=self.settings.mark_as_read == MARK_READ_BY_AGENT)
+
+    def _deliver_text(self, session: Session | None,
+                      part: ChatText) -> tuple[Session, tuple[str, ...]]:
+        """The part's chunks into the chat; the session and the chat message ids they became."""
         chunks = split_text(part.text, self.settings.connect_message_max_chars,
                             CONNECT_MESSAGE_MAX_BYTES) or [part.text]
         for _ in range(CHAT_OPENINGS_PER_PART):
             if session is None:
                 session = self._open_chat(part, chunks[0])
             try:
+                connect_ids = []
                 for index, chunk in enumerate(chunks):
                     if index == 0 and session.opened_with == part.delivery_ids:
                         continue  # StartChatContact carried it
-                    session = chat.send_text(self.runtime, session, chunk, client_token(
+                    session, connect_id = chat.send_text(self.runtime, session, chunk, client_token(
                         "text", session.contact_id, *part.delivery_ids, str(index)))
+                    connect_ids.append(connect_id)
                 logs.info("delivered_to_chat", contactId=session.contact_id,
                           messageIds=list(part.delivery_ids), chunks=len(chunks))
-                return session
+                return session, tuple(i for i in connect_ids if i)
             except ChatGone:
                 session = self._close(session)
         raise ChatUnavailable(self.first.conversation_id)
@@ -191,8 +209,9 @@ class ConversationDelivery:
         """A note of the bridge's own in the chat, about one entry."""
         for _ in range(CHAT_OPENINGS_PER_PART):
             try:
-                return chat.send_text(self.runtime, session, text, client_token(
+                session, _ = chat.send_text(self.runtime, session, text, client_token(
                     purpose, session.contact_id, part.entry.message_id))
+                return session
             except ChatGone:
                 self._close(session)
                 session = self._open_chat(part, None)
@@ -229,10 +248,15 @@ class ConversationDelivery:
             initial_message=initial_message,
         )
         connection_token, expiry = started.connection_token, started.connection_expiry
+        # The documented way to mark the customer connected, within 5 minutes of the start
+        # (StartChatContact, botocore's connect model); after the message is with the agent.
         if self.settings.connect_participant_on_start or not connection_token:
             connection_token, expiry = connect.create_connection(
                 self.runtime.clients.participant, started.participant_token)
         now = self.runtime.clock()
+        newest = part.delivery_ids[-1] if initial_message and part.from_customer else ""
+        tracked = newest and self.settings.mark_as_read != MARK_READ_NEVER
+        by_agent = self.settings.mark_as_read == MARK_READ_BY_AGENT
         session = Session(
             contact_id=started.contact_id,
             conversation_id=entry.conversation_id,
@@ -251,6 +275,10 @@ class ConversationDelivery:
             created_at=int(now),
             expires_at=sessions.session_expiry(now, routing.chat_duration_minutes),
             opened_with=part.delivery_ids if initial_message else (),
+            last_customer_message_id=newest if tracked else "",
+            unread_message_id=newest if tracked and by_agent else "",
+            # Only Connect's echo of it will tell which chat message it became.
+            opening_message_id=newest if tracked and by_agent else "",
         )
         try:
             sessions.open_session(self.dynamodb, self.table, session)
@@ -269,13 +297,14 @@ class ConversationDelivery:
         sessions.close(self.dynamodb, self.table, session, self.runtime.clock())
         self.last_contact_id = session.contact_id
 
-    def _record(self, ids: tuple[str, ...], finished: bool) -> None:
+    def _record(self, ids: tuple[str, ...], finished: bool,
+                note: sessions.CustomerMessage | None = None) -> None:
         if not ids and not finished:
             return
         marks = [_mark(i) for i in ids]
         self.delivered = [m for m in self.delivered if m not in marks] + marks
         sessions.record_delivered(self.dynamodb, self.table, self.first.conversation_id,
-                                  self.delivered, finished)
+                                  self.delivered, finished, note)
 
     def _is_delivered(self, delivery_id_: str) -> bool:
         return _mark(delivery_id_) in self.delivered
@@ -284,7 +313,7 @@ class ConversationDelivery:
         """Read receipt and progress reaction: after delivery, and never a reason to retry."""
         origination, version = last.business.origination_id, self.settings.meta_api_version
         social = self.runtime.clients.social
-        if self.settings.mark_as_read:
+        if self.settings.mark_as_read == MARK_READ_ON_DELIVERY:
             messaging.send_best_effort(social, origination, whatsapp.read_receipt(last.message_id),
                                        version, "mark_as_read_failed", messageId=last.message_id)
         if self.settings.progress_reactions:

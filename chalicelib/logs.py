@@ -194,6 +194,11 @@ def log(level: int, event: str, **fields: Any) -> None:
     get_logger().log(level, event, extra={"fields": fields})
 
 
+def debug(event: str, **fields: Any) -> None:
+    """Off unless the logger's level is lowered: what is expected and routine."""
+    log(logging.DEBUG, event, **fields)
+
+
 def info(event: str, **fields: Any) -> None:
     log(logging.INFO, event, **fields)
 

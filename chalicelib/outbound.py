@@ -5,11 +5,15 @@ from typing import Callable
 
 from botocore.exceptions import ClientError
 
-from . import audio, chat, claims, connect, logs, media, media_staging, messaging, sessions, whatsapp
+from . import (
+    audio, chat, claims, connect, logs, media, media_staging, messaging, reading, receipts, sessions,
+    whatsapp,
+)
+from .config import MARK_READ_BY_AGENT
 from .customer_text import whatsapp_text
 from .streaming import (
-    MalformedStreamingEvent, StreamingItem, is_attachment_for_customer, is_chat_end, is_for_customer,
-    parse_streaming_record,
+    MalformedStreamingEvent, StreamingItem, is_agent_read_receipt, is_agent_typing,
+    is_attachment_for_customer, is_chat_end, is_customer_echo, is_for_customer, parse_streaming_record,
 )
 from .agent_text import whatsapp_error_hint
 from .formatting import split_text
@@ -45,6 +49,12 @@ def _handle_item(item: StreamingItem, runtime: Runtime) -> None:
         _send_to_customer(item, runtime)
     elif is_attachment_for_customer(item):
         _send_attachments(item, runtime)
+    elif is_agent_typing(item):
+        reading.show_typing(item, runtime)
+    elif is_agent_read_receipt(item):
+        reading.agent_read(item, runtime)
+    elif is_customer_echo(item) and runtime.settings().mark_as_read == MARK_READ_BY_AGENT:
+        reading.learn_opening_message(item, runtime)
     else:
         logs.info("streaming_item_not_for_customer", contactId=item.initial_contact_id,
                   itemType=item.type, contentType=item.content_type, role=item.participant_role)
@@ -93,6 +103,8 @@ def _once(item: StreamingItem, runtime: Runtime, send: Send) -> None:
         claims.release(dynamodb, table, claimed)
         raise
     claims.complete(dynamodb, table, claimed, sent)
+    if sent:
+        reading.read_on_reply(runtime, claimed.session)
 
 
 def _claim(item: StreamingItem, runtime: Runtime) -> claims.Claim:
@@ -115,7 +127,8 @@ def _send_to_customer(item: StreamingItem, runtime: Runtime) -> None:
         for chunk in steps.pending(split_text(text, whatsapp.WHATSAPP_TEXT_MAX_CHARS)):
             whatsapp_message_id = messaging.send(
                 runtime.clients.social, session.system_number,
-                whatsapp.text_message(session.customer_address, chunk), settings.meta_api_version)
+                _tracked(whatsapp.text_message(session.customer_address, chunk), session, item),
+                settings.meta_api_version)
         logs.info("sent_to_whatsapp", contactId=session.contact_id, connectMessageId=item.id,
                   whatsappMessageId=whatsapp_message_id, role=item.participant_role)
         # A reaction names the message it reacts to; the last part of a split text stands for it.
@@ -182,13 +195,19 @@ def _send_attachment(item: StreamingItem, session: Session, attachment: dict, ru
         data=data, mime_type=target.mime_type)
     whatsapp_message_id = messaging.send(
         runtime.clients.social, session.system_number,
-        whatsapp.media_message(session.customer_address, target.kind, media_id,
-                               filename=name if target.kind == "document" else None),
+        _tracked(whatsapp.media_message(session.customer_address, target.kind, media_id,
+                                        filename=name if target.kind == "document" else None),
+                 session, item),
         settings.meta_api_version)
     logs.info("attachment_sent_to_whatsapp", contactId=session.contact_id, connectMessageId=item.id,
               whatsappMessageId=whatsapp_message_id, kind=target.kind, size=len(data))
     sent[whatsapp_message_id] = f"📎 {name}"
     return session
+
+
+def _tracked(payload: dict, session: Session, item: StreamingItem) -> dict:
+    """WhatsApp's statuses for this message will name the chat message it carries."""
+    return whatsapp.with_callback_data(payload, receipts.callback_data(session.contact_id, item.id))
 
 
 def _not_sent(name: str, reason: str) -> str:
@@ -197,7 +216,8 @@ def _not_sent(name: str, reason: str) -> str:
 
 def _note_to_agent(runtime: Runtime, session: Session, text: str, token: str) -> Session:
     try:
-        return chat.send_text(runtime, session, text, token)
+        session, _ = chat.send_text(runtime, session, text, token)
+        return session
     except chat.ChatGone:
         logs.warning("agent_note_not_delivered_chat_gone", contactId=session.contact_id)
         return session

@@ -1,7 +1,7 @@
 """on_whatsapp_event: every customer message (and failed status) written to the buffer, once."""
 from __future__ import annotations
 
-from . import buffer, logs, messaging, whatsapp
+from . import buffer, logs, messaging, receipts, whatsapp
 from .config import Settings, SettingsError
 from .runtime import Runtime
 
@@ -48,8 +48,10 @@ def _buffer_notification(notification: whatsapp.Notification, settings: Settings
         fields["status"] = notification.status
     else:
         fields["type"] = notification.type
-    if not buffer.is_buffered_notification(notification):
+    if isinstance(notification, whatsapp.DeliveryStatus) and not buffer.is_buffered_notification(
+            notification):
         logs.info("whatsapp_status_received", **fields)
+        receipts.to_agent(notification, runtime)
         return
     if (settings is not None and isinstance(notification, whatsapp.InboundMessage)
             and ignored_by_settings(notification.type, settings)):

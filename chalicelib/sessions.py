@@ -56,6 +56,13 @@ class Session:
     # The ids of the chat part whose first chunk opened the chat as StartChatContact's message.
     opened_with: tuple[str, ...] = ()
     sent_snippets: dict[str, str] = field(default_factory=dict)
+    # Blue ticks: which WhatsApp message each customer chat message carried (by Connect message
+    # id), the newest one, the newest one nobody has read yet, and the opening message's WhatsApp
+    # id until Connect's echo names its chat message.
+    customer_messages: dict[str, str] = field(default_factory=dict)
+    last_customer_message_id: str = ""
+    unread_message_id: str = ""
+    opening_message_id: str = ""
 
     @property
     def customer_address(self) -> str:
@@ -81,7 +88,12 @@ class Session:
             "expiresAt": self.expires_at,
             "openedWith": list(self.opened_with),
             "sentSnippets": dict(self.sent_snippets),
+            "customerMessages": dict(self.customer_messages),
         }
+        optional = {"lastCustomerMessageId": self.last_customer_message_id,
+                    "unreadMessageId": self.unread_message_id,
+                    "openingMessageId": self.opening_message_id}
+        item |= {key: value for key, value in optional.items() if value}
         if self.customer_wa_id:
             item["customerWaId"] = self.customer_wa_id
         if self.customer_user_id:
@@ -110,7 +122,21 @@ class Session:
             expires_at=int(item.get("expiresAt", 0)),
             opened_with=tuple(item.get("openedWith", ())),
             sent_snippets=dict(item.get("sentSnippets", {})),
+            customer_messages=dict(item.get("customerMessages", {})),
+            last_customer_message_id=item.get("lastCustomerMessageId", ""),
+            unread_message_id=item.get("unreadMessageId", ""),
+            opening_message_id=item.get("openingMessageId", ""),
         )
+
+
+@dataclass(frozen=True)
+class CustomerMessage:
+    """A customer's message that reached the chat, for the blue ticks the agent's reading sends."""
+
+    contact_id: str
+    whatsapp_id: str
+    connect_ids: tuple[str, ...]
+    unread: bool
 
 
 @dataclass(frozen=True)
@@ -166,16 +192,84 @@ def begin_delivery(dynamodb: Any, table: str, conversation_id: str, block: Seque
 
 
 def record_delivered(dynamodb: Any, table: str, conversation_id: str, delivered: Sequence[str],
-                     finished: bool) -> None:
+                     finished: bool, customer_message: CustomerMessage | None = None) -> None:
     """Remember the WhatsApp ids that reached the chat; `finished` clears the attempts, every one
-    of whose messages is now delivered."""
+    of whose messages is now delivered. A customer's message is also noted on its session, in the
+    same transaction, for the blue ticks."""
     expression = "SET deliveredMessageIds = :ids"
     values: dict[str, Any] = {":ids": to_attribute(list(delivered[-DELIVERED_IDS_KEPT:]))}
     if finished:
         expression += ", attempts = :none"
         values[":none"] = {"L": []}
-    dynamodb.update_item(TableName=table, Key=_key(conversation_key(conversation_id)),
-                         UpdateExpression=expression, ExpressionAttributeValues=values)
+    conversation_update = {"TableName": table, "Key": _key(conversation_key(conversation_id)),
+                           "UpdateExpression": expression, "ExpressionAttributeValues": values}
+    if customer_message is None:
+        dynamodb.update_item(**conversation_update)
+        return
+    dynamodb.transact_write_items(TransactItems=[
+        {"Update": conversation_update}, {"Update": _noted(table, customer_message)}])
+
+
+def _noted(table: str, message: CustomerMessage) -> dict[str, Any]:
+    assignments = ["lastCustomerMessageId = :whatsapp"]
+    names: dict[str, str] = {}
+    if message.unread:
+        assignments.append("unreadMessageId = :whatsapp")
+    for index, connect_id in enumerate(message.connect_ids):
+        names[f"#chat{index}"] = connect_id
+        assignments.append(f"customerMessages.#chat{index} = :whatsapp")
+    update: dict[str, Any] = {
+        "TableName": table, "Key": _key(message.contact_id),
+        "UpdateExpression": "SET " + ", ".join(assignments),
+        "ConditionExpression": "attribute_exists(systemNumber)",
+        "ExpressionAttributeValues": {":whatsapp": {"S": message.whatsapp_id}},
+    }
+    if names:
+        update["ExpressionAttributeNames"] = names
+    return update
+
+
+def learn_opening_message(dynamodb: Any, table: str, contact_id: str, connect_id: str) -> bool:
+    """Connect's echo of the chat's opening message names its chat message id, which
+    StartChatContact does not return; False when the opening message is known already."""
+    try:
+        dynamodb.update_item(
+            TableName=table, Key=_key(contact_id),
+            UpdateExpression="SET customerMessages.#chat = openingMessageId REMOVE openingMessageId",
+            ConditionExpression="attribute_exists(openingMessageId)",
+            ExpressionAttributeNames={"#chat": connect_id})
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
+def mark_typing(dynamodb: Any, table: str, contact_id: str, now: float,
+                every_seconds: int) -> Session | None:
+    """Note that the customer is shown the agent typing, at most once every `every_seconds`;
+    the session when an indicator should go out now (its newest message counts as read)."""
+    try:
+        response = dynamodb.update_item(
+            TableName=table, Key=_key(contact_id),
+            UpdateExpression="SET typingAt = :now REMOVE unreadMessageId",
+            ConditionExpression=("sessionStatus = :open AND attribute_exists(lastCustomerMessageId) "
+                                 "AND (attribute_not_exists(typingAt) OR typingAt <= :quiet)"),
+            ExpressionAttributeValues={":now": {"N": str(int(now))}, ":open": {"S": STATUS_OPEN},
+                                       ":quiet": {"N": str(int(now) - every_seconds)}},
+            ReturnValues="ALL_OLD")
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        return None
+    return Session.from_item(from_attributes(response["Attributes"]))
+
+
+def mark_read(dynamodb: Any, table: str, contact_id: str, whatsapp_id: str) -> None:
+    """Nothing is unread any more, unless a newer message arrived meanwhile."""
+    try:
+        dynamodb.update_item(
+            TableName=table, Key=_key(contact_id), UpdateExpression="REMOVE unreadMessageId",
+            ConditionExpression="unreadMessageId = :read",
+            ExpressionAttributeValues={":read": {"S": whatsapp_id}})
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        pass
 
 
 def open_session(dynamodb: Any, table: str, session: Session) -> None:

@@ -13,6 +13,12 @@ PARTICIPANT_LEFT = "application/vnd.amazonaws.connect.event.participant.left"
 TEXT_PLAIN = "text/plain"
 TEXT_MARKDOWN = "text/markdown"
 INTERACTIVE = "application/vnd.amazonaws.connect.message.interactive"
+TYPING = "application/vnd.amazonaws.connect.event.typing"
+MESSAGE_READ = "application/vnd.amazonaws.connect.event.message.read"
+# The forms a read receipt takes in Connect's APIs: an EVENT of that content type, the transcript's
+# MESSAGE_READ item, and the websocket's MESSAGEMETADATA with its Receipts (events/README.md).
+READ_ITEM_TYPES = frozenset({"MESSAGE_READ"})
+MESSAGE_METADATA = "MESSAGEMETADATA"
 # What a WhatsApp message can show; anything else (application/json, say) is not sent raw.
 CUSTOMER_READABLE_TYPES = frozenset({TEXT_PLAIN, TEXT_MARKDOWN, INTERACTIVE})
 ID_MAX_CHARS = 256
@@ -35,6 +41,8 @@ class StreamingItem:
     contact_id: str
     visibility: str
     attachments: tuple[dict, ...] = ()
+    # The Connect message a read receipt says was read.
+    read_message_id: str = ""
 
 
 def parse_streaming_record(record: dict) -> StreamingItem:
@@ -82,7 +90,28 @@ def parse_streaming_record(record: dict) -> StreamingItem:
         # Connect sets the visibility on messages; an event without one concerns everybody.
         visibility=_attribute(attributes, "MessageVisibility") or "ALL",
         attachments=_attachments(body, item_id, initial_contact_id),
+        read_message_id=_read_message_id(body, item_type, field("ContentType", from_attributes=True)),
     )
+
+
+def _read_message_id(body: dict, item_type: str, content_type: str) -> str:
+    """The message a read receipt names, whichever form it takes; "" for anything else."""
+    if item_type == MESSAGE_METADATA:
+        metadata = body.get("MessageMetadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
+        receipts = metadata.get("Receipts")
+        read = isinstance(receipts, list) and any(
+            isinstance(r, dict) and r.get("ReadTimestamp") for r in receipts)
+        message_id = metadata.get("MessageId")
+        return message_id if read and isinstance(message_id, str) else ""
+    if not ((item_type == "EVENT" and content_type == MESSAGE_READ) or item_type in READ_ITEM_TYPES):
+        return ""
+    try:
+        content = json.loads(body.get("Content") or "{}")
+    except (TypeError, ValueError, RecursionError):
+        return ""
+    message_id = content.get("messageId") if isinstance(content, dict) else None
+    return message_id if isinstance(message_id, str) else ""
 
 
 def _identifier(value: str, name: str) -> str:
@@ -140,3 +169,17 @@ def is_attachment_for_customer(item: StreamingItem) -> bool:
     return (item.type == "ATTACHMENT" and item.participant_role in SENDING_ROLES
             and item.visibility in CUSTOMER_VISIBILITIES and bool(item.attachments)
             and all(_has_id(attachment) for attachment in item.attachments))
+
+
+def is_agent_typing(item: StreamingItem) -> bool:
+    return item.type == "EVENT" and item.content_type == TYPING and item.participant_role == "AGENT"
+
+
+def is_agent_read_receipt(item: StreamingItem) -> bool:
+    # The websocket form names the reader only by participant id; any read receipt on a customer's
+    # message is somebody else's, an agent's.
+    return bool(item.read_message_id) and item.participant_role != "CUSTOMER"
+
+
+def is_customer_echo(item: StreamingItem) -> bool:
+    return item.type == "MESSAGE" and item.participant_role == "CUSTOMER"

@@ -299,6 +299,18 @@ def read_receipt(message_id: str) -> dict:
     return {"messaging_product": "whatsapp", "status": "read", "message_id": message_id}
 
 
+def typing_indicator(message_id: str) -> dict:
+    """Marks the message read and shows the customer that the business is typing, until the reply
+    or for 25 seconds (docs/reference/WHATSAPP_PAYLOADS.md)."""
+    return {**read_receipt(message_id), "typing_indicator": {"type": "text"}}
+
+
+def with_callback_data(payload: dict, data: str) -> dict:
+    """Meta echoes `biz_opaque_callback_data` in the message's status webhooks (up to 512
+    characters; not for reactions), so a status can name what the message was sent for."""
+    return {**payload, "biz_opaque_callback_data": data}
+
+
 def reaction_message(to: str, message_id: str, emoji: str) -> dict:
     return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
             "type": "reaction", "reaction": {"message_id": message_id, "emoji": emoji}}

@@ -23,11 +23,17 @@ def test_the_original_sample_document_parses_with_defaults_for_new_keys():
                                            "a8c5b7e1-3f2d-4c1a-9e6b-2d4f8a1c7e90", 60)
     assert settings.ignore_reactions is True
     assert settings.ignore_stickers is False
-    assert settings.mark_as_read is True
+    assert settings.mark_as_read == "agent"
     assert settings.progress_reactions is False
-    assert settings.connect_participant_on_start is False
+    assert settings.connect_participant_on_start is True
     assert settings.connect_message_max_chars == 1024
     assert settings.meta_api_version == "v20.0"
+
+
+@pytest.mark.parametrize("value, mode", [("agent", "agent"), ("delivery", "delivery"), ("no", "no"),
+                                         ("yes", "delivery"), ("No", "no")])
+def test_mark_as_read_modes_and_the_older_yes(value, mode):
+    assert parse(mark_as_read=value).mark_as_read == mode
 
 
 def test_chat_duration_may_be_a_numeric_string_as_in_the_original_sample():
@@ -40,7 +46,7 @@ def test_chat_duration_may_be_a_numeric_string_as_in_the_original_sample():
     ({"chat_duration_minutes": 30}, "settings key 'chat_duration_minutes' must be a whole number from 60 to 10080, not 30"),
     ({"ignore_reactions": "maybe"}, "settings key 'ignore_reactions' must be \"yes\" or \"no\", not 'maybe'"),
     ({"ignore_stickers": None}, "settings key 'ignore_stickers' is missing"),
-    ({"mark_as_read": 1}, "settings key 'mark_as_read' must be \"yes\" or \"no\", not 1"),
+    ({"mark_as_read": 1}, "settings key 'mark_as_read' must be \"agent\", \"delivery\" or \"no\", not 1"),
     ({"meta_api_version": "20"}, "settings key 'meta_api_version' must look like \"v20.0\", not '20'"),
     ({"connect_message_max_chars": 99999}, "settings key 'connect_message_max_chars' must be a whole number from 100 to 16384, not 99999"),
     ({"instanceid": "x"}, "settings key 'instanceid' is not a known setting"),

@@ -42,7 +42,7 @@ def open_chat(bridge):
     return session["contactId"]
 
 
-def test_first_message_opens_chat_in_one_connect_call_with_the_text(bridge):
+def test_first_message_opens_chat_in_one_connect_call_with_the_text_then_connects_the_customer(bridge):
     bridge.whatsapp(load_event("eum-text"))
     records = bridge.stream_records()
     bridge.twin.clear_calls()
@@ -58,14 +58,24 @@ def test_first_message_opens_chat_in_one_connect_call_with_the_text(bridge):
     assert params["ParticipantDetails"] == {"DisplayName": "Ana Souza"}
     assert params["ChatDurationInMinutes"] == 1440
     assert params["InitialMessage"] == {"ContentType": "text/plain", "Content": FIRST_TEXT}
+    # The chat carries what agents and bots send: markdown and interactive messages too.
+    assert params["SupportedMessagingContentTypes"] == [
+        "text/plain", "text/markdown", "application/vnd.amazonaws.connect.message.interactive",
+        "application/vnd.amazonaws.connect.message.interactive.response"]
     assert params["Attributes"]["Channel"] == "WHATSAPP"
     assert params["Attributes"]["customerId"] == CUSTOMER_WA_ID
     assert params["Attributes"]["customerName"] == "Ana Souza"
     assert params["Attributes"]["businessNumber"] == "15550100100"
     assert params["ClientToken"]
-    # One Connect call: no StartContactStreaming, no CreateParticipantConnection, no SendMessage.
-    assert [c for c in calls(bridge.twin) if c[0] in ("connect", "connectparticipant")] == [
-        ("connect", "StartChatContact")]
+    # One Connect call delivers the text; the customer is then marked connected, as the model
+    # asks within 5 minutes of the start, before the session is stored with that connection.
+    assert calls(bridge.twin) == [
+        ("dynamodb", "UpdateItem"), ("connect", "StartChatContact"),
+        ("connectparticipant", "CreateParticipantConnection"), ("dynamodb", "TransactWriteItems"),
+        ("dynamodb", "TransactWriteItems")]
+    (connection,) = bridge.twin.calls_to("connectparticipant", "CreateParticipantConnection")
+    assert connection["params"]["Type"] == ["CONNECTION_CREDENTIALS"]
+    assert connection["params"]["ConnectParticipant"] is True
     (session,) = session_items()
     contact_id = session["contactId"]
     assert customer_texts(bridge.twin, contact_id) == [FIRST_TEXT]
@@ -74,6 +84,9 @@ def test_first_message_opens_chat_in_one_connect_call_with_the_text(bridge):
     assert session["channel"] == "WHATSAPP"
     assert session["name"] == "Ana Souza"
     assert session["connectionToken"] and session["participantToken"]
+    # Nobody has read it yet: the agent's reading will send the blue ticks.
+    assert session["unreadMessageId"] == session["openingMessageId"] == FIRST_WAMID
+    assert not [s for s in bridge.twin.sent_whatsapp if s["message"].get("status") == "read"]
     conversation = conversation_item()
     assert conversation["openContactId"] == contact_id
     # A short digest of each delivered id, not the id (a wamid carries the phone number).
@@ -81,7 +94,7 @@ def test_first_message_opens_chat_in_one_connect_call_with_the_text(bridge):
     assert conversation["attempts"] == []
 
 
-def test_text_into_open_chat_costs_one_conversation_write_and_one_send_before_the_read_receipt(bridge):
+def test_text_into_open_chat_costs_one_conversation_write_and_one_send(bridge):
     contact_id = open_chat(bridge)
     event = with_messages(load_event("eum-text"), [
         text_from_customer("wamid.second", 1762956100, "Are you there?")])
@@ -94,8 +107,7 @@ def test_text_into_open_chat_costs_one_conversation_write_and_one_send_before_th
     assert calls(bridge.twin) == [
         ("dynamodb", "UpdateItem"),  # reads the open chat and records what this attempt delivers
         ("connectparticipant", "SendMessage"),
-        ("dynamodb", "UpdateItem"),  # delivered
-        ("socialmessaging", "SendWhatsAppMessage"),
+        ("dynamodb", "TransactWriteItems"),  # delivered; the session notes it is unread
     ]
     begin = bridge.twin.calls_to("dynamodb", "UpdateItem")[0]["params"]
     assert begin["Key"] == {"contactId": {"S": f"conversation#{CONVERSATION_ID}"}}
@@ -104,10 +116,27 @@ def test_text_into_open_chat_costs_one_conversation_write_and_one_send_before_th
     assert send["params"]["Content"] == "Are you there?"
     assert send["params"]["ContentType"] == "text/plain"
     assert customer_texts(bridge.twin, contact_id) == [FIRST_TEXT, "Are you there?"]
-    receipt = bridge.twin.sent_whatsapp[-1]
+    (session,) = session_items()
+    chat_message_id = bridge.twin.contacts[contact_id]["transcript"][-1]["Id"]
+    assert session["customerMessages"] == {chat_message_id: "wamid.second"}
+    assert session["unreadMessageId"] == session["lastCustomerMessageId"] == "wamid.second"
+    assert bridge.twin.sent_whatsapp == []  # no blue ticks before an agent reads it
+
+
+def test_mark_as_read_on_delivery_marks_the_newest_message_read_once_it_reached_the_chat(bridge):
+    put_settings({**DEFAULT_SETTINGS, "mark_as_read": "delivery"})
+    open_chat(bridge)
+    bridge.whatsapp(with_messages(load_event("eum-text"), [
+        text_from_customer("wamid.second", 1762956100, "Are you there?")]))
+    bridge.flush()
+
+    first_receipt, receipt = bridge.twin.sent_whatsapp
+    assert first_receipt["message"]["message_id"] == FIRST_WAMID
     assert receipt["message"] == {"messaging_product": "whatsapp", "status": "read",
                                   "message_id": "wamid.second"}
     assert receipt["originationPhoneNumberId"] == PHONE_NUMBER_ARN
+    (session,) = session_items()
+    assert "unreadMessageId" not in session
 
 
 def test_burst_is_merged_in_whatsapp_timestamp_order(bridge):
@@ -118,9 +147,9 @@ def test_burst_is_merged_in_whatsapp_timestamp_order(bridge):
         "Hello again\nMy package has not arrived yet\nThe order number is 4521")
     assert bridge.twin.calls_to("connectparticipant", "SendMessage") == []
     assert len(conversation_item()["deliveredMessageIds"]) == 3
-    # One read receipt, for the newest message: WhatsApp marks the earlier ones read with it.
-    receipts = [s for s in bridge.twin.sent_whatsapp if s["message"].get("status") == "read"]
-    assert len(receipts) == 1
+    # The newest message stands for the burst: WhatsApp marks the earlier ones read with it.
+    (session,) = session_items()
+    assert session["unreadMessageId"] == "wamid.HBgLMTU1NTAxMDAwMDEVAgASGBRBMzZGNkI3Njk2RUI1OTA4NDg4MAA="
 
 
 def test_burst_split_across_separate_sns_events_is_still_ordered_by_timestamp(bridge):
@@ -298,6 +327,8 @@ def test_read_receipt_off_when_mark_as_read_is_no(bridge):
     bridge.deliver(load_event("eum-text"))
 
     assert bridge.twin.sent_whatsapp == []
+    (session,) = session_items()
+    assert "unreadMessageId" not in session and "lastCustomerMessageId" not in session
 
 
 def test_progress_reactions_when_enabled(bridge):
@@ -330,12 +361,12 @@ def test_one_customer_on_two_business_numbers_gets_two_chats(bridge):
     assert len(bridge.twin.contacts) == 2
 
 
-def test_connect_participant_on_start_adds_the_connection_call(bridge):
-    put_settings({**DEFAULT_SETTINGS, "connect_participant_on_start": "yes"})
+def test_connect_participant_on_start_no_keeps_the_one_call_start(bridge):
+    put_settings({**DEFAULT_SETTINGS, "connect_participant_on_start": "no"})
     bridge.deliver(load_event("eum-text"))
 
     assert [c for c in calls(bridge.twin) if c[0] in ("connect", "connectparticipant")] == [
-        ("connect", "StartChatContact"), ("connectparticipant", "CreateParticipantConnection")]
+        ("connect", "StartChatContact")]
 
 
 def test_conversations_of_one_batch_are_delivered_concurrently_within_the_bound(bridge):

@@ -1,4 +1,5 @@
 """Agent attachments: fetched from Connect, checked against WhatsApp's rules, sent by media id."""
+import json
 import math
 import struct
 
@@ -15,7 +16,7 @@ def agent_items(twin, contact_id):
 
 
 def sent_media(twin):
-    return [s["message"] for s in twin.sent_whatsapp if s["message"].get("type") != "text"]
+    return [s["message"] for s in twin.sent_whatsapp if s["message"].get("type") not in ("text", None)]
 
 
 def tone_wav(seconds=1.0, rate=8000):
@@ -43,9 +44,11 @@ def test_agent_pdf_goes_out_as_a_whatsapp_document_by_media_id(bridge):
     assert posted["params"]["sourceS3File"] == {"bucketName": MEDIA_BUCKET, "key": staged["params"]["key"]}
     (message,) = sent_media(bridge.twin)
     media_id = message["document"]["id"]
+    connect_message_id = json.loads(event["Records"][0]["Sns"]["Message"])["Id"]
     assert message == {"messaging_product": "whatsapp", "recipient_type": "individual",
                        "to": CUSTOMER_WA_ID, "type": "document",
-                       "document": {"id": media_id, "filename": "return-label-4521.pdf"}}
+                       "document": {"id": media_id, "filename": "return-label-4521.pdf"},
+                       "biz_opaque_callback_data": f"{contact_id}|{connect_message_id}"}
     assert bridge.twin.social.media[media_id]["data"] == PDF
     assert bridge.twin.social.media[media_id]["mime_type"] == "application/pdf"
 

@@ -12,6 +12,8 @@ from tests.conftest import (
 )
 
 FIXTURE_CONTACT = "21a81720-8a48-4512-88e6-d4987715835e"
+FIXTURE_MESSAGE_ID = json.loads(load_event("connect-agent-text")["Records"][0]["Sns"]["Message"])["Id"]
+FIRST_WAMID = "wamid.HBgLMTU1NTAxMDAwMDEVAgASGBQ0NENBMUMxM0RFRjlGQkFFODBBOAA="
 
 
 def open_chat(bridge):
@@ -39,6 +41,11 @@ def for_contact(event, contact_id, **body_changes):
     return event
 
 
+def messages_sent(twin):
+    """What the customer sees as messages: not read receipts or typing indicators."""
+    return [s for s in twin.sent_whatsapp if "type" in s["message"]]
+
+
 def texts_sent(twin):
     return [s["message"]["text"]["body"] for s in twin.sent_whatsapp if s["message"].get("type") == "text"]
 
@@ -52,15 +59,21 @@ def test_agent_text_is_sent_from_the_business_number_to_the_customer(bridge):
     contact_id = open_chat(bridge)
     bridge.connect_event(for_contact(load_event("connect-agent-text"), contact_id))
 
-    (sent,) = bridge.twin.sent_whatsapp
+    sent, ticks = bridge.twin.sent_whatsapp
     assert sent["originationPhoneNumberId"] == PHONE_NUMBER_ARN
     assert sent["metaApiVersion"] == "v20.0"
     assert sent["message"] == {
         "messaging_product": "whatsapp", "recipient_type": "individual", "to": CUSTOMER_WA_ID,
         "type": "text", "text": {"body": "Hi Ana, I'm Jordan. I can help with that.",
-                                 "preview_url": False}}
-    assert [c["operation"] for c in bridge.twin.calls if c["service"] != "dynamodb"] == [
-        "SendWhatsAppMessage"]
+                                 "preview_url": False},
+        "biz_opaque_callback_data": f"{contact_id}|{FIXTURE_MESSAGE_ID}"}
+    # Replying is reading: the customer's message gets its blue ticks after the reply.
+    assert ticks["message"] == {"messaging_product": "whatsapp", "status": "read",
+                                "message_id": FIRST_WAMID}
+    # One write before the send (the claim, which reads the session), one after.
+    assert [(c["service"], c["operation"]) for c in bridge.twin.calls] == [
+        ("dynamodb", "UpdateItem"), ("socialmessaging", "SendWhatsAppMessage"),
+        ("dynamodb", "UpdateItem"), ("socialmessaging", "SendWhatsAppMessage")]
 
 
 def test_markdown_is_converted_to_whatsapp_formatting(bridge):
@@ -84,7 +97,6 @@ def test_customer_echo_and_agent_only_messages_are_never_sent(bridge):
     contact_id = open_chat(bridge)
     bridge.connect_event(for_contact(load_event("connect-customer-echo"), contact_id))
     bridge.connect_event(for_contact(load_event("connect-agent-only-visibility"), contact_id))
-    bridge.connect_event(for_contact(load_event("connect-typing-agent"), contact_id))
     bridge.connect_event(for_contact(load_event("connect-participant-joined-agent"), contact_id))
 
     assert bridge.twin.sent_whatsapp == []

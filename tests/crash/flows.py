@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tests.conftest import load_event, sns_message, text_from_customer, with_messages
+from tests.test_outbound import for_contact
 
 FLUSH = "flush_buffer"
 RECEIVE = "on_whatsapp_event"
@@ -172,6 +173,45 @@ def _flush_what_was_buffered(bridge, deliver: Callable[[list], None]) -> None:
     deliver(bridge.stream_records())
 
 
+def _agent_typing(bridge) -> dict:
+    return for_contact(load_event("connect-typing-agent"), open_chat(bridge))
+
+
+def _opening_echo(bridge) -> dict:
+    contact_id = open_chat(bridge)
+    opening = bridge.twin.contacts[contact_id]["transcript"][0]
+    return for_contact(load_event("connect-customer-echo"), contact_id, Id=opening["Id"],
+                       Content=opening["Content"])
+
+
+def _agent_reads(bridge) -> dict:
+    echo = _opening_echo(bridge)
+    bridge.connect_event(echo)  # the opening message's chat id is learned
+    body = json.loads(echo["Records"][0]["Sns"]["Message"])
+    bridge.twin.clear_calls()
+    return for_contact(load_event("connect-agent-read-receipt"), body["ContactId"],
+                       Content=json.dumps({"messageId": body["Id"]}))
+
+
+def _whatsapp_status(bridge) -> dict:
+    """WhatsApp's read status for the agent's message, to become the agent's Read receipt."""
+    contact_id = open_chat(bridge)
+    bridge.connect_event(bridge.twin.connect_streaming_event(
+        contact_id, participant_role="AGENT", content=AGENT_TEXT, display_name="Jordan"))
+    sent = next(s for s in bridge.twin.sent_whatsapp if s["message"].get("type") == "text")
+    event = load_event("eum-status-sent-delivered-read")
+    envelope = json.loads(event["Records"][0]["Sns"]["Message"])
+    entry = json.loads(envelope["whatsAppWebhookEntry"])
+    status = entry["changes"][0]["value"]["statuses"][0]
+    entry["changes"][0]["value"]["statuses"] = [{
+        **status, "id": sent["messageId"], "status": "read",
+        "biz_opaque_callback_data": sent["message"]["biz_opaque_callback_data"]}]
+    envelope["whatsAppWebhookEntry"] = json.dumps(entry)
+    event["Records"][0]["Sns"]["Message"] = json.dumps(envelope)
+    bridge.twin.clear_calls()
+    return event
+
+
 VOICE_NOTE_WAV = attachment_unit("voice-note-1762956297.wav")
 
 FLOWS = (
@@ -196,6 +236,10 @@ FLOWS = (
     Flow("chat-end", STREAMING, _chat_ended, later=_customer_writes_again,
          chat=(FIRST_TEXT, AFTER_END[2])),
     Flow("chat-gone", FLUSH, _chat_gone, chat=(FIRST_TEXT, AFTER_END[2])),
+    Flow("agent-typing", STREAMING, _agent_typing, chat=(FIRST_TEXT,)),
+    Flow("opening-echo", STREAMING, _opening_echo, chat=(FIRST_TEXT,)),
+    Flow("agent-read", STREAMING, _agent_reads, chat=(FIRST_TEXT,)),
+    Flow("whatsapp-status", RECEIVE, _whatsapp_status, chat=(FIRST_TEXT,)),
 )
 FLOWS_BY_NAME = {flow.name: flow for flow in FLOWS}
 

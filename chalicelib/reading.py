@@ -1,0 +1,73 @@
+"""Blue ticks when the agent reads, not before, and the agent's typing shown on WhatsApp.
+
+With `mark_as_read` "agent", a customer's message is marked read on WhatsApp when the agent's
+read receipt for its chat message arrives, or when the agent types or replies (both certain to
+arrive; whether Connect streams receipts is undocumented). The typing indicator marks the
+customer's newest message read too, so it is shown only when reading is shown at all.
+"""
+from __future__ import annotations
+
+from . import logs, messaging, sessions, whatsapp
+from .config import MARK_READ_BY_AGENT, MARK_READ_NEVER
+from .runtime import Runtime
+from .sessions import Session
+from .streaming import StreamingItem
+
+# Connect sends typing events every few seconds; WhatsApp's indicator lasts 25 s.
+TYPING_EVERY_SECONDS = 20
+
+
+def show_typing(item: StreamingItem, runtime: Runtime) -> None:
+    settings = runtime.settings()
+    if settings.mark_as_read == MARK_READ_NEVER:
+        return
+    session = sessions.mark_typing(runtime.clients.dynamodb, runtime.env.sessions_table,
+                                   item.initial_contact_id, runtime.clock(), TYPING_EVERY_SECONDS)
+    if session is None:
+        logs.debug("typing_not_shown", contactId=item.initial_contact_id)
+        return
+    messaging.send_best_effort(
+        runtime.clients.social, session.system_number,
+        whatsapp.typing_indicator(session.last_customer_message_id), settings.meta_api_version,
+        "typing_indicator_failed", contactId=session.contact_id)
+
+
+def agent_read(item: StreamingItem, runtime: Runtime) -> None:
+    """The agent's read receipt for a customer's chat message: blue ticks on what it carried."""
+    if runtime.settings().mark_as_read != MARK_READ_BY_AGENT:
+        return
+    session = sessions.get(runtime.clients.dynamodb, runtime.env.sessions_table,
+                           item.initial_contact_id)
+    whatsapp_id = session.customer_messages.get(item.read_message_id) if session else None
+    if session is None or whatsapp_id is None:
+        logs.debug("read_receipt_for_unknown_message", contactId=item.initial_contact_id,
+                   connectMessageId=item.read_message_id)
+        return
+    mark_read(runtime, session, whatsapp_id)
+    if whatsapp_id == session.unread_message_id:
+        sessions.mark_read(runtime.clients.dynamodb, runtime.env.sessions_table, session.contact_id,
+                           whatsapp_id)
+
+
+def read_on_reply(runtime: Runtime, session: Session) -> None:
+    """An agent who replies has read what came before (the claim already cleared the mark)."""
+    if session.unread_message_id and runtime.settings().mark_as_read == MARK_READ_BY_AGENT:
+        mark_read(runtime, session, session.unread_message_id)
+
+
+def mark_read(runtime: Runtime, session: Session, whatsapp_id: str) -> None:
+    messaging.send_best_effort(
+        runtime.clients.social, session.system_number, whatsapp.read_receipt(whatsapp_id),
+        runtime.settings().meta_api_version, "mark_as_read_failed", messageId=whatsapp_id)
+    logs.info("marked_read_for_agent", contactId=session.contact_id, messageId=whatsapp_id)
+
+
+def learn_opening_message(item: StreamingItem, runtime: Runtime) -> None:
+    """Connect's echo of the customer's messages: the first one names the chat message that
+    StartChatContact's initial message became, which only the echo tells."""
+    dynamodb, table = runtime.clients.dynamodb, runtime.env.sessions_table
+    session = sessions.get(dynamodb, table, item.initial_contact_id)
+    if session is None or not session.opening_message_id:
+        return
+    if sessions.learn_opening_message(dynamodb, table, session.contact_id, item.id):
+        logs.info("opening_message_learned", contactId=session.contact_id, connectMessageId=item.id)
