@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import cost  # noqa: E402
 from bench.scenarios import FLOWS, Scenario, TwinClient  # noqa: E402
 
 # BENCHMARKS.md sections: the flows (`--part all` only) and the package (both parts).
@@ -167,7 +168,7 @@ def render_flows(args, flows, throughput, voice) -> str:
               f"| ratio | {throughput['single_ms'] / throughput['batch_ms']:.1f}× faster in one batch |",
               "", "| voice notes | figure |", "|---|---|",
               f"| ogg/opus → 16 kHz wav, per minute of audio (median of {len(voice)}) | "
-              f"{statistics.median(voice):.0f} ms |"]
+              f"{statistics.median(voice):.0f} ms |", "", cost.render(flows)]
     return "\n".join(lines)
 
 

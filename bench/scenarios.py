@@ -69,6 +69,9 @@ class TwinClient:
         return self._call("POST", f"contacts/{contact_id}/events",
                           {"participant_role": "AGENT", "content": text})
 
+    def sent(self) -> list[dict]:
+        return self._call("GET", "whatsapp/sent")
+
     def agent_attachment(self, contact_id: str, name: str, content_type: str, data: bytes) -> dict:
         return self._call("POST", f"contacts/{contact_id}/attachment-events",
                           {"name": name, "content_type": content_type,
@@ -228,6 +231,22 @@ class Scenario:
         return self.measured({"SendWhatsAppMessage"},
                              lambda timer: timer.run(self.app.on_connect_event, event))
 
+    def read_status(self) -> FlowResult:
+        """WhatsApp's read status for an agent's message, shown to the agent as Read."""
+        _, contact_id = self.open_chat()
+        self.app.on_connect_event(self.twin.agent_text(contact_id, "Your parcel left the depot."), None)
+        sent = next(s for s in reversed(self.twin.sent()) if s["message"].get("type") == "text")
+        event = load_event("eum-status-sent-delivered-read")
+        envelope = json.loads(event["Records"][0]["Sns"]["Message"])
+        entry = json.loads(envelope["whatsAppWebhookEntry"])
+        status = entry["changes"][0]["value"]["statuses"][0]
+        entry["changes"][0]["value"]["statuses"] = [{
+            **status, "id": sent["messageId"], "status": "read",
+            "biz_opaque_callback_data": sent["message"]["biz_opaque_callback_data"]}]
+        envelope["whatsAppWebhookEntry"] = json.dumps(entry)
+        event["Records"][0]["Sns"]["Message"] = json.dumps(envelope)
+        return self.measured({"SendEvent"}, lambda timer: timer.run(self.app.on_whatsapp_event, event))
+
     def expired_chat(self) -> FlowResult:
         customer, contact_id = self.open_chat()
         self.twin.end_chat(contact_id)
@@ -316,5 +335,6 @@ FLOWS = [
     Flow("voice note (audio attached)", Scenario.voice_note),
     Flow("agent text reply", Scenario.agent_text),
     Flow("agent attachment (PDF)", Scenario.agent_attachment),
+    Flow("WhatsApp read status to the agent", Scenario.read_status),
     Flow("expired chat recovered", Scenario.expired_chat),
 ]
