@@ -10,13 +10,12 @@ from . import (
     whatsapp,
 )
 from .config import MARK_READ_BY_AGENT
-from .customer_text import whatsapp_text
+from .customer_text import whatsapp_payloads, whatsapp_text
 from .streaming import (
     MalformedStreamingEvent, StreamingItem, is_agent_read_receipt, is_agent_typing,
     is_attachment_for_customer, is_chat_end, is_customer_echo, is_for_customer, parse_streaming_record,
 )
 from .agent_text import whatsapp_error_hint
-from .formatting import split_text
 from .digests import client_token, short_digest
 from .errors import error_code
 from .runtime import Runtime
@@ -124,10 +123,10 @@ def _send_to_customer(item: StreamingItem, runtime: Runtime) -> None:
         settings = runtime.settings()
         text = whatsapp_text(item)
         whatsapp_message_id = ""
-        for chunk in steps.pending(split_text(text, whatsapp.WHATSAPP_TEXT_MAX_CHARS)):
+        # Text in chunks of WhatsApp's size; an interactive message as a list or reply buttons.
+        for payload in steps.pending(whatsapp_payloads(item, session.customer_address)):
             whatsapp_message_id = messaging.send(
-                runtime.clients.social, session.system_number,
-                _tracked(whatsapp.text_message(session.customer_address, chunk), session, item),
+                runtime.clients.social, session.system_number, _tracked(payload, session, item),
                 settings.meta_api_version)
         logs.info("sent_to_whatsapp", contactId=session.contact_id, connectMessageId=item.id,
                   whatsappMessageId=whatsapp_message_id, role=item.participant_role)

@@ -207,13 +207,29 @@ def test_malformed_streaming_record_is_skipped(bridge):
     assert len(texts_sent(bridge.twin)) == 1
 
 
-def test_interactive_list_picker_becomes_numbered_options(bridge):
+def test_a_bots_list_picker_goes_out_as_a_whatsapp_list_and_the_tap_comes_back_as_its_full_title(bridge):
     contact_id = open_chat(bridge)
-    bridge.connect_event(for_contact(load_event("connect-interactive-listpicker"), contact_id))
+    long_title = "Check the status of my most recent order"
+    event = load_event("connect-interactive-listpicker")
+    body = json.loads(event["Records"][0]["Sns"]["Message"])
+    template = json.loads(body["Content"])
+    template["data"]["content"]["elements"][0]["title"] = long_title
+    bridge.connect_event(for_contact(event, contact_id, Content=json.dumps(template)))
 
-    assert texts_sent(bridge.twin) == [
-        "How can we help you today?\nTap to select an option\n"
-        "1. Order status (Track a recent order)\n2. Returns (Start a return)\n3. Talk to an agent"]
+    (sent,) = messages_sent(bridge.twin)
+    interactive = sent["message"]["interactive"]
+    assert sent["message"]["type"] == "interactive" and interactive["type"] == "list"
+    row = interactive["action"]["sections"][0]["rows"][0]
+    assert row["title"] == "Check the status of my…"  # WhatsApp's 24 characters
+
+    bridge.twin.clear_calls()
+    tap = {"from": CUSTOMER_WA_ID, "id": "wamid.tap", "timestamp": "1763000500",
+           "context": {"from": "15550100100", "id": sent["messageId"]}, "type": "interactive",
+           "interactive": {"type": "list_reply", "list_reply": {"id": row["id"], "title": row["title"]}}}
+    bridge.deliver(with_messages(load_event("eum-interactive-list-reply"), [tap]))
+
+    (send,) = bridge.twin.calls_to("connectparticipant", "SendMessage")
+    assert send["params"]["Content"] == long_title  # what a Lex bot matches
 
 
 def test_reaction_names_the_agent_message_it_reacts_to(bridge):
