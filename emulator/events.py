@@ -114,7 +114,7 @@ class StreamingEvents:
         """
         contact = self._connect.contacts.get(contact_id)
         content_type = RECEIPT_CONTENT_TYPES[kind]
-        participant = self._participant(contact, contact_id, participant_role, display_name, None)
+        participant = self._participant(contact, contact_id, participant_role, display_name)
         content = json.dumps({"messageId": message_id})
         message = self._connect.record_receipt(contact_id, participant["ParticipantId"], content_type, content)
         if form == "metadata":
