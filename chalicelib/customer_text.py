@@ -1,6 +1,7 @@
-"""What the customer receives for an agent's or bot's chat message: markdown as WhatsApp formatting,
-an interactive message as WhatsApp buttons or a list, or as numbered options when WhatsApp cannot
-show it that way."""
+"""The WhatsApp messages an agent's or bot's chat message becomes.
+
+Markdown as WhatsApp formatting; an interactive message as buttons or a list, or as numbered options
+when WhatsApp cannot show it that way."""
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
-"""Stable digests, from one hash: S3 key parts and job names without a phone number in them,
-and idempotency tokens that a retried call repeats exactly."""
+"""Stable digests from one hash: key parts free of phone numbers, and idempotency tokens.
+
+S3 key parts and job names carry no phone number; a retried call repeats its token exactly."""
 from __future__ import annotations
 
 import hashlib

@@ -1,5 +1,6 @@
-"""flush_buffer: a batch of the buffer table's stream, grouped into conversations and delivered;
-only the records of conversations that failed are reported for retry."""
+"""flush_buffer: a batch of the buffer's stream, grouped into conversations and delivered.
+
+Only the records of conversations that failed are reported for retry."""
 from __future__ import annotations
 
 from collections import defaultdict

@@ -1,5 +1,6 @@
-"""Connect interactive messages as WhatsApp interactive messages, and the customer's choice back as
-the option's full title.
+"""Connect interactive messages as WhatsApp lists and buttons; the customer's choice back in full.
+
+The customer's tap comes back as the option's full title.
 
 A Connect template (Amazon Connect admin guide, "Add Amazon Lex interactive messages for customers
 in chat") becomes:

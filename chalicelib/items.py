@@ -1,5 +1,6 @@
-"""DynamoDB's typed attribute values to and from plain Python values (the low-level client and the
-stream records speak the typed form; the bridge's modules do not)."""
+"""DynamoDB's typed attribute values to and from plain Python values.
+
+The low-level client and the stream records speak the typed form; the bridge's modules do not."""
 from __future__ import annotations
 
 from functools import lru_cache

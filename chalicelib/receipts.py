@@ -1,5 +1,4 @@
-"""WhatsApp's delivered and read statuses for the agent's messages, shown to the agent as Connect
-Delivered and Read receipts.
+"""WhatsApp's delivered and read statuses for agents' messages, as the agent's Connect receipts.
 
 An agent's WhatsApp message carries its chat and Connect message id in `biz_opaque_callback_data`,
 which Meta echoes in the message's status webhooks, so no mapping is stored: a status names the

@@ -1,5 +1,7 @@
-"""Amazon Transcribe for voice notes: the synchronous call when it speaks the configured languages,
-a transcription job (completed through EventBridge) when it does not.
+"""Amazon Transcribe for voice notes: the synchronous call, or a job when it lacks a language.
+
+TranscribeAudio when it speaks the configured languages, a transcription job (completed through
+EventBridge) when it does not.
 
 Transcribe takes the customer's original ogg/opus; only Connect needs the wav.
 """

@@ -1,5 +1,7 @@
-"""Voice-note transcripts into the chat: from TranscribeAudio during the flush, or from a
-Transcribe job whose completion event reaches on_transcription_job.
+"""Voice-note transcripts into the chat, from the flush or from on_transcription_job.
+
+From TranscribeAudio during the flush, or from a Transcribe job whose completion event reaches
+on_transcription_job.
 
 Every transcript line carries a token derived from its voice note, so a retry says it once.
 """
