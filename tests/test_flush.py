@@ -426,3 +426,27 @@ def test_record_whose_body_is_not_a_json_object_is_skipped(bridge):
 
     assert bridge.flush([broken]) == {"batchItemFailures": []}
     assert bridge.twin.calls_to("connect") == []
+
+
+def test_the_customer_is_connected_so_the_chat_outlives_connects_five_minute_rule(bridge):
+    bridge.deliver(load_event("eum-text"))
+    (contact_id,) = bridge.twin.contacts
+
+    assert bridge.twin.advance_clock(6 * 60) == []  # no chat ended
+    bridge.deliver(with_messages(load_event("eum-text"), [
+        text_from_customer("wamid.later", 1762956500, "Still there?")]))
+
+    assert customer_texts(bridge.twin, contact_id) == [FIRST_TEXT, "Still there?"]
+    assert len(bridge.twin.contacts) == 1
+
+
+def test_without_the_connection_call_connect_ends_the_chat_after_five_minutes(bridge):
+    # What the emulator enforces, as Connect does: the regression the default avoids.
+    put_settings({**DEFAULT_SETTINGS, "connect_participant_on_start": "no"})
+    bridge.deliver(load_event("eum-text"))
+    (contact_id,) = bridge.twin.contacts
+
+    (ended,) = bridge.twin.advance_clock(6 * 60)
+
+    assert json.loads(ended["Records"][0]["Sns"]["Message"])["ContentType"].endswith("chat.ended")
+    assert bridge.twin.contacts[contact_id]["status"] == "ENDED"
