@@ -195,13 +195,18 @@ def test_whatsapps_delivered_and_read_statuses_become_the_agents_receipts(bridge
 
 def test_a_receipt_connect_refuses_for_a_crowded_chat_is_dropped_quietly(bridge):
     contact_id = open_chat(bridge)
-    bridge.connect_event(for_contact(load_event("connect-agent-text"), contact_id))
+    reply = bridge.twin.connect_streaming_event(contact_id, participant_role="AGENT",
+                                                content="Let me ask my supervisor.")
+    bridge.connect_event(reply)
     sent = bridge.twin.sent_whatsapp[0]
-    bridge.twin.inject_fault("connectparticipant", "SendEvent", "ConflictException", 409)
+    bridge.twin.join_participant(contact_id, "AGENT")
+    bridge.twin.join_participant(contact_id, "SUPERVISOR")  # three active: no receipts
+    bridge.twin.clear_calls()
 
     bridge.whatsapp(whatsapp_status(sent, "read"))  # returns: nothing to retry
 
-    assert len(bridge.twin.calls_to("connectparticipant", "SendEvent")) == 1
+    (refused,) = bridge.twin.calls_to("connectparticipant", "SendEvent")
+    assert refused["error"] == "ConflictException"
 
 
 def test_a_status_for_a_message_the_bridge_did_not_send_is_dropped(bridge):
