@@ -12,7 +12,8 @@ from typing import Callable
 import boto3
 
 from emulator.reference_events import (
-    REFERENCE_CUSTOMER_WA_ID, load_event, sns_message, text_from_customer, with_messages,
+    REFERENCE_CUSTOMER_WA_ID, load_event, sns_message, status_of_sent, text_from_customer,
+    with_messages,
 )
 from emulator.stream_records import StreamReader
 from emulator.voice_notes import ogg_opus_repeated, sample_voice_note
@@ -240,15 +241,7 @@ class Scenario:
         _, contact_id = self.open_chat()
         self.app.on_connect_event(self.twin.agent_text(contact_id, "Your parcel left the depot."), None)
         sent = next(s for s in reversed(self.twin.sent()) if s["message"].get("type") == "text")
-        event = load_event("eum-status-sent-delivered-read")
-        envelope = json.loads(event["Records"][0]["Sns"]["Message"])
-        entry = json.loads(envelope["whatsAppWebhookEntry"])
-        status = entry["changes"][0]["value"]["statuses"][0]
-        entry["changes"][0]["value"]["statuses"] = [{
-            **status, "id": sent["messageId"], "status": "read",
-            "biz_opaque_callback_data": sent["message"]["biz_opaque_callback_data"]}]
-        envelope["whatsAppWebhookEntry"] = json.dumps(entry)
-        event["Records"][0]["Sns"]["Message"] = json.dumps(envelope)
+        event = status_of_sent(sent, "read")
         return self.measured({"SendEvent"}, lambda timer: timer.run(self.app.on_whatsapp_event, event))
 
     def expired_chat(self) -> FlowResult:

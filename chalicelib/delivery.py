@@ -10,7 +10,7 @@ chat opened by a dead attempt is found again instead of opening a second one.
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping, TypeVar
 
 from . import buffer, chat, connect, customer_media, logs, messaging, sessions, transcripts, whatsapp
 from .buffer import BufferedEntry
@@ -26,6 +26,7 @@ from .runtime import Runtime
 from .sessions import Conversation, Session
 
 DELIVERED_REACTION = "✅"
+Result = TypeVar("Result")
 # 12 hex characters: a chance collision among a conversation's last ids is negligible.
 DELIVERED_MARK_CHARS = 12
 # A chat that is refused the moment it opened is not opened again in the same attempt.
@@ -176,21 +177,14 @@ class ConversationDelivery:
 
     def _attach(self, session: Session, part: ChatMedia,
                 upload: customer_media.MediaUpload) -> Session:
-        for _ in range(CHAT_OPENINGS_PER_PART):
-            token = client_token("attachment", session.contact_id, part.entry.message_id)
-            try:
-                session, _ = chat.with_connection(self.runtime, session, lambda connection_token: (
-                    connect.upload_attachment(
-                        self.runtime.clients.participant, connection_token, name=upload.name,
-                        mime_type=upload.mime_type, data=upload.data, token=token)))
-                logs.info("attached_to_chat", contactId=session.contact_id,
-                          messageIds=list(part.delivery_ids), mimeType=upload.mime_type,
-                          size=len(upload.data))
-                return session
-            except ChatGone:
-                self._close(session)
-                session = self._open_chat(part, None)
-        raise ChatUnavailable(self.first.conversation_id)
+        session, _ = self._in_chat(session, part, lambda chat_session, connection_token: (
+            connect.upload_attachment(
+                self.runtime.clients.participant, connection_token, name=upload.name,
+                mime_type=upload.mime_type, data=upload.data,
+                token=client_token("attachment", chat_session.contact_id, part.entry.message_id))))
+        logs.info("attached_to_chat", contactId=session.contact_id, messageIds=list(part.delivery_ids),
+                  mimeType=upload.mime_type, size=len(upload.data))
+        return session
 
     def _refuse_media(self, session: Session, part: ChatMedia,
                       refusal: customer_media.MediaRefusal) -> Session:
@@ -207,11 +201,19 @@ class ConversationDelivery:
 
     def _say(self, session: Session, part: ChatMedia, text: str, purpose: str) -> Session:
         """A note of the bridge's own in the chat, about one entry."""
+        session, _ = self._in_chat(session, part, lambda chat_session, connection_token: (
+            connect.send_message(self.runtime.clients.participant, connection_token, text,
+                                 client_token(purpose, chat_session.contact_id, part.entry.message_id))))
+        return session
+
+    def _in_chat(self, session: Session, part: ChatPart,
+                 call: Callable[[Session, str], Result]) -> tuple[Session, Result]:
+        """A participant call about one part, with the chat's connection token; a chat that is gone
+        is closed and the call goes to a new one, opened for this part."""
         for _ in range(CHAT_OPENINGS_PER_PART):
             try:
-                session, _ = chat.send_text(self.runtime, session, text, client_token(
-                    purpose, session.contact_id, part.entry.message_id))
-                return session
+                return chat.with_connection(
+                    self.runtime, session, lambda connection_token: call(session, connection_token))
             except ChatGone:
                 self._close(session)
                 session = self._open_chat(part, None)

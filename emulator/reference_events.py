@@ -42,11 +42,27 @@ def sns_message(event: dict) -> dict:
 
 def with_messages(event: dict, messages: list[dict]) -> dict:
     """A copy of an End User Messaging Social event whose webhook carries the given messages."""
+    return _with_webhook_items(event, "messages", messages)
+
+
+def status_of_sent(sent: dict, status: str) -> dict:
+    """End User Messaging Social's status webhook (`sent`, `delivered`, `read`) for a message the
+    twin recorded as sent, carrying its `biz_opaque_callback_data` back as Meta does."""
+    event = load_event("eum-status-sent-delivered-read")
+    entry = json.loads(sns_message(event)["whatsAppWebhookEntry"])
+    template = entry["changes"][0]["value"]["statuses"][0]
+    item = {**template, "id": sent["messageId"], "status": status}
+    if "biz_opaque_callback_data" in sent["message"]:
+        item["biz_opaque_callback_data"] = sent["message"]["biz_opaque_callback_data"]
+    return _with_webhook_items(event, "statuses", [item])
+
+
+def _with_webhook_items(event: dict, kind: str, items: list[dict]) -> dict:
     event = copy.deepcopy(event)
     sns = event["Records"][0]["Sns"]
     envelope = json.loads(sns["Message"])
     entry = json.loads(envelope["whatsAppWebhookEntry"])
-    entry["changes"][0]["value"]["messages"] = messages
+    entry["changes"][0]["value"][kind] = items
     envelope["whatsAppWebhookEntry"] = json.dumps(entry)
     sns["Message"] = json.dumps(envelope)
     return event

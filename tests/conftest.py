@@ -97,24 +97,33 @@ class Account:
 def aws(twin, monkeypatch):
     """A clean twin with the bridge's tables, topic and settings, and the Lambda environment set."""
     twin.reset()
-    for name, value in twin.endpoint_env().items():
+    for name, value in lambda_environment(twin).items():
         monkeypatch.setenv(name, value)
-    for name, value in {
+    stream_arn = create_bridge_resources()
+    twin.clear_calls()
+    yield Account(twin, stream_arn)
+
+
+def lambda_environment(twin: Twin) -> dict[str, str]:
+    """What the functions' Lambda environment holds, aimed at the twin."""
+    return twin.endpoint_env() | {
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
         "SESSIONS_TABLE": SESSIONS_TABLE, "BUFFER_TABLE": BUFFER_TABLE,
         "MEDIA_BUCKET": MEDIA_BUCKET, "CONFIG_PARAMETER": CONFIG_PARAMETER,
         "CONNECT_STREAMING_TOPIC_ARN": STREAMING_TOPIC_ARN,
-    }.items():
-        monkeypatch.setenv(name, value)
+    }
+
+
+def create_bridge_resources() -> str:
+    """The bridge's tables, topic, bucket and settings in a clean twin; the buffer's stream ARN."""
     dynamodb = boto3.client("dynamodb")
     create_table(dynamodb, "SessionsTable", SESSIONS_TABLE)
     stream_arn = create_table(dynamodb, "BufferTable", BUFFER_TABLE)
     boto3.client("sns").create_topic(Name=STREAMING_TOPIC)
     boto3.client("s3").create_bucket(Bucket=MEDIA_BUCKET)
     put_settings(DEFAULT_SETTINGS)
-    twin.clear_calls()
-    yield Account(twin, stream_arn)
+    return stream_arn
 
 
 def put_settings(settings: dict) -> None:

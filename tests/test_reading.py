@@ -1,6 +1,5 @@
 """Blue ticks when the agent reads, typing shown on WhatsApp, and WhatsApp's delivered and read
 statuses shown to the agent as Connect receipts."""
-import copy
 import json
 
 import boto3
@@ -8,9 +7,10 @@ import pytest
 
 import app as app_module
 from tests.conftest import (
-    CUSTOMER_WA_ID, DEFAULT_SETTINGS, PHONE_NUMBER_ARN, SESSIONS_TABLE, load_event, put_settings,
+    DEFAULT_SETTINGS, PHONE_NUMBER_ARN, SESSIONS_TABLE, load_event, put_settings,
     text_from_customer, with_messages,
 )
+from emulator.reference_events import status_of_sent
 from tests.crash.clock import MovableClock
 from tests.test_outbound import for_contact, open_chat
 
@@ -155,22 +155,6 @@ def test_no_ticks_and_no_typing_when_mark_as_read_is_no(bridge):
     assert bridge.twin.sent_whatsapp == []
 
 
-def whatsapp_status(sent, status):
-    """End User Messaging Social's status webhook for a message the bridge sent."""
-    event = copy.deepcopy(load_event("eum-status-sent-delivered-read"))
-    sns = event["Records"][0]["Sns"]
-    envelope = json.loads(sns["Message"])
-    entry = json.loads(envelope["whatsAppWebhookEntry"])
-    value = entry["changes"][0]["value"]
-    template = value["statuses"][0]
-    value["statuses"] = [{**template, "id": sent["messageId"], "status": status,
-                          "recipient_id": CUSTOMER_WA_ID,
-                          "biz_opaque_callback_data": sent["message"]["biz_opaque_callback_data"]}]
-    envelope["whatsAppWebhookEntry"] = json.dumps(entry)
-    sns["Message"] = json.dumps(envelope)
-    return event
-
-
 def test_whatsapps_delivered_and_read_statuses_become_the_agents_receipts(bridge):
     contact_id = open_chat(bridge)
     # A message in the chat's transcript, which Connect checks a receipt against.
@@ -182,8 +166,8 @@ def test_whatsapps_delivered_and_read_statuses_become_the_agents_receipts(bridge
     assert sent["message"]["biz_opaque_callback_data"] == f"{contact_id}|{connect_message_id}"
     bridge.twin.clear_calls()
 
-    bridge.whatsapp(whatsapp_status(sent, "delivered"))
-    bridge.whatsapp(whatsapp_status(sent, "read"))
+    bridge.whatsapp(status_of_sent(sent, "delivered"))
+    bridge.whatsapp(status_of_sent(sent, "read"))
 
     events = bridge.twin.calls_to("connectparticipant", "SendEvent")
     assert [(e["params"]["ContentType"], json.loads(e["params"]["Content"])) for e in events] == [
@@ -203,7 +187,7 @@ def test_a_receipt_connect_refuses_for_a_crowded_chat_is_dropped_quietly(bridge)
     bridge.twin.join_participant(contact_id, "SUPERVISOR")  # three active: no receipts
     bridge.twin.clear_calls()
 
-    bridge.whatsapp(whatsapp_status(sent, "read"))  # returns: nothing to retry
+    bridge.whatsapp(status_of_sent(sent, "read"))  # returns: nothing to retry
 
     (refused,) = bridge.twin.calls_to("connectparticipant", "SendEvent")
     assert refused["error"] == "ConflictException"
@@ -213,6 +197,6 @@ def test_a_status_for_a_message_the_bridge_did_not_send_is_dropped(bridge):
     open_chat(bridge)
     sent = {"messageId": "wamid.not-ours", "message": {"biz_opaque_callback_data": None}}
 
-    bridge.whatsapp(whatsapp_status(sent, "read"))
+    bridge.whatsapp(status_of_sent(sent, "read"))
 
     assert bridge.twin.calls == [c for c in bridge.twin.calls if c["service"] == "ssm"]

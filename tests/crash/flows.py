@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from emulator.reference_events import status_of_sent
 from tests.conftest import load_event, sns_message, text_from_customer, with_messages
 from tests.test_outbound import for_contact
 
@@ -199,15 +200,7 @@ def _whatsapp_status(bridge) -> dict:
     bridge.connect_event(bridge.twin.connect_streaming_event(
         contact_id, participant_role="AGENT", content=AGENT_TEXT, display_name="Jordan"))
     sent = next(s for s in bridge.twin.sent_whatsapp if s["message"].get("type") == "text")
-    event = load_event("eum-status-sent-delivered-read")
-    envelope = json.loads(event["Records"][0]["Sns"]["Message"])
-    entry = json.loads(envelope["whatsAppWebhookEntry"])
-    status = entry["changes"][0]["value"]["statuses"][0]
-    entry["changes"][0]["value"]["statuses"] = [{
-        **status, "id": sent["messageId"], "status": "read",
-        "biz_opaque_callback_data": sent["message"]["biz_opaque_callback_data"]}]
-    envelope["whatsAppWebhookEntry"] = json.dumps(entry)
-    event["Records"][0]["Sns"]["Message"] = json.dumps(envelope)
+    event = status_of_sent(sent, "read")
     bridge.twin.clear_calls()
     return event
 

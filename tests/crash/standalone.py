@@ -7,24 +7,10 @@ import os
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-import boto3
 from chalice.test import Client
 
 from emulator.twin import Twin
-from tests.conftest import (
-    BUFFER_TABLE, CONFIG_PARAMETER, DEFAULT_SETTINGS, MEDIA_BUCKET, REGION, ROOT, SESSIONS_TABLE,
-    STREAMING_TOPIC, STREAMING_TOPIC_ARN, Account, Bridge, create_table, put_settings,
-)
-
-
-def lambda_environment(twin: Twin) -> dict[str, str]:
-    return twin.endpoint_env() | {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
-        "SESSIONS_TABLE": SESSIONS_TABLE, "BUFFER_TABLE": BUFFER_TABLE,
-        "MEDIA_BUCKET": MEDIA_BUCKET, "CONFIG_PARAMETER": CONFIG_PARAMETER,
-        "CONNECT_STREAMING_TOPIC_ARN": STREAMING_TOPIC_ARN,
-    }
+from tests.conftest import ROOT, Account, Bridge, create_bridge_resources, lambda_environment
 
 
 @contextmanager
@@ -40,12 +26,7 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
 
 def _fresh_bridge(twin: Twin) -> Bridge:
     twin.reset()
-    dynamodb = boto3.client("dynamodb")
-    create_table(dynamodb, "SessionsTable", SESSIONS_TABLE)
-    stream_arn = create_table(dynamodb, "BufferTable", BUFFER_TABLE)
-    boto3.client("sns").create_topic(Name=STREAMING_TOPIC)
-    boto3.client("s3").create_bucket(Bucket=MEDIA_BUCKET)
-    put_settings(DEFAULT_SETTINGS)
+    stream_arn = create_bridge_resources()
     twin.clear_calls()
 
     import app as app_module
