@@ -89,6 +89,29 @@ def media_kind(mime_type: str) -> str:
 
 def whatsapp_event(phone: Phone, message: dict) -> dict:
     """The Lambda SNS event End User Messaging Social publishes for one inbound message."""
+    return _webhook_event(phone, {
+        "contacts": [{"profile": {"name": phone.customer_name}, "wa_id": phone.customer_wa_id}],
+        "messages": [message],
+    })
+
+
+def status_event(phone: Phone, status: dict) -> dict:
+    """The Lambda SNS event End User Messaging Social publishes for one status of a message the
+    business sent (shaped like events/eum-status-sent-delivered-read.json: no contacts)."""
+    return _webhook_event(phone, {"statuses": [status]})
+
+
+def delivery_status(phone: Phone, message_id: str, status: str, callback_data: str = "") -> dict:
+    """One `statuses[]` element: `sent`, `delivered` or `read` for the business's message
+    `message_id`, echoing the `biz_opaque_callback_data` the message was sent with, as Meta does."""
+    element = {"id": message_id, "status": status, "timestamp": str(int(time.time())),
+               "recipient_id": phone.customer_wa_id}
+    if callback_data:
+        element["biz_opaque_callback_data"] = callback_data
+    return element
+
+
+def _webhook_event(phone: Phone, value: dict) -> dict:
     entry = {
         "id": phone.waba_id,
         "changes": [{
@@ -96,8 +119,7 @@ def whatsapp_event(phone: Phone, message: dict) -> dict:
                 "messaging_product": "whatsapp",
                 "metadata": {"display_phone_number": phone.display_phone_number,
                              "phone_number_id": phone.meta_phone_number_id},
-                "contacts": [{"profile": {"name": phone.customer_name}, "wa_id": phone.customer_wa_id}],
-                "messages": [message],
+                **value,
             },
             "field": "messages",
         }],
@@ -116,9 +138,33 @@ def whatsapp_event(phone: Phone, message: dict) -> dict:
                             json.dumps(envelope, separators=(",", ":"), ensure_ascii=False), {})
 
 
-def customer_message(phone: Phone, kind: str, content: dict) -> dict:
-    return {"from": phone.customer_wa_id, "id": new_wamid(phone.customer_wa_id),
-            "timestamp": str(int(time.time())), "type": kind, kind: content}
+def customer_message(phone: Phone, kind: str, content: dict, replying_to: str = "") -> dict:
+    """A customer's message; `replying_to` is the business message a tap on its list row or
+    reply button answers (WhatsApp names it in `context`)."""
+    message = {"from": phone.customer_wa_id, "id": new_wamid(phone.customer_wa_id),
+               "timestamp": str(int(time.time())), "type": kind, kind: content}
+    if replying_to:
+        message = {"context": {"from": phone.display_phone_number, "id": replying_to}} | message
+    return message
+
+
+def interactive_reply(interactive: dict, option_id: str) -> dict | None:
+    """The `interactive` object WhatsApp sends when the customer taps the row or reply button
+    `option_id` of the business's interactive message: its id and shown title (and a row's
+    description) as they were sent, never more. None when the message has no such option."""
+    action = interactive.get("action") or {}
+    if interactive.get("type") == "list":
+        for section in action.get("sections") or []:
+            for row in section.get("rows") or []:
+                if row.get("id") == option_id:
+                    reply = {key: row[key] for key in ("id", "title", "description") if key in row}
+                    return {"type": "list_reply", "list_reply": reply}
+    if interactive.get("type") == "button":
+        for button in action.get("buttons") or []:
+            reply = button.get("reply") or {}
+            if reply.get("id") == option_id:
+                return {"type": "button_reply", "button_reply": {"id": reply["id"], "title": reply.get("title", "")}}
+    return None
 
 
 def sns_lambda_event(topic_arn: str, message: str, attributes: dict, message_id: str | None = None,

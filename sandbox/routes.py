@@ -20,7 +20,6 @@ import base64
 import json
 import logging
 import os
-import threading
 import time
 import traceback
 import urllib.error
@@ -37,8 +36,10 @@ load_dotenv(ENV_FILE, override=False)
 
 import boto3
 
+from emulator.reference_events import load_event
 from sandbox import events
 from sandbox.lambdas import HANDLERS, RECORDER, StreamPoller, invoke
+from sandbox.phone import STATUSES, PhoneTimeline
 
 logger = logging.getLogger("sandbox")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -152,58 +153,6 @@ def _static(name: str) -> Response:
                                                "Cache-Control": "no-store"})
 
 
-class PhoneTimeline:
-    """What the customer's phone shows: what they sent, and what the business sent them (from
-    the twin's SendWhatsAppMessage log), with read ticks and reactions on their messages."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: list[dict] = []
-        self._by_wamid: dict[str, dict] = {}
-        self._sent_seen = 0
-
-    def add_own(self, item: dict) -> None:
-        with self._lock:
-            self._items.append(item)
-            self._by_wamid[item["id"]] = item
-
-    def sync(self, sent: list[dict], customer: str) -> list[dict]:
-        with self._lock:
-            for record in sent[self._sent_seen:]:
-                self._take(record["message"], customer, record.get("messageId", ""))
-            self._sent_seen = len(sent)
-            return [dict(item) for item in self._items]
-
-    def items(self) -> list[dict]:
-        with self._lock:
-            return [dict(item) for item in self._items]
-
-    def _take(self, message: dict, customer: str, message_id: str) -> None:
-        if message.get("status") == "read":
-            target = self._by_wamid.get(message.get("message_id", ""))
-            if target is not None:
-                target["read"] = True
-            return
-        if message.get("to") != customer:
-            return
-        kind = message.get("type", "text")
-        if kind == "reaction":
-            target = self._by_wamid.get(message["reaction"].get("message_id", ""))
-            if target is not None:
-                target["reaction"] = message["reaction"].get("emoji", "")
-            return
-        item = {"id": message_id, "from": "business", "kind": kind, "time": time.time()}
-        content = message.get(kind) or {}
-        if kind == "text":
-            item["text"] = content.get("body", "")
-        elif kind in ("image", "video", "audio", "document", "sticker"):
-            item |= {"media_id": content.get("id", ""), "filename": content.get("filename", ""),
-                     "text": content.get("caption", "")}
-        else:
-            item["text"] = json.dumps(content, ensure_ascii=False)
-        self._items.append(item)
-
-
 PHONE = PhoneTimeline()
 JOINED: set[str] = set()
 
@@ -214,9 +163,8 @@ def state() -> Response:
     phone = events.Phone.from_environ()
     twin = bool(_emulator_url())
     chats: list[dict] = []
-    timeline = PHONE.items()
     if twin:
-        timeline = PHONE.sync(_emulator("GET", "/_emulator/whatsapp/sent"), phone.customer_wa_id)
+        PHONE.sync(_emulator("GET", "/_emulator/whatsapp/sent"), phone.customer_wa_id)
         chats = [_chat(contact) for contact in reversed(list(_emulator("GET", "/_emulator/contacts").values()))]
     calls: dict[str, list[dict]] = {}
     for call in reversed(RECORDER.calls()):
@@ -227,7 +175,8 @@ def state() -> Response:
         "twin": twin,
         "customer": {"wa_id": phone.customer_wa_id, "name": phone.customer_name,
                      "business": phone.display_phone_number},
-        "phone": timeline,
+        "phone": PHONE.items(),
+        "typing": PHONE.typing(),
         "chats": chats,
         "calls": calls,
         "poller": {"running": POLLER is not None and POLLER.thread.is_alive(),
@@ -241,9 +190,15 @@ def _chat(contact: dict) -> dict:
         content_type = item.get("ContentType", "")
         if item["Type"] == "EVENT" and content_type.endswith((".typing", ".delivered", ".read")):
             continue
-        items.append({key: item.get(key) for key in (
+        shown = {key: item.get(key) for key in (
             "Id", "Type", "ContentType", "Content", "ParticipantRole", "DisplayName",
-            "AbsoluteTime", "Attachments")})
+            "AbsoluteTime", "Attachments")}
+        # The receipts Connect keeps on the message (GetTranscript's MessageMetadata): for an
+        # agent's message, the customer's side (the bridge's SendEvent); for a customer's, the agent's.
+        receipts = (item.get("MessageMetadata") or {}).get("Receipts") or []
+        shown["Delivered"] = any(r.get("DeliveredTimestamp") or r.get("ReadTimestamp") for r in receipts)
+        shown["Read"] = any(r.get("ReadTimestamp") for r in receipts)
+        items.append(shown)
     return {"contactId": contact["contact_id"], "customer": contact["display_name"],
             "status": contact["status"], "items": items}
 
@@ -273,15 +228,50 @@ def phone_send() -> Response:
                                        filename=upload.get("name", ""), caption=body.get("text", ""))
         item = {"kind": kind, "media_id": media_id, "filename": upload.get("name", ""),
                 "text": body.get("text", "")}
+    elif body.get("reply_to"):
+        # A tap on a list row or a reply button: WhatsApp sends the option's id and shown title.
+        replied = PHONE.business_message(body["reply_to"])
+        content = events.interactive_reply((replied or {}).get("interactive") or {}, body.get("option_id", ""))
+        if content is None:
+            return _json({"error": "that message has no such option"}, 400)
+        kind = "interactive"
+        chosen = content[content["type"]]
+        item = {"kind": "interactive", "text": chosen["title"], "quote": replied.get("text", "")}
     else:
         text = (body.get("text") or "").strip()
         if not text:
             return _json({"error": "nothing to send"}, 400)
         kind, content = "text", {"body": text}
         item = {"kind": "text", "text": text}
-    message = events.customer_message(phone, kind, content)
-    PHONE.add_own(item | {"id": message["id"], "from": "customer", "time": time.time()})
-    return _run("on_whatsapp_event", events.whatsapp_event(phone, message))
+    message = events.customer_message(phone, kind, content, replying_to=body.get("reply_to", ""))
+    PHONE.add_own(item | {"id": message["id"], "from": "customer", "time": time.time(), "status": "sent"})
+    response = _run("on_whatsapp_event", events.whatsapp_event(phone, message))
+    if response.status_code == 200:
+        PHONE.mark_delivered(message["id"])
+    return response
+
+
+@sandbox_routes.route("/sandbox/api/phone/status", methods=["POST"])
+def phone_status() -> Response:
+    """The customer's phone got (`delivered`) or showed (`read`) a business message: the status
+    webhooks WhatsApp publishes for it, each step in order, through `on_whatsapp_event`."""
+    body = sandbox_routes.current_request.json_body or {}
+    status = body.get("status")
+    if status not in STATUSES:
+        return _json({"error": f"status is one of {', '.join(STATUSES)}"}, 400)
+    try:
+        steps, callback_data = PHONE.advance(body.get("message_id", ""), status)
+    except KeyError:
+        return _json({"error": "no such business message on the phone"}, 404)
+    phone = events.Phone.from_environ()
+    results = []
+    for step in steps:
+        response = _run("on_whatsapp_event", events.status_event(
+            phone, events.delivery_status(phone, body["message_id"], step, callback_data)))
+        results.append(json.loads(response.body))
+        if response.status_code != 200:
+            return _json({"statuses": steps, "results": results}, response.status_code)
+    return _json({"statuses": steps, "results": results})
 
 
 @sandbox_routes.route("/sandbox/api/phone/media/{media_id}", methods=["GET"])
@@ -306,9 +296,37 @@ def agent_message(contact_id: str) -> Response:
     text = ((sandbox_routes.current_request.json_body or {}).get("text") or "").strip()
     if not text:
         return _json({"error": "nothing to send"}, 400)
-    _emulator("POST", f"/_emulator/contacts/{contact_id}/messages",
-              {"content": text, "display_name": AGENT_NAME})
-    return _json({})
+    # What Connect's agent workspace sends on a chat that declared text/markdown (the twin
+    # streams it as text/plain to a chat that did not, as Connect does).
+    return _emulator_answer("POST", f"/_emulator/contacts/{contact_id}/messages",
+                            {"content": text, "content_type": "text/markdown", "display_name": AGENT_NAME})
+
+
+@sandbox_routes.route("/sandbox/api/agent/{contact_id}/typing", methods=["POST"])
+def agent_typing(contact_id: str) -> Response:
+    """The agent is typing: Connect streams its typing event (the bridge decides how often
+    WhatsApp hears of it)."""
+    return _emulator_answer("POST", f"/_emulator/contacts/{contact_id}/typing", {"display_name": AGENT_NAME})
+
+
+@sandbox_routes.route("/sandbox/api/agent/{contact_id}/read", methods=["POST"])
+def agent_read(contact_id: str) -> Response:
+    """The agent read the customer's message: Connect's read receipt event, recorded on the
+    message and streamed (events/connect-agent-read-receipt.json)."""
+    message_id = (sandbox_routes.current_request.json_body or {}).get("message_id")
+    if not message_id:
+        return _json({"error": "which message? (message_id)"}, 400)
+    return _emulator_answer("POST", f"/_emulator/contacts/{contact_id}/receipts", {
+        "message_id": message_id, "kind": "read", "display_name": AGENT_NAME})
+
+
+@sandbox_routes.route("/sandbox/api/agent/{contact_id}/bot-listpicker", methods=["POST"])
+def bot_list_picker(contact_id: str) -> Response:
+    """A Lex bot's ListPicker (the content of events/connect-interactive-listpicker.json), sent
+    by the chat's bot participant."""
+    return _emulator_answer("POST", f"/_emulator/contacts/{contact_id}/messages", {
+        "content": _reference_content("connect-interactive-listpicker"), "participant_role": "CUSTOM_BOT",
+        "content_type": "application/vnd.amazonaws.connect.message.interactive", "display_name": "BOT"})
 
 
 @sandbox_routes.route("/sandbox/api/agent/{contact_id}/attachment", methods=["POST"])
@@ -351,6 +369,21 @@ def _emulator(method: str, path: str, body: dict | None = None) -> Any:
         headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
+
+
+def _emulator_answer(method: str, path: str, body: dict | None = None) -> Response:
+    """The twin's answer as the page's (for an agent's message or event, the streaming event
+    Connect published); a refusal (a receipt in a chat of three, say) keeps its status and code."""
+    try:
+        return _json(_emulator(method, path, body))
+    except urllib.error.HTTPError as error:
+        answer = json.loads(error.read() or b"{}")
+        return _json({"error": answer.get("message", str(error)), "code": answer.get("code")}, error.code)
+
+
+def _reference_content(name: str) -> str:
+    """The Content of a reference streaming event of events/."""
+    return json.loads(load_event(name)["Records"][0]["Sns"]["Message"])["Content"]
 
 
 def _json(payload: Any, status: int = 200) -> Response:

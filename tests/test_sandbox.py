@@ -252,9 +252,80 @@ def test_golden_path_in_the_browser(sandbox, tmp_path):
             expect(agent_thread).to_contain_text("Thanks! One more question about delivery.")
             expect(page.locator("[data-testid=hop][data-hop=on_connect_event]")).to_contain_text(
                 "SendWhatsAppMessage")
+        finally:
+            browser.close()
+
+
+def test_receipts_typing_formatting_and_a_bot_list_in_the_browser(sandbox, tmp_path):
+    missing = _browser_available()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"the browser test must run in CI: {missing}")
+        pytest.skip(missing)
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
+            viewport={"width": 1360, "height": 1000},
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(20_000)
+            page.goto(sandbox.url + "/")
+            mine = page.locator("[data-testid=phone-message][data-from=customer]")
+            business = page.locator("[data-testid=phone-message][data-from=business]")
+            agent_thread = page.get_by_test_id("agent-thread")
+
+            # The customer's message reaches the agent: two grey ticks, not blue until the agent reads.
+            page.get_by_test_id("phone-input").fill("Hi, my parcel is late")
+            page.get_by_test_id("phone-send").click()
+            expect(agent_thread).to_contain_text("Hi, my parcel is late")
+            expect(mine.first).to_have_attribute("data-status", "delivered")
+            page.get_by_test_id("agent-read").click()
+            expect(mine.first).to_have_attribute("data-status", "read")
+            expect(page.get_by_test_id("agent-read-done")).to_have_count(1)
+
+            # The agent types: WhatsApp's typing indicator; the markdown reply arrives in bold and
+            # ends it. The phone reports it delivered and read; the agent sees Read.
+            page.get_by_test_id("agent-input").fill("**Sorry** about that")
+            expect(page.get_by_test_id("phone-typing")).to_be_visible()
+            page.get_by_test_id("agent-send").click()
+            expect(business.last.locator("strong")).to_have_text("Sorry")
+            expect(business.last).to_contain_text("Sorry about that")
+            expect(business.last).not_to_contain_text("*")
+            expect(page.get_by_test_id("phone-typing")).to_be_hidden()
+            expect(business.last).to_have_attribute("data-status", "read")
+            expect(business.last.get_by_test_id("ticks")).to_have_class(re.compile(r"\bread\b"))
+            expect(page.locator("[data-testid=agent-message][data-role=AGENT] [data-testid=agent-receipt]")
+                   ).to_have_text("Read")
+
+            # The bot's ListPicker is a WhatsApp list; the customer taps a row, and the chat gets
+            # the option's title as the customer's message.
+            page.get_by_test_id("bot-listpicker").click()
+            expect(business.last).to_have_attribute("data-kind", "interactive")
+            expect(business.last).to_contain_text("How can we help you today?")
+            business.last.get_by_test_id("phone-list-button").click()
+            rows = page.get_by_test_id("phone-list-row")
+            expect(rows).to_have_count(3)
+            rows.filter(has_text="Talk to an agent").click()
+            expect(mine.last).to_contain_text("Talk to an agent")
+            customer = page.locator("[data-testid=agent-message][data-role=CUSTOMER]")
+            expect(customer.last).to_contain_text("Talk to an agent")
+            expect(business.last).to_have_attribute("data-status", "read")
 
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
         finally:
             browser.close()
     assert SCREENSHOT.stat().st_size > 10_000
+
+    # What the twin's Connect and WhatsApp saw: the tap's title as the customer's message, the
+    # list's rows, and the receipts the phone's statuses became on the agent's message.
+    (chat,) = sandbox.get("/sandbox/api/state")["chats"]
+    said = [(i["ParticipantRole"], i["ContentType"], i["Content"]) for i in chat["items"] if i["Type"] == "MESSAGE"]
+    assert said[1][:2] == ("AGENT", "text/markdown")
+    assert said[-1] == ("CUSTOMER", "text/plain", "Talk to an agent")
+    (reply,) = [i for i in chat["items"] if i["ParticipantRole"] == "AGENT" and i["Type"] == "MESSAGE"]
+    assert reply["Delivered"] and reply["Read"]

@@ -69,3 +69,145 @@ def test_something_that_is_no_lambda_event_is_refused(client, bridge):
 
     assert response.status_code == 400
     assert bridge.twin.calls == []
+
+
+# --- the page's phone and agent console, against the twin ------------------------------------
+
+LONG_TITLE = "Change the delivery address of my order"  # longer than a WhatsApp row title (24)
+
+
+@pytest.fixture
+def page(client, bridge, monkeypatch):
+    """The page's routes aimed at this test's twin, with a fresh phone; a chat opened by the
+    customer's first message. The test twin does not publish streaming: the agent's routes answer
+    with the event Connect streams, which `streams` hands to on_connect_event as the streaming
+    topic would."""
+    import sandbox.routes
+    from sandbox.phone import PhoneTimeline
+
+    monkeypatch.setenv("SANDBOX_EMULATOR_URL", bridge.twin.emulator_url)
+    monkeypatch.setattr(sandbox.routes, "PHONE", PhoneTimeline())
+    answer = client.post("/sandbox/api/phone/send", headers={"Content-Type": "application/json"},
+                         body=json.dumps({"text": "Hi, my parcel is late"}))
+    assert answer.status_code == 200, answer.json
+    bridge.flush()
+    (contact_id,) = bridge.twin.contacts
+    return Page(client, bridge, contact_id)
+
+
+class Page:
+    def __init__(self, client, bridge, contact_id):
+        self.client, self.bridge, self.contact_id = client, bridge, contact_id
+
+    def post(self, path, body=None):
+        return self.client.post(path, headers={"Content-Type": "application/json"},
+                                body=json.dumps(body or {}))
+
+    def state(self):
+        return self.client.get("/sandbox/api/state").json
+
+    def agent(self, action, body=None):
+        """An agent console route; what Connect streams for it reaches on_connect_event."""
+        answer = self.post(f"/sandbox/api/agent/{self.contact_id}/{action}", body)
+        assert answer.status_code == 200, answer.json
+        self.streams(answer.json)
+        return answer
+
+    def streams(self, event):
+        self.bridge.connect_event(event)
+        return self.bridge.twin.contacts[self.contact_id]["transcript"][-1]
+
+
+def test_the_console_sends_the_agents_reply_as_markdown(page):
+    page.agent("message", {"text": "**Sorry** about that"})
+
+    item = page.bridge.twin.contacts[page.contact_id]["transcript"][-1]
+    assert (item["ParticipantRole"], item["ContentType"], item["Content"]) == (
+        "AGENT", "text/markdown", "**Sorry** about that")
+    (sent,) = [m["message"] for m in page.bridge.twin.sent_whatsapp if m["message"].get("type") == "text"]
+    assert sent["text"]["body"] == "*Sorry* about that"
+
+
+def test_the_phone_reports_each_status_of_an_agent_message_and_the_agent_sees_the_receipts(page):
+    page.agent("message", {"text": "**Sorry** about that"})
+    reply = page.bridge.twin.contacts[page.contact_id]["transcript"][-1]
+    (shown,) = [i for i in page.state()["phone"] if i["from"] == "business"]
+    assert (shown["text"], shown["status"]) == ("*Sorry* about that", "")
+    page.bridge.twin.clear_calls()
+
+    answer = page.post("/sandbox/api/phone/status", {"message_id": shown["id"], "status": "read"})
+    again = page.post("/sandbox/api/phone/status", {"message_id": shown["id"], "status": "delivered"})
+
+    # Sent, delivered and read, in order, each a webhook through on_whatsapp_event; "sent" is no
+    # receipt in Connect, the other two are, on the agent's message.
+    assert answer.json["statuses"] == ["sent", "delivered", "read"]
+    assert again.json["statuses"] == []
+    events = [(c["params"]["ContentType"], json.loads(c["params"]["Content"]))
+              for c in page.bridge.twin.calls_to("connectparticipant", "SendEvent")]
+    assert events == [("application/vnd.amazonaws.connect.event.message.delivered", {"messageId": reply["Id"]}),
+                      ("application/vnd.amazonaws.connect.event.message.read", {"messageId": reply["Id"]})]
+    (chat,) = page.state()["chats"]
+    (agent_message,) = [i for i in chat["items"] if i["ParticipantRole"] == "AGENT"]
+    assert (agent_message["Delivered"], agent_message["Read"]) == (True, True)
+    assert [i["status"] for i in page.state()["phone"] if i["from"] == "business"] == ["read"]
+
+
+def test_the_agent_reads_and_types_the_phone_shows_blue_ticks_and_typing(page):
+    (customer_item,) = [i for i in page.bridge.twin.contacts[page.contact_id]["transcript"]
+                        if i.get("ParticipantRole") == "CUSTOMER"]
+    # The opening message's Connect id is learned from Connect's echo of it.
+    page.bridge.connect_event(page.bridge.twin.customer_echo_event(page.contact_id))
+    (own,) = page.state()["phone"]
+    assert own["status"] == "delivered"  # taken by the bridge, not read by anyone yet
+
+    read = page.agent("read", {"message_id": customer_item["Id"]})
+    (own,) = page.state()["phone"]
+
+    assert read.json["Records"][0]["Sns"]["MessageAttributes"]["ContentType"]["Value"] == (
+        "application/vnd.amazonaws.connect.event.message.read")
+    assert own["status"] == "read"
+    (chat,) = page.state()["chats"]
+    assert [i["Read"] for i in chat["items"] if i["ParticipantRole"] == "CUSTOMER"] == [True]
+
+    page.agent("typing")
+    assert page.state()["typing"] is True
+    page.agent("message", {"text": "On it"})
+    assert page.state()["typing"] is False
+    # The indicator the phone showed is the one WhatsApp payload that shows it.
+    (indicator,) = [m["message"] for m in page.bridge.twin.sent_whatsapp if "typing_indicator" in m["message"]]
+    assert indicator == {"messaging_product": "whatsapp", "status": "read", "message_id": own["id"],
+                         "typing_indicator": {"type": "text"}}
+
+
+def test_a_tapped_list_row_reaches_the_chat_as_the_options_full_title(page):
+    content = json.dumps({"templateType": "ListPicker", "version": "1.0", "data": {"content": {
+        "title": "How can we help you today?",
+        "elements": [{"title": "Order status"}, {"title": LONG_TITLE}]}}})
+    page.streams(page.bridge.twin.connect_streaming_event(
+        page.contact_id, participant_role="CUSTOM_BOT", content=content,
+        content_type="application/vnd.amazonaws.connect.message.interactive"))
+    (shown,) = [i for i in page.state()["phone"] if i["from"] == "business"]
+    rows = shown["interactive"]["action"]["sections"][0]["rows"]
+    assert rows[1]["title"] == LONG_TITLE[:23] + "…"  # what WhatsApp shows, and sends back
+    page.bridge.twin.clear_calls()
+
+    answer = page.post("/sandbox/api/phone/send", {"reply_to": shown["id"], "option_id": rows[1]["id"]})
+    unknown = page.post("/sandbox/api/phone/send", {"reply_to": shown["id"], "option_id": "connect:9:x"})
+    page.bridge.flush()
+
+    assert answer.status_code == 200
+    assert unknown.status_code == 400
+    (sent,) = page.bridge.twin.calls_to("connectparticipant", "SendMessage")
+    assert sent["params"]["Content"] == LONG_TITLE
+    own = page.state()["phone"][-1]
+    assert (own["from"], own["kind"], own["text"], own["quote"]) == (
+        "customer", "interactive", rows[1]["title"], "How can we help you today?")
+
+
+def test_the_bots_list_picker_is_the_reference_events_content_sent_as_the_bot(page):
+    page.agent("bot-listpicker")
+
+    item = page.bridge.twin.contacts[page.contact_id]["transcript"][-1]
+    reference = json.loads(load_event("connect-interactive-listpicker")["Records"][0]["Sns"]["Message"])
+    assert (item["ParticipantRole"], item["ContentType"], item["Content"]) == (
+        "CUSTOM_BOT", "application/vnd.amazonaws.connect.message.interactive", reference["Content"])

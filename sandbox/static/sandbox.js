@@ -6,6 +6,10 @@ const $ = (id) => document.getElementById(id);
 let selected = null;          // the contact id open in the agent console
 let lastRendered = {};        // section -> JSON last drawn, so unchanged sections are not redrawn
 const mediaUrls = new Map();  // "phone:<media id>" or "agent:<attachment id>" -> Promise<{mime, url}>
+const reported = new Map();   // business message id -> the status the phone last reported for it
+const STATUS_RANK = {"": 0, sent: 1, delivered: 2, read: 3};
+const TYPING_EVERY_MS = 3000; // while the agent keeps typing, a typing event this often
+let lastTypingSent = 0;
 
 async function api(method, path, body) {
   const response = await fetch(path, {
@@ -61,25 +65,125 @@ function mediaNode(source, id, name) {
   return holder;
 }
 
+// WhatsApp's formatting, drawn as WhatsApp draws it: *bold*, _italic_, ~strike~, ```monospace```
+// and `inline code`. A marker opens after a space or punctuation and before a non-space, and closes
+// the other way round, on the same line. Text only ever becomes text nodes: nothing here is HTML.
+const WHATSAPP_STYLES = {"*": "strong", "_": "em", "~": "s"};
+const EDGE = "[\\s\\p{P}\\p{S}]";
+const STYLED = new RegExp(`(^|${EDGE})([*_~])(?!\\s)(.+?)(?<!\\s)\\2(?=$|${EDGE})`, "u");
+const CODE = /```([\s\S]+?)```|`([^`\n]+)`/;
+
+function formatted(text) {
+  const nodes = [];
+  let rest = text || "";
+  while (rest) {
+    const code = CODE.exec(rest);
+    if (!code) { nodes.push(...styled(rest)); break; }
+    nodes.push(...styled(rest.slice(0, code.index)));
+    // Nothing inside code is formatted.
+    nodes.push(code[1] !== undefined ? el("code", {class: "mono"}, code[1]) : el("code", {}, code[2]));
+    rest = rest.slice(code.index + code[0].length);
+  }
+  return nodes;
+}
+
+function styled(text) {
+  const match = STYLED.exec(text);
+  if (!match) return text ? [text] : [];
+  const opens = match.index + match[1].length;
+  return [text.slice(0, opens), el(WHATSAPP_STYLES[match[2]], {}, ...styled(match[3])),
+          ...styled(text.slice(match.index + match[0].length))].filter((part) => part !== "");
+}
+
+// Ticks as WhatsApp draws them: pending 🕓, sent ✓, delivered ✓✓, read ✓✓ in blue.
+function ticks(status) {
+  const marks = {"": "🕓", sent: "✓", delivered: "✓✓", read: "✓✓"}[status || ""] || "✓";
+  return el("span", {class: `ticks ${status === "read" ? "read" : ""}`, "data-testid": "ticks",
+                     title: status || "pending"}, marks);
+}
+
+// A business's interactive message: its body, then reply buttons, or the button that opens a list.
+function interactiveNodes(item) {
+  const message = item.interactive;
+  const nodes = [];
+  if (message.header && message.header.text) nodes.push(el("div", {class: "i-header"}, message.header.text));
+  nodes.push(el("div", {}, ...formatted((message.body || {}).text)));
+  if (message.footer && message.footer.text) nodes.push(el("div", {class: "i-footer"}, message.footer.text));
+  const action = message.action || {};
+  if (message.type === "list") {
+    const open = el("button", {type: "button", class: "i-action", "data-testid": "phone-list-button"},
+                    `☰ ${action.button || "Options"}`);
+    open.onclick = () => openList(item);
+    nodes.push(open);
+  } else if (message.type === "button") {
+    for (const button of action.buttons || []) {
+      const tap = el("button", {type: "button", class: "i-action", "data-testid": "phone-reply-button"},
+                     button.reply.title);
+      tap.onclick = () => choose(item.id, button.reply.id);
+      nodes.push(tap);
+    }
+  }
+  return nodes;
+}
+
+function openList(item) {
+  const message = item.interactive;
+  $("sheet-title").textContent = (message.action || {}).button || "Options";
+  $("sheet-rows").replaceChildren(...((message.action || {}).sections || []).flatMap((section) => [
+    ...(section.title ? [el("h4", {}, section.title)] : []),
+    ...(section.rows || []).map((row) => {
+      const choice = el("button", {type: "button", class: "row", "data-testid": "phone-list-row"},
+                        el("span", {}, row.title), row.description ? el("small", {}, row.description) : null);
+      choice.onclick = () => { $("phone-sheet").hidden = true; choose(item.id, row.id); };
+      return choice;
+    }),
+  ]));
+  $("phone-sheet").hidden = false;
+}
+
+function choose(messageId, optionId) {
+  guarded(() => api("POST", "/sandbox/api/phone/send", {reply_to: messageId, option_id: optionId}));
+}
+
 function drawPhone(state) {
   $("phone-title").textContent = `Business +${state.customer.business}`;
   $("phone-customer").textContent = `you are ${state.customer.name} (+${state.customer.wa_id})`;
+  $("phone-customer").hidden = state.typing;
+  $("phone-typing").hidden = !state.typing;
   const thread = $("phone-thread");
   thread.replaceChildren(...state.phone.map((item) => {
     const mine = item.from === "customer";
     const bubble = el("li", {class: `bubble ${mine ? "mine" : "theirs"}`, "data-testid": "phone-message",
-                             "data-from": item.from, "data-kind": item.kind});
+                             "data-from": item.from, "data-kind": item.kind, "data-status": item.status || ""});
+    if (item.quote) bubble.append(el("div", {class: "quote"}, item.quote));
     if (item.media_id) {
       bubble.append(mediaNode("phone", item.media_id, item.filename || item.kind));
-      if (item.text) bubble.append(el("div", {}, item.text));
+      if (item.text) bubble.append(el("div", {}, ...formatted(item.text)));
+    } else if (item.interactive) {
+      bubble.append(...interactiveNodes(item));
     } else {
-      bubble.append(item.text || "");
+      bubble.append(...formatted(item.text));
     }
-    if (mine) bubble.append(el("span", {class: `ticks ${item.read ? "read" : ""}`}, item.read ? "✓✓" : "✓"));
+    // The business's ticks are what the phone reported for its messages (the page plays the customer).
+    bubble.append(ticks(item.status));
     if (item.reaction) bubble.append(el("span", {class: "reaction"}, item.reaction));
     return bubble;
   }));
   thread.scrollTop = thread.scrollHeight;
+}
+
+// The customer's phone reports each business message delivered once it is here, and read while
+// the chat is on screen: WhatsApp's status webhooks, through on_whatsapp_event.
+function reportStatuses(state) {
+  const shown = document.visibilityState === "visible" ? "read" : "delivered";
+  for (const item of state.phone) {
+    if (item.from !== "business") continue;
+    const known = Math.max(STATUS_RANK[item.status || ""], STATUS_RANK[reported.get(item.id) || ""]);
+    if (known >= STATUS_RANK[shown]) continue;
+    reported.set(item.id, shown);
+    api("POST", "/sandbox/api/phone/status", {message_id: item.id, status: shown})
+      .catch(() => reported.delete(item.id));
+  }
 }
 
 function drawChats(state) {
@@ -102,7 +206,7 @@ function drawChats(state) {
   }));
   const chat = chats.find((c) => c.contactId === selected);
   const active = !!chat && chat.status === "ACTIVE";
-  for (const id of ["agent-text", "end-chat"]) $(id).disabled = !active;
+  for (const id of ["agent-text", "end-chat", "bot-list"]) $(id).disabled = !active;
   document.querySelector("[data-testid=agent-send]").disabled = !active;
   $("chat-title").textContent = chat ? `${chat.customer} · ${chat.status}` : "No chat selected";
   $("agent-thread").replaceChildren(...(chat ? chat.items.map(agentItem) : []));
@@ -115,14 +219,44 @@ function agentItem(item) {
     return el("li", {class: "event", "data-testid": "agent-event"}, `${item.DisplayName || ""} ${what}`.trim());
   }
   const bubble = el("li", {class: `bubble ${item.ParticipantRole}`, "data-testid": "agent-message",
-                           "data-role": item.ParticipantRole},
+                           "data-role": item.ParticipantRole, "data-id": item.Id},
                     el("span", {class: "who"}, item.DisplayName || item.ParticipantRole));
   if (item.Type === "ATTACHMENT") {
     for (const a of item.Attachments || []) bubble.append(mediaNode("agent", a.AttachmentId, a.AttachmentName));
+  } else if ((item.ContentType || "").endsWith(".interactive")) {
+    bubble.append(templateSummary(item.Content));
   } else {
     bubble.append(item.Content || "");
   }
+  if (item.ParticipantRole === "CUSTOMER") {
+    bubble.append(item.Read ? el("span", {class: "receipt", "data-testid": "agent-read-done"}, "read by you")
+                            : readButton(item.Id));
+  } else if (item.ParticipantRole !== "SYSTEM") {
+    // The receipts the customer's WhatsApp statuses became (SendEvent, through the bridge).
+    const receipt = item.Read ? "Read" : item.Delivered ? "Delivered" : "";
+    if (receipt) bubble.append(el("span", {class: `receipt ${receipt}`, "data-testid": "agent-receipt"}, receipt));
+  }
   return bubble;
+}
+
+// The agent reads the customer's message: Connect's read receipt, which the bridge turns into
+// blue ticks on the phone.
+function readButton(messageId) {
+  const read = el("button", {type: "button", class: "receipt mark-read", "data-testid": "agent-read"}, "mark read");
+  read.onclick = () => guarded(() => api("POST", `/sandbox/api/agent/${selected}/read`, {message_id: messageId}));
+  return read;
+}
+
+// An interactive message's question and options, as the agent's transcript lists them.
+function templateSummary(content) {
+  try {
+    const template = JSON.parse(content);
+    const body = (template.data || {}).content || {};
+    return el("span", {}, `${template.templateType}: ${body.title || ""}`,
+              el("ul", {}, ...(body.elements || []).map((option) => el("li", {}, option.title || ""))));
+  } catch (error) {
+    return content || "";
+  }
 }
 
 function drawCalls(state) {
@@ -150,7 +284,8 @@ async function refresh() {
     $("status").textContent = (state.twin ? "against the local twin" : "against a real AWS account")
       + (state.poller.running ? " · stream poller on" : " · no stream poller")
       + (state.poller.error ? ` · ${state.poller.error}` : "");
-    drawOnce("phone", [state.phone, state.customer], drawPhone, state);
+    drawOnce("phone", [state.phone, state.customer, state.typing], drawPhone, state);
+    reportStatuses(state);
     drawOnce("chats", [state.chats, selected], drawChats, state);
     drawOnce("calls", state.calls, drawCalls, state);
   } catch (error) {
@@ -191,6 +326,7 @@ $("agent-form").onsubmit = (event) => {
   const text = $("agent-text").value;
   if (!text.trim() || !selected) return;
   $("agent-text").value = "";
+  lastTypingSent = 0;
   guarded(() => api("POST", `/sandbox/api/agent/${selected}/message`, {text}));
 };
 $("agent-file").onchange = async (event) => {
@@ -200,7 +336,16 @@ $("agent-file").onchange = async (event) => {
   const upload = await readFile(file);
   guarded(() => api("POST", `/sandbox/api/agent/${selected}/attachment`, {file: upload}));
 };
+$("agent-text").oninput = () => {
+  // Connect streams the agent's typing; how often WhatsApp hears of it is the bridge's decision.
+  if (!selected || !$("agent-text").value.trim() || Date.now() - lastTypingSent < TYPING_EVERY_MS) return;
+  lastTypingSent = Date.now();
+  api("POST", `/sandbox/api/agent/${selected}/typing`).catch(() => {});
+};
+$("bot-list").onclick = () => selected && guarded(() => api("POST", `/sandbox/api/agent/${selected}/bot-listpicker`));
 $("end-chat").onclick = () => selected && guarded(() => api("POST", `/sandbox/api/agent/${selected}/end`));
+$("sheet-close").onclick = () => { $("phone-sheet").hidden = true; };
+document.addEventListener("visibilitychange", refresh);
 
 refresh();
 setInterval(refresh, 700);
