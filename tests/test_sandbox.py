@@ -256,6 +256,17 @@ def test_golden_path_in_the_browser(sandbox, tmp_path):
             browser.close()
 
 
+# What WhatsApp shows for a text (https://faq.whatsapp.com/539178204879377), as HTML.
+WHATSAPP_FORMATTING = {
+    "*Sorry* about that": "<strong>Sorry</strong> about that",
+    "_so_ ~not~ *_both_*": "<em>so</em> <s>not</s> <strong><em>both</em></strong>",
+    "```a *b* c``` and `x_y_z`": '<code class="mono">a *b* c</code> and <code>x_y_z</code>',
+    "2*3*4 and snake_case_name and * not bold *": "2*3*4 and snake_case_name and * not bold *",
+    "*one\nline*": "*one\nline*",
+    "<img src=x onerror=alert(1)> *&*": "&lt;img src=x onerror=alert(1)&gt; <strong>&amp;</strong>",
+}
+
+
 def test_receipts_typing_formatting_and_a_bot_list_in_the_browser(sandbox, tmp_path):
     missing = _browser_available()
     if missing:
@@ -314,6 +325,12 @@ def test_receipts_typing_formatting_and_a_bot_list_in_the_browser(sandbox, tmp_p
             customer = page.locator("[data-testid=agent-message][data-role=CUSTOMER]")
             expect(customer.last).to_contain_text("Talk to an agent")
             expect(business.last).to_have_attribute("data-status", "read")
+
+            # The phone's WhatsApp formatting rules, as its page draws them (text stays text).
+            drawn = page.evaluate("""texts => texts.map(text => {
+                const holder = document.createElement("p"); holder.append(...formatted(text));
+                return holder.innerHTML; })""", list(WHATSAPP_FORMATTING))
+            assert dict(zip(WHATSAPP_FORMATTING, drawn)) == WHATSAPP_FORMATTING
 
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)

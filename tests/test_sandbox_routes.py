@@ -211,3 +211,21 @@ def test_the_bots_list_picker_is_the_reference_events_content_sent_as_the_bot(pa
     reference = json.loads(load_event("connect-interactive-listpicker")["Records"][0]["Sns"]["Message"])
     assert (item["ParticipantRole"], item["ContentType"], item["Content"]) == (
         "CUSTOM_BOT", "application/vnd.amazonaws.connect.message.interactive", reference["Content"])
+
+
+def test_a_tapped_reply_button_reaches_the_chat_as_its_title(page):
+    quick_reply = json.loads(load_event("connect-interactive-quickreply")["Records"][0]["Sns"]["Message"])
+    page.streams(page.bridge.twin.connect_streaming_event(
+        page.contact_id, participant_role="CUSTOM_BOT", content=quick_reply["Content"],
+        content_type="application/vnd.amazonaws.connect.message.interactive"))
+    (shown,) = [i for i in page.state()["phone"] if i["from"] == "business"]
+    buttons = [b["reply"] for b in shown["interactive"]["action"]["buttons"]]
+    assert [b["title"] for b in buttons] == ["Yes", "No"]
+    page.bridge.twin.clear_calls()
+
+    answer = page.post("/sandbox/api/phone/send", {"reply_to": shown["id"], "option_id": buttons[1]["id"]})
+    page.bridge.flush()
+
+    assert answer.status_code == 200
+    (sent,) = page.bridge.twin.calls_to("connectparticipant", "SendMessage")
+    assert sent["params"]["Content"] == "No"
