@@ -123,12 +123,19 @@ class ConversationDelivery:
     def _customer_message(self, session: Session | None, part: ChatPart,
                           connect_ids: tuple[str, ...]) -> sessions.CustomerMessage | None:
         """What the agent's reading will mark read on WhatsApp, or the typing indicator show on."""
-        if session is None or not part.from_customer or self.settings.mark_as_read == MARK_READ_NEVER:
+        whatsapp_id = self._tracked_whatsapp_id(part)
+        if session is None or not whatsapp_id:
             return None
-        whatsapp_id = part.entry.message_id if isinstance(part, ChatMedia) else part.delivery_ids[-1]
         return sessions.CustomerMessage(
             session.contact_id, whatsapp_id, connect_ids,
             unread=self.settings.mark_as_read == MARK_READ_BY_AGENT)
+
+    def _tracked_whatsapp_id(self, part: ChatPart) -> str:
+        """The customer's WhatsApp message a part stands for (a merged burst: the newest), when
+        reading is shown at all; "" otherwise."""
+        if not part.from_customer or self.settings.mark_as_read == MARK_READ_NEVER:
+            return ""
+        return part.entry.message_id if isinstance(part, ChatMedia) else part.delivery_ids[-1]
 
     def _deliver_text(self, session: Session | None,
                       part: ChatText) -> tuple[Session, tuple[str, ...]]:
@@ -256,9 +263,6 @@ class ConversationDelivery:
             connection_token, expiry = connect.create_connection(
                 self.runtime.clients.participant, started.participant_token)
         now = self.runtime.clock()
-        newest = part.delivery_ids[-1] if initial_message and part.from_customer else ""
-        tracked = newest and self.settings.mark_as_read != MARK_READ_NEVER
-        by_agent = self.settings.mark_as_read == MARK_READ_BY_AGENT
         session = Session(
             contact_id=started.contact_id,
             conversation_id=entry.conversation_id,
@@ -277,10 +281,10 @@ class ConversationDelivery:
             created_at=int(now),
             expires_at=sessions.session_expiry(now, routing.chat_duration_minutes),
             opened_with=part.delivery_ids if initial_message else (),
-            last_customer_message_id=newest if tracked else "",
-            unread_message_id=newest if tracked and by_agent else "",
-            # Only Connect's echo of it will tell which chat message it became.
-            opening_message_id=newest if tracked and by_agent else "",
+            # Only Connect's echo of the initial message will tell which chat message it became;
+            # the part's record notes it as the newest and unread, as for any customer message.
+            opening_message_id=(self._tracked_whatsapp_id(part) if initial_message
+                                and self.settings.mark_as_read == MARK_READ_BY_AGENT else ""),
         )
         try:
             sessions.open_session(self.dynamodb, self.table, session)

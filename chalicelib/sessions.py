@@ -275,6 +275,7 @@ def mark_read(dynamodb: Any, table: str, contact_id: str, whatsapp_id: str) -> N
 def open_session(dynamodb: Any, table: str, session: Session) -> None:
     """Store a new session and claim its conversation; ConversationBusy if another chat holds it.
     Storing the same session again (a retry) claims nothing new."""
+    item = session.to_item()
     try:
         dynamodb.transact_write_items(TransactItems=[
             {"Update": {
@@ -285,11 +286,11 @@ def open_session(dynamodb: Any, table: str, session: Session) -> None:
                 "ConditionExpression": "attribute_not_exists(openContactId) OR openContactId = :contact",
                 "ExpressionAttributeValues": {
                     ":contact": {"S": session.contact_id},
-                    ":session": to_attribute(session.to_item()),
+                    ":session": to_attribute(item),
                     ":expires": {"N": str(session.expires_at)},
                 },
             }},
-            {"Put": {"TableName": table, "Item": to_attributes(session.to_item())}},
+            {"Put": {"TableName": table, "Item": to_attributes(item)}},
         ])
     except dynamodb.exceptions.TransactionCanceledException as error:
         reasons = error.response.get("CancellationReasons", [])

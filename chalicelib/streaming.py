@@ -77,10 +77,11 @@ def parse_streaming_record(record: dict) -> StreamingItem:
     if not item_id or not item_type or not initial_contact_id:
         raise MalformedStreamingEvent("no Id, Type or InitialContactId")
     display_name = body.get("DisplayName")
+    content_type = field("ContentType", from_attributes=True)
     return StreamingItem(
         id=item_id,
         type=item_type,
-        content_type=field("ContentType", from_attributes=True),
+        content_type=content_type,
         content=field("Content"),
         participant_role=field("ParticipantRole", from_attributes=True),
         display_name=display_name if isinstance(display_name, str) else "",
@@ -90,7 +91,7 @@ def parse_streaming_record(record: dict) -> StreamingItem:
         # Connect sets the visibility on messages; an event without one concerns everybody.
         visibility=_attribute(attributes, "MessageVisibility") or "ALL",
         attachments=_attachments(body, item_id, initial_contact_id),
-        read_message_id=_read_message_id(body, item_type, field("ContentType", from_attributes=True)),
+        read_message_id=_read_message_id(body, item_type, content_type),
     )
 
 
