@@ -42,7 +42,7 @@ def sns_message(event: dict) -> dict:
 
 def with_messages(event: dict, messages: list[dict]) -> dict:
     """A copy of an End User Messaging Social event whose webhook carries the given messages."""
-    return _with_webhook_items(event, "messages", messages)
+    return with_webhook_value(event, messages=messages)
 
 
 def status_of_sent(sent: dict, status: str) -> dict:
@@ -54,15 +54,16 @@ def status_of_sent(sent: dict, status: str) -> dict:
     item = {**template, "id": sent["messageId"], "status": status}
     if "biz_opaque_callback_data" in sent["message"]:
         item["biz_opaque_callback_data"] = sent["message"]["biz_opaque_callback_data"]
-    return _with_webhook_items(event, "statuses", [item])
+    return with_webhook_value(event, statuses=[item])
 
 
-def _with_webhook_items(event: dict, kind: str, items: list[dict]) -> dict:
+def with_webhook_value(event: dict, **fields) -> dict:
+    """A copy of an End User Messaging Social event whose webhook's value has these fields set."""
     event = copy.deepcopy(event)
     sns = event["Records"][0]["Sns"]
     envelope = json.loads(sns["Message"])
     entry = json.loads(envelope["whatsAppWebhookEntry"])
-    entry["changes"][0]["value"][kind] = items
+    entry["changes"][0]["value"].update(fields)
     envelope["whatsAppWebhookEntry"] = json.dumps(entry)
     sns["Message"] = json.dumps(envelope)
     return event

@@ -6,6 +6,7 @@ import time
 import boto3
 import pytest
 
+from emulator.reference_events import sns_message, with_webhook_value
 from tests.conftest import (
     BUFFER_TABLE, CONVERSATION_ID, CUSTOMER_WA_ID, DEFAULT_SETTINGS, PHONE_NUMBER_ARN, load_event,
     put_settings, with_messages,
@@ -92,14 +93,8 @@ def test_malformed_record_is_skipped_and_the_rest_of_the_batch_buffered(bridge):
 def test_customer_without_wa_id_is_keyed_by_business_scoped_user_id(bridge):
     message = {"from_user_id": "US.13491208655302741918", "id": "wamid.bsuid",
                "timestamp": "1762956400", "type": "text", "text": {"body": "username user"}}
-    event = with_messages(load_event("eum-text"), [message])
-    sns = event["Records"][0]["Sns"]
-    envelope = json.loads(sns["Message"])
-    entry = json.loads(envelope["whatsAppWebhookEntry"])
-    entry["changes"][0]["value"]["contacts"] = [
-        {"profile": {"name": "Ana"}, "user_id": "US.13491208655302741918"}]
-    envelope["whatsAppWebhookEntry"] = json.dumps(entry)
-    sns["Message"] = json.dumps(envelope)
+    event = with_webhook_value(load_event("eum-text"), messages=[message], contacts=[
+        {"profile": {"name": "Ana"}, "user_id": "US.13491208655302741918"}])
 
     bridge.whatsapp(event)
 
@@ -177,13 +172,8 @@ def test_a_malformed_message_is_logged_and_skipped_and_its_neighbour_buffered(br
 def test_whole_number_sender_and_profile_name_are_taken_as_their_digits(bridge):
     message = {"from": int(CUSTOMER_WA_ID), "id": "wamid.numeric", "timestamp": 1762956302,
                "type": "text", "text": {"body": "numbers everywhere"}}
-    event = with_messages(load_event("eum-text"), [message])
-    sns = event["Records"][0]["Sns"]
-    envelope = json.loads(sns["Message"])
-    entry = json.loads(envelope["whatsAppWebhookEntry"])
-    entry["changes"][0]["value"]["contacts"] = [{"profile": {"name": 42}, "wa_id": int(CUSTOMER_WA_ID)}]
-    envelope["whatsAppWebhookEntry"] = json.dumps(entry)
-    sns["Message"] = json.dumps(envelope)
+    event = with_webhook_value(load_event("eum-text"), messages=[message],
+                               contacts=[{"profile": {"name": 42}, "wa_id": int(CUSTOMER_WA_ID)}])
 
     bridge.whatsapp(event)
 
@@ -199,13 +189,7 @@ def test_whole_number_sender_and_profile_name_are_taken_as_their_digits(bridge):
     ({"contacts": "Ana Souza"}, "WhatsApp customer"),
 ], ids=["metadata-string", "profile-string", "contacts-string"])
 def test_unusable_metadata_or_profile_still_buffers_the_message(bridge, change, name):
-    event = load_event("eum-text")
-    sns = event["Records"][0]["Sns"]
-    envelope = json.loads(sns["Message"])
-    entry = json.loads(envelope["whatsAppWebhookEntry"])
-    entry["changes"][0]["value"].update(change)
-    envelope["whatsAppWebhookEntry"] = json.dumps(entry)
-    sns["Message"] = json.dumps(envelope)
+    event = with_webhook_value(load_event("eum-text"), **change)
 
     bridge.whatsapp(event)
 
@@ -217,13 +201,8 @@ def test_unusable_metadata_or_profile_still_buffers_the_message(bridge, change, 
 
 def test_a_status_too_long_for_the_table_key_is_skipped_and_its_neighbour_buffered(bridge, capsys):
     event = load_event("eum-status-failed")
-    sns = event["Records"][0]["Sns"]
-    envelope = json.loads(sns["Message"])
-    entry = json.loads(envelope["whatsAppWebhookEntry"])
-    (status,) = entry["changes"][0]["value"]["statuses"]
-    entry["changes"][0]["value"]["statuses"] = [{**status, "id": "wamid." + "x" * 100_000}, status]
-    envelope["whatsAppWebhookEntry"] = json.dumps(entry)
-    sns["Message"] = json.dumps(envelope)
+    (status,) = json.loads(sns_message(event)["whatsAppWebhookEntry"])["changes"][0]["value"]["statuses"]
+    event = with_webhook_value(event, statuses=[{**status, "id": "wamid." + "x" * 100_000}, status])
     capsys.readouterr()
 
     bridge.whatsapp(event)

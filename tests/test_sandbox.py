@@ -14,8 +14,10 @@ import sys
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -204,13 +206,15 @@ def _browser_available() -> str | None:
     return None
 
 
-def test_golden_path_in_the_browser(sandbox, tmp_path):
+@contextmanager
+def sandbox_page(sandbox, tmp_path) -> Iterator:
+    """Debian's chromium on the sandbox's page (CI must have it; elsewhere the test skips)."""
     missing = _browser_available()
     if missing:
         if os.environ.get("CI"):
             pytest.fail(f"the browser test must run in CI: {missing}")
         pytest.skip(missing)
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
@@ -222,38 +226,45 @@ def test_golden_path_in_the_browser(sandbox, tmp_path):
             page = browser.new_page()
             page.set_default_timeout(20_000)
             page.goto(sandbox.url + "/")
-            expect(page.get_by_test_id("status")).to_contain_text("against the local twin")
-
-            # The customer writes; the agent sees a new chat with the message.
-            page.get_by_test_id("phone-input").fill("Hi, I need help with my order")
-            page.get_by_test_id("phone-send").click()
-            chats = page.get_by_test_id("chat-item")
-            expect(chats).to_have_count(1)
-            expect(chats.first).to_have_attribute("data-status", "ACTIVE")
-            first_chat = chats.first.get_attribute("data-contact-id")
-            agent_thread = page.get_by_test_id("agent-thread")
-            expect(agent_thread).to_contain_text("Hi, I need help with my order")
-
-            # The agent replies; the reply travels Connect streaming -> SNS -> on_connect_event.
-            page.get_by_test_id("agent-input").fill("Hello Ana, I am looking into it now.")
-            page.get_by_test_id("agent-send").click()
-            business = page.locator("[data-testid=phone-message][data-from=business]")
-            expect(business.last).to_contain_text("Hello Ana, I am looking into it now.")
-
-            # The agent ends the chat; the customer's next message opens a new one.
-            page.get_by_test_id("agent-end").click()
-            expect(page.locator(f"[data-contact-id='{first_chat}']")).to_have_attribute("data-status", "ENDED")
-            page.get_by_test_id("phone-input").fill("Thanks! One more question about delivery.")
-            page.get_by_test_id("phone-send").click()
-            expect(chats).to_have_count(2)
-            newest = page.locator("[data-testid=chat-item][data-status=ACTIVE]")
-            expect(newest).to_have_count(1)
-            assert newest.get_attribute("data-contact-id") != first_chat
-            expect(agent_thread).to_contain_text("Thanks! One more question about delivery.")
-            expect(page.locator("[data-testid=hop][data-hop=on_connect_event]")).to_contain_text(
-                "SendWhatsAppMessage")
+            yield page
         finally:
             browser.close()
+
+
+def test_golden_path_in_the_browser(sandbox, tmp_path):
+    with sandbox_page(sandbox, tmp_path) as page:
+        from playwright.sync_api import expect  # present once the page is: see sandbox_page
+
+        expect(page.get_by_test_id("status")).to_contain_text("against the local twin")
+
+        # The customer writes; the agent sees a new chat with the message.
+        page.get_by_test_id("phone-input").fill("Hi, I need help with my order")
+        page.get_by_test_id("phone-send").click()
+        chats = page.get_by_test_id("chat-item")
+        expect(chats).to_have_count(1)
+        expect(chats.first).to_have_attribute("data-status", "ACTIVE")
+        first_chat = chats.first.get_attribute("data-contact-id")
+        agent_thread = page.get_by_test_id("agent-thread")
+        expect(agent_thread).to_contain_text("Hi, I need help with my order")
+
+        # The agent replies; the reply travels Connect streaming -> SNS -> on_connect_event.
+        page.get_by_test_id("agent-input").fill("Hello Ana, I am looking into it now.")
+        page.get_by_test_id("agent-send").click()
+        business = page.locator("[data-testid=phone-message][data-from=business]")
+        expect(business.last).to_contain_text("Hello Ana, I am looking into it now.")
+
+        # The agent ends the chat; the customer's next message opens a new one.
+        page.get_by_test_id("agent-end").click()
+        expect(page.locator(f"[data-contact-id='{first_chat}']")).to_have_attribute("data-status", "ENDED")
+        page.get_by_test_id("phone-input").fill("Thanks! One more question about delivery.")
+        page.get_by_test_id("phone-send").click()
+        expect(chats).to_have_count(2)
+        newest = page.locator("[data-testid=chat-item][data-status=ACTIVE]")
+        expect(newest).to_have_count(1)
+        assert newest.get_attribute("data-contact-id") != first_chat
+        expect(agent_thread).to_contain_text("Thanks! One more question about delivery.")
+        expect(page.locator("[data-testid=hop][data-hop=on_connect_event]")).to_contain_text(
+            "SendWhatsAppMessage")
 
 
 # What WhatsApp shows for a text (https://faq.whatsapp.com/539178204879377), as HTML.
@@ -268,74 +279,58 @@ WHATSAPP_FORMATTING = {
 
 
 def test_receipts_typing_formatting_and_a_bot_list_in_the_browser(sandbox, tmp_path):
-    missing = _browser_available()
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"the browser test must run in CI: {missing}")
-        pytest.skip(missing)
-    from playwright.sync_api import expect, sync_playwright
+    with sandbox_page(sandbox, tmp_path) as page:
+        from playwright.sync_api import expect  # present once the page is: see sandbox_page
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
-            viewport={"width": 1360, "height": 1000},
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(20_000)
-            page.goto(sandbox.url + "/")
-            mine = page.locator("[data-testid=phone-message][data-from=customer]")
-            business = page.locator("[data-testid=phone-message][data-from=business]")
-            agent_thread = page.get_by_test_id("agent-thread")
+        mine = page.locator("[data-testid=phone-message][data-from=customer]")
+        business = page.locator("[data-testid=phone-message][data-from=business]")
+        agent_thread = page.get_by_test_id("agent-thread")
 
-            # The customer's message reaches the agent: two grey ticks, not blue until the agent reads.
-            page.get_by_test_id("phone-input").fill("Hi, my parcel is late")
-            page.get_by_test_id("phone-send").click()
-            expect(agent_thread).to_contain_text("Hi, my parcel is late")
-            expect(mine.first).to_have_attribute("data-status", "delivered")
-            page.get_by_test_id("agent-read").click()
-            expect(mine.first).to_have_attribute("data-status", "read")
-            expect(page.get_by_test_id("agent-read-done")).to_have_count(1)
+        # The customer's message reaches the agent: two grey ticks, not blue until the agent reads.
+        page.get_by_test_id("phone-input").fill("Hi, my parcel is late")
+        page.get_by_test_id("phone-send").click()
+        expect(agent_thread).to_contain_text("Hi, my parcel is late")
+        expect(mine.first).to_have_attribute("data-status", "delivered")
+        page.get_by_test_id("agent-read").click()
+        expect(mine.first).to_have_attribute("data-status", "read")
+        expect(page.get_by_test_id("agent-read-done")).to_have_count(1)
 
-            # The agent types: WhatsApp's typing indicator; the markdown reply arrives in bold and
-            # ends it. The phone reports it delivered and read; the agent sees Read.
-            page.get_by_test_id("agent-input").fill("**Sorry** about that")
-            expect(page.get_by_test_id("phone-typing")).to_be_visible()
-            page.get_by_test_id("agent-send").click()
-            expect(business.last.locator("strong")).to_have_text("Sorry")
-            expect(business.last).to_contain_text("Sorry about that")
-            expect(business.last).not_to_contain_text("*")
-            expect(page.get_by_test_id("phone-typing")).to_be_hidden()
-            expect(business.last).to_have_attribute("data-status", "read")
-            expect(business.last.get_by_test_id("ticks")).to_have_class(re.compile(r"\bread\b"))
-            expect(page.locator("[data-testid=agent-message][data-role=AGENT] [data-testid=agent-receipt]")
-                   ).to_have_text("Read")
+        # The agent types: WhatsApp's typing indicator; the markdown reply arrives in bold and
+        # ends it. The phone reports it delivered and read; the agent sees Read.
+        page.get_by_test_id("agent-input").fill("**Sorry** about that")
+        expect(page.get_by_test_id("phone-typing")).to_be_visible()
+        page.get_by_test_id("agent-send").click()
+        expect(business.last.locator("strong")).to_have_text("Sorry")
+        expect(business.last).to_contain_text("Sorry about that")
+        expect(business.last).not_to_contain_text("*")
+        expect(page.get_by_test_id("phone-typing")).to_be_hidden()
+        expect(business.last).to_have_attribute("data-status", "read")
+        expect(business.last.get_by_test_id("ticks")).to_have_class(re.compile(r"\bread\b"))
+        expect(page.locator("[data-testid=agent-message][data-role=AGENT] [data-testid=agent-receipt]")
+               ).to_have_text("Read")
 
-            # The bot's ListPicker is a WhatsApp list; the customer taps a row, and the chat gets
-            # the option's title as the customer's message.
-            page.get_by_test_id("bot-listpicker").click()
-            expect(business.last).to_have_attribute("data-kind", "interactive")
-            expect(business.last).to_contain_text("How can we help you today?")
-            business.last.get_by_test_id("phone-list-button").click()
-            rows = page.get_by_test_id("phone-list-row")
-            expect(rows).to_have_count(3)
-            rows.filter(has_text="Talk to an agent").click()
-            expect(mine.last).to_contain_text("Talk to an agent")
-            customer = page.locator("[data-testid=agent-message][data-role=CUSTOMER]")
-            expect(customer.last).to_contain_text("Talk to an agent")
-            expect(business.last).to_have_attribute("data-status", "read")
+        # The bot's ListPicker is a WhatsApp list; the customer taps a row, and the chat gets
+        # the option's title as the customer's message.
+        page.get_by_test_id("bot-listpicker").click()
+        expect(business.last).to_have_attribute("data-kind", "interactive")
+        expect(business.last).to_contain_text("How can we help you today?")
+        business.last.get_by_test_id("phone-list-button").click()
+        rows = page.get_by_test_id("phone-list-row")
+        expect(rows).to_have_count(3)
+        rows.filter(has_text="Talk to an agent").click()
+        expect(mine.last).to_contain_text("Talk to an agent")
+        customer = page.locator("[data-testid=agent-message][data-role=CUSTOMER]")
+        expect(customer.last).to_contain_text("Talk to an agent")
+        expect(business.last).to_have_attribute("data-status", "read")
 
-            # The phone's WhatsApp formatting rules, as its page draws them (text stays text).
-            drawn = page.evaluate("""texts => texts.map(text => {
-                const holder = document.createElement("p"); holder.append(...formatted(text));
-                return holder.innerHTML; })""", list(WHATSAPP_FORMATTING))
-            assert dict(zip(WHATSAPP_FORMATTING, drawn)) == WHATSAPP_FORMATTING
+        # The phone's WhatsApp formatting rules, as its page draws them (text stays text).
+        drawn = page.evaluate("""texts => texts.map(text => {
+            const holder = document.createElement("p"); holder.append(...formatted(text));
+            return holder.innerHTML; })""", list(WHATSAPP_FORMATTING))
+        assert dict(zip(WHATSAPP_FORMATTING, drawn)) == WHATSAPP_FORMATTING
 
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
-        finally:
-            browser.close()
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000
 
     # What the twin's Connect and WhatsApp saw: the tap's title as the customer's message, the

@@ -66,14 +66,20 @@ def shape(notification):
     return list(json.loads(notification["Message"])), list(notification["MessageAttributes"])
 
 
-def test_chat_items_are_published_to_the_streaming_topic_in_order_with_their_attributes(publishing):
-    twin, subscriber = publishing
+def streaming_chat(twin, subscriber, topic_name):
+    """A chat that opened with "Hi" and streams to a new topic the subscriber listens to; the
+    chat and the topic's ARN."""
     sns = client(twin, "sns")
-    topic = sns.create_topic(Name="connect-streaming")["TopicArn"]
+    topic = sns.create_topic(Name=topic_name)["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=f"{subscriber.server.url}/sns")
     subscriber.received.clear()
-    chat = start_chat(client(twin, "connect"), ChatStreamingConfiguration={"StreamingEndpointArn": topic},
-                      InitialMessage={"ContentType": "text/plain", "Content": "Hi"})
+    return start_chat(client(twin, "connect"), ChatStreamingConfiguration={"StreamingEndpointArn": topic},
+                      InitialMessage={"ContentType": "text/plain", "Content": "Hi"}), topic
+
+
+def test_chat_items_are_published_to_the_streaming_topic_in_order_with_their_attributes(publishing):
+    twin, subscriber = publishing
+    chat, topic = streaming_chat(twin, subscriber, "connect-streaming")
     contact_id = chat["ContactId"]
 
     client(twin, "connectparticipant").send_message(
@@ -116,12 +122,7 @@ def test_control_api_serves_media_attachments_and_registers_transcripts(publishi
 
 def test_a_chat_ended_by_the_connection_rule_publishes_chat_ended_after_the_initial_echo(publishing):
     twin, subscriber = publishing
-    sns = client(twin, "sns")
-    topic = sns.create_topic(Name="connect-streaming-deadline")["TopicArn"]
-    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=f"{subscriber.server.url}/sns")
-    subscriber.received.clear()
-    chat = start_chat(client(twin, "connect"), ChatStreamingConfiguration={"StreamingEndpointArn": topic},
-                      InitialMessage={"ContentType": "text/plain", "Content": "Hi"})
+    chat, _ = streaming_chat(twin, subscriber, "connect-streaming-deadline")
     (initial,) = client(twin, "connectparticipant").get_transcript(
         ConnectionToken=chat["ConnectionCredentials"]["ConnectionToken"])["Transcript"]
 
