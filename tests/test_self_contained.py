@@ -39,7 +39,7 @@ def test_every_reference_event_is_a_lambda_sns_event_of_the_project():
     assert load_event("eum-text") == load_event("eum-text.json")
 
 
-@pytest.mark.parametrize("name", ["../../shared/events/eum-text", "/etc/hostname", "../../README"])
+@pytest.mark.parametrize("name", ["../../elsewhere/events/eum-text", "/etc/hostname", "../../README"])
 def test_the_event_loader_refuses_paths_outside_the_repository(name):
     with pytest.raises(OutsideRepositoryError, match="outside the repository"):
         load_event(name)
@@ -92,8 +92,8 @@ def test_a_clone_in_the_temporary_folder_may_use_its_own_scratch_files_but_not_i
 
 
 def test_no_tracked_file_points_outside_the_repository():
-    """`../shared`, this machine's absolute paths, `ROOT.parent`, or `Path(__file__).parents[n]`
-    climbing above the repository's root."""
+    """The folder of shared material beside the clone, this machine's absolute paths,
+    `ROOT.parent`, or `Path(__file__).parents[n]` climbing above the repository's root."""
     if not (ROOT / ".git").exists():
         pytest.skip("not a git checkout: no list of tracked files")
     tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
