@@ -200,11 +200,9 @@ def _parameter(template: Template, name: str, value: str) -> dict:
 
 
 def listing(summaries: Sequence[TemplateSummary]) -> str:
-    """The approved templates, one `name (language, CATEGORY)` a line."""
+    """The approved templates, one `name (language, CATEGORY)` a line; "" when there is none."""
     approved = sorted((summary for summary in summaries if summary.approved),
                       key=lambda summary: (summary.name, summary.language))
-    if not approved:
-        return "No approved WhatsApp templates for this number."
     return "\n".join(f"{summary.name} ({summary.language}, {summary.category})"
                      for summary in approved)
 

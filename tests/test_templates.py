@@ -282,8 +282,8 @@ def test_listing_shows_approved_templates_only_sorted():
                                             "welcome_back (en_US, MARKETING)")
 
 
-def test_listing_without_approved_templates_says_so():
-    assert templates.listing(SUMMARIES[4:]) == "No approved WhatsApp templates for this number."
+def test_listing_without_approved_templates_is_empty():
+    assert templates.listing(SUMMARIES[4:]) == ""
 
 
 # --- the AWS calls ---------------------------------------------------------------------------
