@@ -10,10 +10,9 @@ import os
 from chalice import Chalice
 
 from chalicelib import flush, outbound, receive, transcripts
-from chalicelib.config import Environment, SettingsCache
-from chalicelib.caching import ExpiringCache
+from chalicelib.config import Environment
 from chalicelib import logs
-from chalicelib.runtime import ATTACHMENT_RULES_CACHE_SECONDS, Clients, Runtime
+from chalicelib.runtime import Caches, Clients, Runtime
 
 app = Chalice(app_name="whatsapp-connect-chat")
 
@@ -34,12 +33,11 @@ BUFFER_STREAM_ARN = os.environ.get(
 BUFFER_SECONDS = int(os.environ.get("BUFFER_SECONDS", "2"))
 
 _clients = Clients()
-_settings = SettingsCache()
-_attachment_rules = ExpiringCache(ATTACHMENT_RULES_CACHE_SECONDS)
+_caches = Caches()
 
 
 def runtime() -> Runtime:
-    return Runtime(Environment.from_environ(), _clients, _settings, _attachment_rules)
+    return Runtime(Environment.from_environ(), _clients, _caches)
 
 
 @app.on_sns_message(topic=INBOUND_TOPIC, name="on_whatsapp_event")

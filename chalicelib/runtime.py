@@ -6,12 +6,14 @@ import threading
 import time
 from typing import Any, Callable
 
-from . import connect
+from . import connect, templates
 from .caching import ExpiringCache
 from .config import Environment, Settings, SettingsCache
 from .media import AttachmentRules
 
 ATTACHMENT_RULES_CACHE_SECONDS = 900
+# A template Meta approves or pauses reaches the agents' lists within this time.
+TEMPLATES_CACHE_SECONDS = 600
 
 
 @functools.cache
@@ -75,20 +77,42 @@ class Clients:
         return self._client("transcribe")
 
 
+class Caches:
+    """What a warm container remembers of AWS's answers, each for its own time."""
+
+    def __init__(self) -> None:
+        self.settings = SettingsCache()
+        self.attachment_rules: ExpiringCache[AttachmentRules] = ExpiringCache(
+            ATTACHMENT_RULES_CACHE_SECONDS)
+        self.templates: ExpiringCache[Any] = ExpiringCache(TEMPLATES_CACHE_SECONDS)
+
+    def clear(self) -> None:
+        for cache in (self.settings, self.attachment_rules, self.templates):
+            cache.clear()
+
+
 class Runtime:
-    def __init__(self, env: Environment, clients: Clients, settings_cache: SettingsCache,
-                 attachment_rules: ExpiringCache[AttachmentRules],
+    def __init__(self, env: Environment, clients: Clients, caches: Caches,
                  clock: Callable[[], float] = time.time) -> None:
         self.env = env
         self.clients = clients
-        self.settings_cache = settings_cache
-        self.attachment_rules_cache = attachment_rules
+        self.caches = caches
         self.clock = clock
 
     def settings(self) -> Settings:
-        return self.settings_cache.settings(self.clients.ssm, self.env.config_parameter)
+        return self.caches.settings.settings(self.clients.ssm, self.env.config_parameter)
 
     def attachment_rules(self, instance_id: str) -> AttachmentRules:
         # Connect's attachment rules change rarely; a warm container keeps them a while.
-        return self.attachment_rules_cache.get(
+        return self.caches.attachment_rules.get(
             instance_id, lambda: connect.attachment_rules(self.clients.connect, instance_id))
+
+    def template_summaries(self, waba_id: str) -> list[templates.TemplateSummary]:
+        """Every template of the business account, whatever its status."""
+        return self.caches.templates.get(
+            ("list", waba_id), lambda: templates.list_templates(self.clients.social, waba_id))
+
+    def template(self, waba_id: str, meta_template_id: str) -> templates.Template:
+        return self.caches.templates.get(
+            ("template", waba_id, meta_template_id),
+            lambda: templates.get_template(self.clients.social, waba_id, meta_template_id))

@@ -168,8 +168,7 @@ def bridge(aws):
 
     # A fresh container: clients aimed at this test's environment, nothing cached yet.
     app_module._clients = Clients()
-    app_module._settings.clear()
-    app_module._attachment_rules.clear()
+    app_module._caches.clear()
     with Client(app_module.app, stage_name="test", project_dir=str(ROOT)) as client:
         yield Bridge(aws, client)
 

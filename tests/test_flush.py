@@ -298,7 +298,7 @@ def test_invalid_settings_retry_the_whole_batch_without_calling_connect(bridge):
     records = bridge.stream_records()
     put_settings({**DEFAULT_SETTINGS, "instance_id": "INSTANCE_ID"})
     import app as app_module
-    app_module._settings.clear()
+    app_module._caches.settings.clear()
 
     response = bridge.flush(records)
 

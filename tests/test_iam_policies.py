@@ -164,8 +164,7 @@ class Recorder:
         import app as app_module
 
         # Each function runs in containers of its own: nothing cached from another handler.
-        app_module._settings.clear()
-        app_module._attachment_rules.clear()
+        app_module._caches.clear()
         self.bridge.twin.clear_calls()
         try:
             result = invoke(*args)

@@ -120,7 +120,7 @@ def test_messages_are_buffered_even_while_the_settings_are_broken(bridge):
     import app as app_module
 
     put_settings({**DEFAULT_SETTINGS, "instance_id": "INSTANCE_ID"})
-    app_module._settings.clear()
+    app_module._caches.settings.clear()
     bridge.whatsapp(load_event("eum-text"))
     bridge.whatsapp(load_event("eum-reaction"))
 
@@ -131,14 +131,14 @@ def test_what_the_fixed_settings_ignore_is_dropped_at_the_flush(bridge):
     import app as app_module
 
     put_settings({**DEFAULT_SETTINGS, "instance_id": "INSTANCE_ID"})
-    app_module._settings.clear()
+    app_module._caches.settings.clear()
     bridge.whatsapp(load_event("eum-reaction"))
     bridge.whatsapp(load_event("eum-text"))
     records = bridge.stream_records()
     assert len(bridge.flush(records)["batchItemFailures"]) == 2
 
     put_settings({**DEFAULT_SETTINGS, "ignore_reactions": "yes"})
-    app_module._settings.clear()
+    app_module._caches.settings.clear()
     assert bridge.flush(records) == {"batchItemFailures": []}
 
     (start,) = bridge.twin.calls_to("connect", "StartChatContact")

@@ -35,8 +35,7 @@ def app(local_stage, aws):
     from chalicelib.runtime import Clients
 
     local_stage._clients = Clients()
-    local_stage._settings.clear()
-    local_stage._attachment_rules.clear()
+    local_stage._caches.clear()
     return local_stage.app
 
 

@@ -33,8 +33,7 @@ def _fresh_bridge(twin: Twin) -> Bridge:
     from chalicelib.runtime import Clients
 
     app_module._clients = Clients()
-    app_module._settings.clear()
-    app_module._attachment_rules.clear()
+    app_module._caches.clear()
     return Bridge(Account(twin, stream_arn),
                   Client(app_module.app, stage_name="test", project_dir=str(ROOT)))
 
