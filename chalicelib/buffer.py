@@ -54,6 +54,7 @@ def buffer_item(notification: Notification, now: float) -> dict[str, Any]:
         "phoneNumberId": notification.business.meta_phone_number_id,
         "originationId": notification.business.origination_id,
         "displayPhoneNumber": notification.business.display_phone_number,
+        "wabaId": notification.business.waba_id,
         "customerId": notification.customer.customer_id,
         "customerName": notification.customer.name,
         "body": json.dumps(notification.body, ensure_ascii=False),
@@ -112,7 +113,8 @@ def get_entries(dynamodb: Any, table_name: str, conversation_id: str,
 def _entry(values: dict[str, Any], sequence_number: str) -> BufferedEntry:
     text = _text_fields(values, "conversationId", "messageKey", "kind", "messageId", "phoneNumberId",
                         "originationId", "customerId", "customerName")
-    optional = {name: values[name] for name in ("displayPhoneNumber", "customerWaId", "customerUserId")
+    optional = {name: values[name] for name in ("displayPhoneNumber", "wabaId", "customerWaId",
+                                                "customerUserId")
                 if values.get(name) is not None}
     if any(not isinstance(value, str) for value in optional.values()):
         raise TypeError("an optional field is not text")
@@ -127,6 +129,7 @@ def _entry(values: dict[str, Any], sequence_number: str) -> BufferedEntry:
             meta_phone_number_id=text["phoneNumberId"],
             origination_id=text["originationId"],
             display_phone_number=optional.get("displayPhoneNumber", ""),
+            waba_id=optional.get("wabaId", ""),
         ),
         customer=Customer(
             customer_id=text["customerId"],

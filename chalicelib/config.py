@@ -25,6 +25,8 @@ CONNECT_MESSAGE_MAX_BYTES = 16384
 DEFAULT_TRANSCRIBE_LANGUAGES = ("en-US", "es-US", "pt-BR")
 DEFAULT_MAX_MEDIA_MB = 20
 DEFAULT_MAX_VOICE_NOTE_SECONDS = 300
+# How long before WhatsApp's 24-hour window closes an agent is told so; 0 never tells.
+DEFAULT_WINDOW_WARNING_MINUTES = 60
 
 _PLACEHOLDER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _META_API_VERSION = re.compile(r"^v\d+\.\d+$")
@@ -93,6 +95,7 @@ class Settings:
     echo_transcript: bool = False
     max_media_bytes: int = DEFAULT_MAX_MEDIA_MB * 1024 * 1024
     max_voice_note_seconds: int = DEFAULT_MAX_VOICE_NOTE_SECONDS
+    window_warning_minutes: int = DEFAULT_WINDOW_WARNING_MINUTES
     routing_by_phone_number: Mapping[str, ChatRouting] = field(default_factory=dict)
 
     def routing_for(self, meta_phone_number_id: str) -> ChatRouting:
@@ -112,6 +115,7 @@ def parse_settings(document: str) -> Settings:
         "ignore_stickers", "mark_as_read", "progress_reactions", "connect_participant_on_start",
         "connect_message_max_chars", "meta_api_version", "flush_concurrency", "phone_numbers",
         "transcribe_languages", "echo_transcript", "max_media_mb", "max_voice_note_seconds",
+        "window_warning_minutes",
     }
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -134,6 +138,8 @@ def parse_settings(document: str) -> Settings:
         max_media_bytes=_integer(raw, "max_media_mb", DEFAULT_MAX_MEDIA_MB, 1, 100) * 1024 * 1024,
         max_voice_note_seconds=_integer(
             raw, "max_voice_note_seconds", DEFAULT_MAX_VOICE_NOTE_SECONDS, 1, 3600),
+        window_warning_minutes=_integer(
+            raw, "window_warning_minutes", DEFAULT_WINDOW_WARNING_MINUTES, 0, 23 * 60),
         routing_by_phone_number=_phone_number_overrides(raw, routing),
     )
 

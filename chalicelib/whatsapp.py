@@ -24,6 +24,9 @@ class BusinessNumber:
     meta_phone_number_id: str
     origination_id: str  # what SendWhatsAppMessage takes: the phone-number-id ARN
     display_phone_number: str
+    # The WhatsApp business account's ARN, which ListWhatsAppMessageTemplates takes; "" when the
+    # event context does not name it.
+    waba_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ def parse_notification(sns_message: str) -> ParsedWebhook:
     context = envelope.get("context")
     phone_numbers = _business_numbers(context.get("MetaPhoneNumberIds") if isinstance(context, dict)
                                       else None)
+    waba_id = _waba_arn(context.get("MetaWabaIds") if isinstance(context, dict) else None,
+                        entry.get("id"))
     changes = entry.get("changes")
     if not isinstance(changes, list):
         raise MalformedEvent("the webhook entry has no list of changes")
@@ -117,7 +122,7 @@ def parse_notification(sns_message: str) -> ParsedWebhook:
         if not isinstance(value, dict):
             parsed.skipped.append(SkippedItem(where, "webhook change without a value object"))
             continue
-        business = _business_number(value.get("metadata"), phone_numbers)
+        business = _business_number(value.get("metadata"), phone_numbers, waba_id)
         contacts = [c for c in _list(value.get("contacts")) if isinstance(c, dict)]
         for kind, parse in (("messages", _inbound_message), ("statuses", _delivery_status)):
             items = value.get(kind)
@@ -189,7 +194,16 @@ def _business_numbers(numbers: Any) -> list[tuple[str | None, str]]:
     return usable
 
 
-def _business_number(metadata: Any, phone_numbers: list[tuple[str | None, str]]) -> BusinessNumber:
+def _waba_arn(wabas: Any, entry_id: Any) -> str:
+    """The ARN of the account the webhook entry belongs to (the entry's id is its Meta WABA id);
+    the context's first account when none matches."""
+    usable = [(w.get("wabaId"), w["arn"]) for w in _list(wabas) if isinstance(w, dict)
+              and isinstance(w.get("arn"), str) and 0 < len(w["arn"]) <= ARN_MAX_CHARS]
+    return next((arn for waba, arn in usable if waba == entry_id), usable[0][1] if usable else "")
+
+
+def _business_number(metadata: Any, phone_numbers: list[tuple[str | None, str]],
+                     waba_id: str) -> BusinessNumber:
     # The metadata only says which of the context's numbers was written to; without it (or with
     # one that is not an object) the context's first number is the one, as when it is absent.
     metadata = metadata if isinstance(metadata, dict) else {}
@@ -204,6 +218,7 @@ def _business_number(metadata: Any, phone_numbers: list[tuple[str | None, str]])
         origination_id=arn,
         # Shown to agents only; anything that cannot be a phone number is left out.
         display_phone_number=display if isinstance(display, str) and len(display) <= 32 else "",
+        waba_id=waba_id,
     )
 
 
