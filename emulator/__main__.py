@@ -15,6 +15,8 @@ def main(argv=None):
                         help="simulated network latency added to every AWS call")
     parser.add_argument("--publish-streaming", action="store_true",
                         help="Connect publishes chat items to the chat's streaming SNS topic")
+    parser.add_argument("--clock-start", type=float, default=None, metavar="EPOCH",
+                        help="the twin's clock starts (and resets to) this time, not the wall clock")
     args = parser.parse_args(argv)
 
     stopping = threading.Event()
@@ -22,7 +24,7 @@ def main(argv=None):
         signal.signal(signum, lambda *_: stopping.set())
 
     with Twin(moto_port=args.moto_port, emulator_port=args.emulator_port,
-              publish_streaming=args.publish_streaming) as twin:
+              publish_streaming=args.publish_streaming, clock_start=args.clock_start) as twin:
         twin.latency_seconds = twin.pacing.seconds = args.latency_ms / 1000
         for name, value in twin.endpoint_env().items():
             print(f"{name}={value}", flush=True)

@@ -28,6 +28,7 @@ _CONTROL = Map(
         Rule("/_emulator/calls", methods=["DELETE"], endpoint="clear_calls"),
         Rule("/_emulator/reset", methods=["POST"], endpoint="reset"),
         Rule("/_emulator/faults", methods=["POST"], endpoint="fault"),
+        Rule("/_emulator/clock", methods=["GET"], endpoint="now"),
         Rule("/_emulator/clock", methods=["POST"], endpoint="clock"),
         Rule("/_emulator/contacts", methods=["GET"], endpoint="contacts"),
         Rule("/_emulator/contacts/<contact_id>/expire-connections", methods=["POST"], endpoint="expire"),
@@ -44,6 +45,8 @@ _CONTROL = Map(
         Rule("/_emulator/whatsapp/sent", methods=["GET"], endpoint="sent"),
         Rule("/_emulator/whatsapp/media", methods=["POST"], endpoint="media"),
         Rule("/_emulator/whatsapp/media/<media_id>", methods=["GET"], endpoint="get_media"),
+        Rule("/_emulator/whatsapp/customer-wrote", methods=["POST"], endpoint="customer_wrote"),
+        Rule("/_emulator/whatsapp/templates", methods=["GET"], endpoint="templates"),
         Rule("/_emulator/transcripts", methods=["POST"], endpoint="transcript"),
     ]
 )
@@ -94,8 +97,10 @@ class EmulatorApp:
             return error_response(
                 "UnknownOperationException", f"No operation at {request.method} {request.path}", 404
             )
-        operation, params = match
+        operation, uri_values = match
+        params = {}
         try:
+            params = operation.parse(request, uri_values)
             self._raise_fault(operation)
             missing = [name for name in operation.required if name not in params]
             if missing:
@@ -169,6 +174,8 @@ class EmulatorApp:
                 twin.reset()
             elif endpoint == "fault":
                 twin.inject_fault(**body)
+            elif endpoint == "now":
+                return json_response({"now": twin.clock.timestamp()})
             elif endpoint == "clock":
                 # Moves the emulator's clock (a twin in another process); the chat.ended events
                 # of the chats that ends.
@@ -229,6 +236,11 @@ class EmulatorApp:
                     "mime_type": media["mime_type"],
                     "data_base64": base64.b64encode(media["data"]).decode(),
                 })
+            elif endpoint == "customer_wrote":
+                twin.customer_wrote(body["origination_id"], body["wa_id"], body["timestamp"])
+            elif endpoint == "templates":
+                # Meta's template objects of a WABA (`waba-<id>` or its ARN), for a picker.
+                return json_response(twin.social.templates_of(request.args["waba"]))
             elif endpoint == "transcript":
                 # What Transcribe will hear in this audio; without audio, in any unregistered one.
                 audio = base64.b64decode(body["data_base64"]) if "data_base64" in body else None

@@ -6,8 +6,9 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
+from emulator.clock import Clock
 from emulator.restjson import ServiceError, locked
 
 DEFAULT_INSTANCE_ID = "6688872b-b779-4713-a25c-8a6c220d6483"
@@ -72,23 +73,6 @@ _ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _SNS_STANDARD_TOPIC = re.compile(r"^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$")
 
 
-class Clock:
-    """The emulator's time: the wall clock plus an offset the tests move forward
-    (Twin.advance_clock), so rules measured in minutes run in a test's milliseconds."""
-
-    def __init__(self):
-        self.offset = timedelta(0)
-
-    def now(self):
-        return datetime.now(timezone.utc) + self.offset
-
-    def advance(self, seconds):
-        self.offset += timedelta(seconds=seconds)
-
-    def reset(self):
-        self.offset = timedelta(0)
-
-
 def iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
@@ -116,7 +100,8 @@ class ConnectEmulator:
     customer_connected, participants (the active ones: participant id -> role) and transcript
     (GetTranscript items, oldest first).
     `base_url` is where the attachment upload and download URLs point: the emulator itself.
-    `clock` is the time every rule reads.
+    `clock` is the time every rule reads; the twin shares it with End User Messaging Social and
+    resets it itself.
     """
 
     def __init__(
@@ -126,6 +111,7 @@ class ConnectEmulator:
         attachment_extensions=DEFAULT_ATTACHMENT_EXTENSIONS,
         attachment_max_bytes=DEFAULT_ATTACHMENT_MAX_BYTES,
         base_url="",
+        clock=None,
     ):
         self._lock = threading.RLock()
         self.instances = {
@@ -136,7 +122,7 @@ class ConnectEmulator:
         self.attachment_extensions = list(attachment_extensions)
         self.attachment_max_bytes = attachment_max_bytes
         self.base_url = base_url
-        self.clock = Clock()
+        self.clock = clock or Clock()
         # Called with (contact, item) for each item the customer's participant adds; the twin
         # streams them (Connect echoes the customer's own messages to the streaming topic).
         self.on_customer_item = None
@@ -157,7 +143,6 @@ class ConnectEmulator:
         self._connections = {}
         # (deadline, contact id) of chats whose customer must be marked connected by then.
         self._connection_deadlines = []
-        self.clock.reset()
 
     def handlers(self):
         """One callable per operation; each first ends the chats the 5-minute rule has ended

@@ -14,6 +14,13 @@ ROOT = Path(__file__).resolve().parents[1]
 EVENTS_DIR = ROOT / "events"
 # The customer of the reference End User Messaging Social events (events/README.md).
 REFERENCE_CUSTOMER_WA_ID = "15550100001"
+# The newest WhatsApp timestamp of the reference conversation (eum-text-burst.json's last text).
+REFERENCE_CONVERSATION_ENDS_AT = 1762956833
+# Where the tests' twin clock starts: a few minutes after the reference conversation. The
+# reference events carry WhatsApp timestamps of November 2025 and the 24-hour customer service
+# window is measured from them, so on the wall clock every reference customer would be long out
+# of the window and no free-form reply of the bridge would reach them.
+REFERENCE_CLOCK_START = REFERENCE_CONVERSATION_ENDS_AT + 5 * 60
 
 
 class OutsideRepositoryError(ValueError):
@@ -46,15 +53,45 @@ def with_messages(event: dict, messages: list[dict]) -> dict:
 
 
 def status_of_sent(sent: dict, status: str) -> dict:
-    """End User Messaging Social's status webhook (`sent`, `delivered`, `read`) for a message the
-    twin recorded as sent, carrying its `biz_opaque_callback_data` back as Meta does."""
-    event = load_event("eum-status-sent-delivered-read")
+    """End User Messaging Social's status webhook for a message the twin recorded as sent,
+    carrying its `biz_opaque_callback_data` back as Meta does: `sent`, `delivered` or `read` for
+    a message that reached the phone; `failed`, with the errors Meta gives (eum-status-failed.json),
+    for one the twin refused (its record's `failure`). Any other pairing is not something Meta
+    sends, and raises ValueError."""
+    failure = sent.get("failure")
+    if (status == "failed") != (failure is not None):
+        raise ValueError(f"Meta sends no {status!r} status for a message that "
+                         + ("failed" if failure else "reached the phone"))
+    event = load_event("eum-status-failed" if failure else "eum-status-sent-delivered-read")
     entry = json.loads(sns_message(event)["whatsAppWebhookEntry"])
     template = entry["changes"][0]["value"]["statuses"][0]
     item = {**template, "id": sent["messageId"], "status": status}
+    if failure:
+        item["errors"] = [failure]
+    if "to" in sent["message"]:
+        item["recipient_id"] = sent["message"]["to"]
     if "biz_opaque_callback_data" in sent["message"]:
         item["biz_opaque_callback_data"] = sent["message"]["biz_opaque_callback_data"]
     return with_webhook_value(event, statuses=[item])
+
+
+def customer_messages(event: dict) -> list[tuple[str, str, int]]:
+    """(business number ARN, customer wa_id, WhatsApp timestamp) of each customer message in a
+    Lambda SNS event from End User Messaging Social; what does not parse as one is skipped."""
+    found = []
+    for record in event.get("Records", []) if isinstance(event, dict) else []:
+        try:
+            envelope = json.loads(record["Sns"]["Message"])
+            origination = envelope["context"]["MetaPhoneNumberIds"][0]["arn"]
+            if not isinstance(origination, str):
+                continue
+            entry = json.loads(envelope["whatsAppWebhookEntry"])
+            messages = [m for change in entry["changes"] for m in change["value"].get("messages", [])]
+            found += [(origination, m["from"], int(m["timestamp"])) for m in messages
+                      if isinstance(m.get("from"), str) and str(m.get("timestamp", "")).isdigit()]
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            continue
+    return found
 
 
 def with_webhook_value(event: dict, **fields) -> dict:

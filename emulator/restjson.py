@@ -70,7 +70,7 @@ class Operation:
             elif location == "header":
                 value = request.headers.get(wire_name)
             elif location == "querystring":
-                value = request.args.get(wire_name)
+                value = _scalar(request.args.get(wire_name), shape, wire_name)
             else:
                 value = body.get(wire_name) if isinstance(body, dict) else None
                 if value is not None and shape.type_name == "blob":
@@ -97,14 +97,28 @@ class Router:
             self._map.add(Rule(operation.rule(), methods=[operation.method], endpoint=key))
 
     def match(self, request):
-        """Returns (operation, parsed params), or None if no operation has this route."""
+        """Returns (operation, the values of its URI's placeholders), or None if no operation has
+        this route; `operation.parse` reads the rest."""
         adapter = self._map.bind_to_environ(request.environ)
         try:
             key, uri_values = adapter.match()
         except (NotFound, MethodNotAllowed):
             return None
-        operation = self._operations[key]
-        return operation, operation.parse(request, uri_values)
+        return self._operations[key], uri_values
+
+
+def _scalar(value, shape, wire_name):
+    """A querystring value as its shape's type: boto3 sends integers and booleans as text."""
+    if value is None:
+        return None
+    if shape.type_name in ("integer", "long"):
+        try:
+            return int(value)
+        except ValueError:
+            raise ServiceError("ValidationException", f"{wire_name} must be an integer, got {value}") from None
+    if shape.type_name == "boolean":
+        return value == "true"
+    return value
 
 
 def _json_or_none(data):

@@ -1,5 +1,6 @@
 """AWS End User Messaging Social: sending WhatsApp messages and moving media through S3."""
 
+import copy
 import json
 import re
 import threading
@@ -10,15 +11,44 @@ import uuid
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from emulator import templates
+from emulator.clock import Clock
 from emulator.moto_server import INTERNAL_HEADER, internal_client
 from emulator.restjson import ServiceError, locked
 
-SOCIAL_OPERATIONS = ("SendWhatsAppMessage", "GetWhatsAppMessageMedia", "PostWhatsAppMessageMedia")
+SOCIAL_OPERATIONS = (
+    "SendWhatsAppMessage",
+    "GetWhatsAppMessageMedia",
+    "PostWhatsAppMessageMedia",
+    "ListWhatsAppMessageTemplates",
+    "GetWhatsAppMessageTemplate",
+)
 
 _PHONE_NUMBER_ID = re.compile(
     r"^(phone-number-id-[A-Za-z0-9]+|arn:aws:social-messaging:[a-z0-9-]+:\d{12}:phone-number-id/[A-Za-z0-9]+)$"
 )
+# LinkedWhatsAppBusinessAccountId (socialmessaging model): pattern `.*(^waba-.*$)|(^arn:.*:waba/[0-9a-zA-Z]+$).*`.
+_WABA_ID = re.compile(r"^(waba-[0-9a-zA-Z]+|arn:.*:waba/[0-9a-zA-Z]+)$")
 _META_API_VERSION = re.compile(r"^v\d+\.\d+$")
+# The model documents no default page size for ListWhatsAppMessageTemplates; a small one makes a
+# caller that reads only the first page show.
+_DEFAULT_PAGE_SIZE = 10
+# WhatsApp's customer service window (docs/reference/WHATSAPP_PAYLOADS.md §5): "All message types,
+# except for template messages, can only be sent when a customer service window is open", and it
+# opens or refreshes with each message of the customer, for 24 hours.
+WINDOW_SECONDS = 24 * 3600
+# What Meta's `failed` status carries for a free-form message outside the window
+# (events/eum-status-failed.json, errors[0]).
+RE_ENGAGEMENT_FAILURE = {
+    "code": 131047,
+    "title": "Re-engagement message",
+    "message": "Re-engagement message",
+    "error_data": {
+        "details": "Message failed to send because more than 24 hours have passed since the customer "
+                   "last replied to this number."
+    },
+    "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+}
 _MEDIA_ID = re.compile(r"^[A-Za-z0-9]{1,100}$")
 # The extension the service appends to the destination key prefix. Only ogg is documented (the
 # model's example `audio/` + `123.ogg`); the rest follow the file types WhatsApp sends.
@@ -49,25 +79,114 @@ def extension_for(mime_type):
 
 
 class SocialEmulator:
-    """Sent messages land in `sent`; media (by Meta media id) in `media`."""
+    """Sent messages land in `sent` (a free-form one outside the customer's window with the
+    `failure` Meta reports for it); media (by Meta media id) in `media`; templates per WABA.
 
-    def __init__(self, s3_endpoint_url, region="us-east-1"):
+    Business accounts, phone numbers and customers are keyed by the last part of their ids
+    (`waba-<id>` and `arn:…:waba/<id>` name the same account). `clock` is the twin's one clock,
+    which the twin resets itself.
+    """
+
+    def __init__(self, s3_endpoint_url, region="us-east-1", clock=None):
         self._lock = threading.RLock()
         self._s3 = internal_client("s3", s3_endpoint_url, region,
                                    Config(s3={"addressing_style": "path"}))
+        self.clock = clock or Clock()
         self.reset()
 
     @locked
     def reset(self):
         self.sent = []
         self.media = {}
+        # WABA id -> its template definitions (Meta's template objects), in creation order.
+        self.templates = {}
+        # phone number id -> WABA id
+        self._phone_wabas = {}
+        # (phone number id, customer wa_id) -> WhatsApp timestamp of the customer's newest message
+        self._customer_wrote = {}
+        for definition in templates.reference_templates():
+            self.add_template(templates.REFERENCE_WABA_ARN, definition)
+        for phone_number in templates.REFERENCE_PHONE_NUMBER_ARNS:
+            self.link_phone_number(phone_number, templates.REFERENCE_WABA_ARN)
 
     def handlers(self):
         return {
             ("socialmessaging", "SendWhatsAppMessage"): self.send_whats_app_message,
             ("socialmessaging", "GetWhatsAppMessageMedia"): self.get_whats_app_message_media,
             ("socialmessaging", "PostWhatsAppMessageMedia"): self.post_whats_app_message_media,
+            ("socialmessaging", "ListWhatsAppMessageTemplates"): self.list_whats_app_message_templates,
+            ("socialmessaging", "GetWhatsAppMessageTemplate"): self.get_whats_app_message_template,
         }
+
+    # --- what Meta knows: templates, numbers, customers ---
+
+    @locked
+    def add_template(self, waba_id, definition):
+        """Adds Meta's template object to the WABA (`waba-<id>` or its ARN); without an `id`, it
+        gets the next numeric one. Returns the stored copy."""
+        definition = copy.deepcopy(definition)
+        definition.setdefault("id", str(1187654321000001 + sum(len(t) for t in self.templates.values())))
+        definition.setdefault("parameter_format", "POSITIONAL")
+        if len(json.dumps(definition)) > templates.TEMPLATE_MAX_CHARS:
+            raise ValueError(f"template {definition['name']} is over {templates.TEMPLATE_MAX_CHARS} characters")
+        self.templates.setdefault(_last_part(waba_id), []).append(definition)
+        return definition
+
+    @locked
+    def link_phone_number(self, origination_id, waba_id):
+        """The business number belongs to this WABA: its template sends use the WABA's templates."""
+        self._phone_wabas[_last_part(origination_id)] = _last_part(waba_id)
+        self.templates.setdefault(_last_part(waba_id), [])
+
+    @locked
+    def customer_wrote(self, origination_id, wa_id, timestamp):
+        """The customer `wa_id` wrote to the business number at `timestamp` (WhatsApp's epoch
+        seconds): the window for free-form messages is open until 24 hours after their newest."""
+        key = (_last_part(origination_id), wa_id.lstrip("+"))
+        self._customer_wrote[key] = max(float(timestamp), self._customer_wrote.get(key, float("-inf")))
+
+    @locked
+    def window_open(self, origination_id, wa_id):
+        wrote = self._customer_wrote.get((_last_part(origination_id), wa_id.lstrip("+")))
+        return wrote is not None and self.clock.timestamp() < wrote + WINDOW_SECONDS
+
+    @locked
+    def templates_of(self, waba_id):
+        """The WABA's template definitions (`waba-<id>` or its ARN); an unknown WABA has none."""
+        return copy.deepcopy(self.templates.get(_last_part(waba_id), []))
+
+    # --- operations ---
+
+    @locked
+    def list_whats_app_message_templates(self, params):
+        definitions = self._waba_templates(params["id"])
+        size = _page_size(params.get("maxResults"))
+        start = _page_start(params.get("nextToken"), len(definitions))
+        response = {"templates": [templates.summary(d) for d in definitions[start:start + size]]}
+        if start + size < len(definitions):
+            response["nextToken"] = str(start + size)
+        return response
+
+    @locked
+    def get_whats_app_message_template(self, params):
+        definitions = self._waba_templates(params["id"])
+        meta_id = params.get("metaTemplateId")
+        name, language = params.get("templateName"), params.get("templateLanguageCode")
+        if meta_id is not None:
+            found = [d for d in definitions if d["id"] == meta_id]
+            wanted = f"template {meta_id}"
+        elif name is not None and language is not None:
+            found = [d for d in definitions if d["name"] == name and d["language"] == language]
+            wanted = f"template {name} ({language})"
+        else:
+            # GetWhatsAppMessageTemplate (socialmessaging model): templateName "Use together with
+            # templateLanguageCode as an alternative to metaTemplateId to identify a template."
+            raise ServiceError(
+                "ValidationException", "Give metaTemplateId, or templateName with templateLanguageCode"
+            )
+        if not found:
+            raise ServiceError("ResourceNotFoundException", f"No {wanted} in {params['id']}", 404)
+        return {"template": json.dumps(found[0], ensure_ascii=False)}
 
     @locked
     def register_media(self, media_id, data, mime_type):
@@ -78,13 +197,23 @@ class SocialEmulator:
         _check_phone_number_id(params["originationPhoneNumberId"])
         if not _META_API_VERSION.match(params["metaApiVersion"]):
             raise ServiceError("ValidationException", f"Invalid metaApiVersion {params['metaApiVersion']}")
+        origination_id = params["originationPhoneNumberId"]
         message = _decode_message(params["message"])
+        if message.get("type") == "template":
+            waba = self._phone_wabas.get(_last_part(origination_id))
+            templates.check_send(self.templates.get(waba, []), message["template"])
         record = {
-            "originationPhoneNumberId": params["originationPhoneNumberId"],
+            "originationPhoneNumberId": origination_id,
             "metaApiVersion": params["metaApiVersion"],
             "message": message,
             "messageId": str(uuid.uuid4()),
         }
+        # Outside the window Meta still accepts the request and returns a message id; the message
+        # never reaches the phone and a `failed` status with 131047 follows. Templates are exempt,
+        # and a read receipt (with or without a typing indicator) is not a message.
+        if (message.get("status") != "read" and message.get("type") != "template"
+                and not self.window_open(origination_id, message["to"])):
+            record["failure"] = dict(RE_ENGAGEMENT_FAILURE)
         self.sent.append(record)
         return {"messageId": record["messageId"]}
 
@@ -157,6 +286,39 @@ class SocialEmulator:
         media_id = str(uuid.uuid4().int)[:16]
         self.media[media_id] = {"data": data, "mime_type": mime_type}
         return {"mediaId": media_id}
+
+
+    def _waba_templates(self, waba_id):
+        if not _WABA_ID.match(waba_id) or len(waba_id) > 115:
+            raise ServiceError(
+                "ValidationException", f"id must be waba-<id> or a WABA ARN (arn:…:waba/<id>), got {waba_id}"
+            )
+        definitions = self.templates.get(_last_part(waba_id))
+        if definitions is None:
+            raise ServiceError("ResourceNotFoundException", f"WhatsApp Business Account {waba_id} not found", 404)
+        return definitions
+
+
+def _last_part(resource_id):
+    """`arn:…:waba/<id>` and `waba-<id>` (phone numbers alike) -> `<id>`."""
+    return re.split(r"[/]|^waba-|^phone-number-id-", resource_id)[-1]
+
+
+def _page_size(max_results):
+    if max_results is None:
+        return _DEFAULT_PAGE_SIZE
+    # MaxResults (socialmessaging model): integer, min 1, max 100.
+    if not 1 <= max_results <= 100:
+        raise ServiceError("ValidationException", f"maxResults must be 1 to 100, got {max_results}")
+    return max_results
+
+
+def _page_start(next_token, total):
+    if next_token is None:
+        return 0
+    if not next_token.isdigit() or int(next_token) >= total:
+        raise ServiceError("ValidationException", f"Invalid nextToken {next_token}")
+    return int(next_token)
 
 
 def _check_phone_number_id(value):

@@ -4,6 +4,7 @@ import urllib.request
 
 from emulator.app import EmulatorApp
 from emulator.calllog import CallLog
+from emulator.clock import Clock
 from emulator.connect import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_ATTACHMENT_MAX_BYTES, ConnectEmulator
 from emulator.events import StreamingEvents
 from emulator.latency import CallPacing
@@ -25,6 +26,9 @@ class Twin:
     Connect publishes every item of a chat to the chat's streaming SNS topic in moto, as the real
     service does (the local sandbox); otherwise streaming events are only returned to the caller
     (the tests invoke the handler themselves).
+
+    `clock` is the one time Connect and End User Messaging Social read; with `clock_start`
+    (epoch seconds) it begins there, and returns there on reset(), instead of at the wall clock.
     """
 
     def __init__(
@@ -39,8 +43,10 @@ class Twin:
         account_id="123456789012",
         region="us-east-1",
         publish_streaming=False,
+        clock_start=None,
     ):
         install_sns_http_delivery()
+        self.clock = Clock(clock_start)
         self.call_log = CallLog()
         self.pacing = CallPacing()
         # The latency the twin was started with; reset() returns to it.
@@ -55,8 +61,9 @@ class Twin:
             max_message_bytes=max_message_bytes,
             attachment_extensions=attachment_extensions,
             attachment_max_bytes=attachment_max_bytes,
+            clock=self.clock,
         )
-        self.social = SocialEmulator(self.moto_url, region)
+        self.social = SocialEmulator(self.moto_url, region, clock=self.clock)
         self.streaming = StreamingEvents(self.connect, account_id, region)
         # A chat the 5-minute connection rule ends streams chat.ended, as any ended chat does.
         self.connect.on_chat_ended = self.streaming.chat_ended
@@ -109,10 +116,12 @@ class Twin:
 
     def reset(self):
         """Empties moto (all its backends), the emulator's state, its faults and the call log;
-        the emulator's clock is back to the wall clock."""
+        the clock is back at its start (the wall clock without clock_start); End User Messaging
+        Social has only the reference account's templates again."""
         request = urllib.request.Request(f"{self.moto_url}/moto-api/reset", method="POST")
         with urllib.request.urlopen(request, timeout=10):
             pass
+        self.clock.reset()
         self.connect.reset()
         self.social.reset()
         self.transcripts.reset()
@@ -130,6 +139,11 @@ class Twin:
     @property
     def sent_whatsapp(self):
         return self.social.sent
+
+    def customer_wrote(self, origination_id, wa_id, timestamp):
+        """The customer wrote to the business number at `timestamp` (WhatsApp's epoch seconds), as
+        Meta knows: free-form messages reach them until 24 hours after their newest message."""
+        self.social.customer_wrote(origination_id, wa_id, timestamp)
 
     def add_contact_flow(self, instance_id, flow_id):
         self.connect.add_contact_flow(instance_id, flow_id)
@@ -161,10 +175,11 @@ class Twin:
         return self.streaming.chat_ended(contact_id)
 
     def advance_clock(self, seconds):
-        """Moves the emulator's clock forward. Chats whose customer was never marked connected
-        (CreateParticipantConnection with ConnectParticipant) within 5 minutes of StartChatContact
-        end; returns their chat.ended streaming events."""
-        self.connect.clock.advance(seconds)
+        """Moves the twin's one clock forward (Connect's rules and WhatsApp's 24-hour window).
+        Chats whose customer was never marked connected (CreateParticipantConnection with
+        ConnectParticipant) within 5 minutes of StartChatContact end; returns their chat.ended
+        streaming events."""
+        self.clock.advance(seconds)
         return [self.streaming.chat_ended(contact_id) for contact_id in self.connect.end_chats_never_connected()]
 
     def connect_streaming_event(self, contact_id, **item):

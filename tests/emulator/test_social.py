@@ -15,6 +15,7 @@ def send(social, message, phone=PHONE):
 
 def test_send_decodes_the_message_blob(sdk, twin):
     message = {"messaging_product": "whatsapp", "to": "15550100001", "type": "text", "text": {"body": "Olá"}}
+    twin.customer_wrote(PHONE_ARN, "15550100001", twin.clock.timestamp() - 60)
 
     message_id = send(sdk("socialmessaging"), message, phone=PHONE_ARN)["messageId"]
 
