@@ -9,7 +9,7 @@ import os
 
 from chalice import Chalice
 
-from chalicelib import flush, outbound, receive, transcripts
+from chalicelib import conversation_start, flush, outbound, receive, transcripts
 from chalicelib.config import Environment
 from chalicelib import logs
 from chalicelib.runtime import Caches, Clients, Runtime
@@ -65,3 +65,11 @@ def on_connect_event(event):
 @logs.invocation_handler
 def on_transcription_job(event):
     transcripts.complete_job(event.to_dict(), runtime())
+
+
+# Invoked directly (a Connect flow's "Invoke AWS Lambda function" block, or `chalice invoke`), so
+# it takes the raw event and Lambda context and answers the caller.
+@app.lambda_function(name="start_conversation")
+def start_conversation(event, context):
+    with logs.invocation(context, "start_conversation"):
+        return conversation_start.start(event, runtime())

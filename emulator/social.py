@@ -22,7 +22,14 @@ SOCIAL_OPERATIONS = (
     "PostWhatsAppMessageMedia",
     "ListWhatsAppMessageTemplates",
     "GetWhatsAppMessageTemplate",
+    "GetLinkedWhatsAppBusinessAccountPhoneNumber",
 )
+# The reference numbers as Meta knows them (their webhooks' metadata in events/): last part of the
+# End User Messaging Social id -> (Meta phone number id, display number).
+_REFERENCE_META_NUMBERS = {
+    "6f17dbb4562b2cd3343a3d0fdec78c75": ("101996265140636", "15550100100"),
+    "fb8c857b8024e25056484641ad5a9e55": ("194215367264973", "15550100200"),
+}
 
 _PHONE_NUMBER_ID = re.compile(
     r"^(phone-number-id-[A-Za-z0-9]+|arn:aws:social-messaging:[a-z0-9-]+:\d{12}:phone-number-id/[A-Za-z0-9]+)$"
@@ -116,6 +123,8 @@ class SocialEmulator:
             ("socialmessaging", "PostWhatsAppMessageMedia"): self.post_whats_app_message_media,
             ("socialmessaging", "ListWhatsAppMessageTemplates"): self.list_whats_app_message_templates,
             ("socialmessaging", "GetWhatsAppMessageTemplate"): self.get_whats_app_message_template,
+            ("socialmessaging", "GetLinkedWhatsAppBusinessAccountPhoneNumber"):
+                self.get_linked_whats_app_business_account_phone_number,
         }
 
     # --- what Meta knows: templates, numbers, customers ---
@@ -187,6 +196,25 @@ class SocialEmulator:
         if not found:
             raise ServiceError("ResourceNotFoundException", f"No {wanted} in {params['id']}", 404)
         return {"template": json.dumps(found[0], ensure_ascii=False)}
+
+    @locked
+    def get_linked_whats_app_business_account_phone_number(self, params):
+        """The number's Meta id and its WABA (socialmessaging model: the WABA id "formatted as
+        waba-01234567890123456789012345678901"); a number that is not linked is not found."""
+        _check_phone_number_id(params["id"])
+        number = _last_part(params["id"])
+        if number not in self._phone_wabas or number not in _REFERENCE_META_NUMBERS:
+            raise ServiceError("ResourceNotFoundException", f"Phone number {params['id']} is not linked", 404)
+        meta_id, display = _REFERENCE_META_NUMBERS[number]
+        return {
+            "phoneNumber": {
+                "arn": f"arn:aws:social-messaging:us-east-1:123456789012:phone-number-id/{number}",
+                "phoneNumber": f"+{display}", "phoneNumberId": f"phone-number-id-{number}",
+                "metaPhoneNumberId": meta_id, "displayPhoneNumberName": "Reference business",
+                "displayPhoneNumber": f"+{display}", "qualityRating": "GREEN",
+            },
+            "linkedWhatsAppBusinessAccountId": f"waba-{self._phone_wabas[number]}",
+        }
 
     @locked
     def register_media(self, media_id, data, mime_type):
