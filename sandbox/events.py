@@ -1,6 +1,9 @@
 """Lambda events the sandbox builds: what End User Messaging Social publishes for a customer's
 WhatsApp message (shaped like events/eum-*.json), and the Lambda SNS record of an SNS
-HTTP notification (how moto delivers Connect streaming to the local stage)."""
+HTTP notification (how moto delivers Connect streaming to the local stage).
+
+Times (`now`, epoch seconds) are the sandbox's clock, which its "+24 h" control moves: WhatsApp's
+timestamps are what the bridge measures the 24-hour window with."""
 from __future__ import annotations
 
 import base64
@@ -8,7 +11,6 @@ import datetime
 import hashlib
 import json
 import os
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -87,31 +89,43 @@ def media_kind(mime_type: str) -> str:
     return "document"
 
 
-def whatsapp_event(phone: Phone, message: dict) -> dict:
+def whatsapp_event(phone: Phone, message: dict, now: float) -> dict:
     """The Lambda SNS event End User Messaging Social publishes for one inbound message."""
     return _webhook_event(phone, {
         "contacts": [{"profile": {"name": phone.customer_name}, "wa_id": phone.customer_wa_id}],
         "messages": [message],
-    })
+    }, now)
 
 
-def status_event(phone: Phone, status: dict) -> dict:
+def status_event(phone: Phone, status: dict, now: float) -> dict:
     """The Lambda SNS event End User Messaging Social publishes for one status of a message the
     business sent (shaped like events/eum-status-sent-delivered-read.json: no contacts)."""
-    return _webhook_event(phone, {"statuses": [status]})
+    return _webhook_event(phone, {"statuses": [status]}, now)
 
 
-def delivery_status(phone: Phone, message_id: str, status: str, callback_data: str = "") -> dict:
+def delivery_status(phone: Phone, message_id: str, status: str, now: float, callback_data: str = "") -> dict:
     """One `statuses[]` element: `sent`, `delivered` or `read` for the business's message
     `message_id`, echoing the `biz_opaque_callback_data` the message was sent with, as Meta does."""
-    element = {"id": message_id, "status": status, "timestamp": str(int(time.time())),
+    element = {"id": message_id, "status": status, "timestamp": str(int(now)),
                "recipient_id": phone.customer_wa_id}
     if callback_data:
         element["biz_opaque_callback_data"] = callback_data
     return element
 
 
-def _webhook_event(phone: Phone, value: dict) -> dict:
+def failed_status(record: dict, now: float) -> dict:
+    """The `statuses[]` element Meta sends instead of delivering a message the twin accepted and
+    refused (`record`: its SendWhatsAppMessage record, whose `failure` is Meta's error), shaped like
+    events/eum-status-failed.json."""
+    message = record["message"]
+    element = {"id": record["messageId"], "status": "failed", "timestamp": str(int(now)),
+               "recipient_id": message.get("to", ""), "errors": [record["failure"]]}
+    if message.get("biz_opaque_callback_data"):
+        element["biz_opaque_callback_data"] = message["biz_opaque_callback_data"]
+    return element
+
+
+def _webhook_event(phone: Phone, value: dict, now: float) -> dict:
     entry = {
         "id": phone.waba_id,
         "changes": [{
@@ -132,17 +146,17 @@ def _webhook_event(phone: Phone, value: dict) -> dict:
         },
         "whatsAppWebhookEntry": json.dumps(entry, separators=(",", ":"), ensure_ascii=False),
         "aws_account_id": phone.inbound_topic_arn.split(":")[4],
-        "message_timestamp": _rfc3339_nanos(time.time_ns()),
+        "message_timestamp": _rfc3339_nanos(int(now * 1_000_000_000)),
     }
     return sns_lambda_event(phone.inbound_topic_arn,
                             json.dumps(envelope, separators=(",", ":"), ensure_ascii=False), {})
 
 
-def customer_message(phone: Phone, kind: str, content: dict, replying_to: str = "") -> dict:
-    """A customer's message; `replying_to` is the business message a tap on its list row or
-    reply button answers (WhatsApp names it in `context`)."""
+def customer_message(phone: Phone, kind: str, content: dict, now: float, replying_to: str = "") -> dict:
+    """A customer's message, written at `now`; `replying_to` is the business message a tap on its
+    list row or reply button answers (WhatsApp names it in `context`)."""
     message = {"from": phone.customer_wa_id, "id": new_wamid(phone.customer_wa_id),
-               "timestamp": str(int(time.time())), "type": kind, kind: content}
+               "timestamp": str(int(now)), "type": kind, kind: content}
     if replying_to:
         message = {"context": {"from": phone.display_phone_number, "id": replying_to}} | message
     return message

@@ -7,17 +7,25 @@ read from the twin's SendWhatsAppMessage log.
 - The customer's messages turn `read` when the bridge sends WhatsApp's read receipt for them.
 - The bridge's typing indicator (a read receipt with `typing_indicator`) shows "typing…" until the
   business's next message, or for WhatsApp's 25 seconds.
+- A template message shows as WhatsApp draws it: the approved definition's header, body and footer
+  with the message's parameters in place (definitions from the twin, looked up only when one
+  arrives).
+- A message the twin accepted but Meta would not deliver (its record carries `failure`, e.g. 131047
+  outside the 24-hour window) never reaches the phone; `sync` hands it back, for the failed status
+  webhook Meta sends instead.
 """
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 STATUSES = ("sent", "delivered", "read")
 TYPING_SECONDS = 25  # WhatsApp shows the indicator until the reply, or for 25 s
 MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
+PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")  # {{1}}, or {{first_name}} in a NAMED template
 
 
 class PhoneTimeline:
@@ -41,12 +49,23 @@ class PhoneTimeline:
             if item is not None and item.get("status") == "sent":
                 item["status"] = "delivered"
 
-    def sync(self, sent: list[dict], customer: str) -> None:
-        """Takes the messages the twin's WhatsApp has been asked to send since the last sync."""
+    def sync(self, sent: list[dict], customer: str, templates: Callable[[], Sequence[dict]]) -> list[dict]:
+        """Takes the messages the twin's WhatsApp has been asked to send since the last sync;
+        returns the records of those it refused to deliver (each once). `templates` gives the
+        template definitions, asked for only when a template message arrives."""
+        refused = []
         with self._lock:
+            definitions: Sequence[dict] | None = None
             for record in sent[self._sent_seen:]:
-                self._take(record["message"], customer, record.get("messageId", ""))
+                if record.get("failure"):
+                    refused.append(record)
+                    continue
+                message = record["message"]
+                if message.get("type") == "template" and definitions is None:
+                    definitions = templates()
+                self._take(message, customer, record.get("messageId", ""), definitions or ())
             self._sent_seen = len(sent)
+        return refused
 
     def items(self) -> list[dict]:
         with self._lock:
@@ -75,7 +94,7 @@ class PhoneTimeline:
                 item["status"] = status
             return steps, item.get("callback_data", "")
 
-    def _take(self, message: dict, customer: str, message_id: str) -> None:
+    def _take(self, message: dict, customer: str, message_id: str, definitions: Sequence[dict]) -> None:
         if message.get("status") == "read":
             target = self._by_wamid.get(message.get("message_id", ""))
             if target is not None:
@@ -103,7 +122,46 @@ class PhoneTimeline:
                      "text": content.get("caption", "")}
         elif kind == "interactive":
             item |= {"text": (content.get("body") or {}).get("text", ""), "interactive": content}
+        elif kind == "template":
+            shown = render_template(content, definitions)
+            item |= {"text": shown["body"], "template": shown}
         else:
             item["text"] = json.dumps(content, ensure_ascii=False)
         self._items.append(item)
         self._by_wamid[message_id] = item
+
+
+def render_template(template: dict, definitions: Sequence[dict]) -> dict:
+    """What WhatsApp shows for a template message (`template`: the `template` object of the send):
+    its name and language, and the approved definition's header, body and footer texts with the
+    message's parameters in place. Without a definition, the body says which template it was."""
+    name = template.get("name", "")
+    language = (template.get("language") or {}).get("code", "")
+    definition = next((d for d in definitions
+                       if d.get("name") == name and d.get("language") == language), None)
+    shown = {"name": name, "language": language, "header": "", "body": "", "footer": ""}
+    if definition is None:
+        return shown | {"body": f"[template {name} ({language})]"}
+    parameters = {(component.get("type") or "").lower(): component.get("parameters") or []
+                  for component in template.get("components") or []}
+    for component in definition.get("components") or []:
+        part = (component.get("type") or "").lower()
+        if part in ("header", "body", "footer") and component.get("text"):
+            shown[part] = _filled(component["text"], parameters.get(part, []))
+    return shown
+
+
+def _filled(text: str, parameters: list[dict]) -> str:
+    """`text` with {{1}}… taken in order, or {{name}} by `parameter_name`; a placeholder the
+    message does not fill stays as it is."""
+    named = {p.get("parameter_name"): p.get("text", "") for p in parameters if p.get("parameter_name")}
+
+    def value(match: re.Match) -> str:
+        key = match[1]
+        if key in named:
+            return named[key]
+        if key.isdigit() and 0 < int(key) <= len(parameters):
+            return parameters[int(key) - 1].get("text", "")
+        return match[0]
+
+    return PLACEHOLDER.sub(value, text)

@@ -9,7 +9,8 @@ reverse.
 - `POST /sandbox/events`: a raw test event (any file of events/, or an EventBridge
   Transcribe event) through the handler Lambda would run; `POST /sandbox/invoke/{name}` names it.
 - `POST /sandbox/sns/connect`: the streaming topic's HTTP subscription, into `on_connect_event`.
-- `/sandbox/api/...`: small JSON routes the page polls and posts to.
+- `/sandbox/api/...`: small JSON routes the page polls and posts to, among them the sandbox-only
+  "+24 h" control (`POST /sandbox/api/clock`), which moves the twin's clock and the product's.
 
 Settings come from the .env file (`BRIDGE_ENV_FILE`, default `.env` in the project), loaded here
 before any boto3 client exists; variables already in the environment win.
@@ -24,8 +25,10 @@ import time
 import traceback
 import urllib.error
 import urllib.request
+from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from chalice import Blueprint, Response
 from dotenv import load_dotenv
@@ -37,7 +40,8 @@ load_dotenv(ENV_FILE, override=False)
 import boto3
 
 from emulator.reference_events import load_event
-from sandbox import events
+from sandbox import console, events
+from sandbox.clock import DAY_SECONDS, SandboxClock
 from sandbox.lambdas import HANDLERS, RECORDER, StreamPoller, invoke
 from sandbox.phone import STATUSES, PhoneTimeline
 
@@ -49,6 +53,7 @@ AGENT_NAME = "Jordan (agent)"
 CALLS_PER_HOP = 12
 
 RECORDER.install()
+CLOCK = SandboxClock()
 sandbox_routes = Blueprint(__name__)
 
 
@@ -101,8 +106,19 @@ def invoke_named(function_name: str) -> Response:
 
 def _invoke(function_name: str, event: Any) -> Any:
     """The handler of the app this blueprint is registered to (looked up per call: the poller
-    starts while app.py is still being imported)."""
-    return invoke(sandbox_routes.current_app.handler_map, function_name, event)
+    starts while app.py is still being imported), on the sandbox's clock."""
+    handler_map = sandbox_routes.current_app.handler_map
+    if CLOCK.install(handler_map[HANDLERS[0]]):
+        _now()  # a chalice local restarted after "+24 h" takes up the twin's moved clock
+    return invoke(handler_map, function_name, event)
+
+
+def _now() -> float:
+    """The sandbox's time: the twin's clock (what its WhatsApp measures the window with), which
+    the product's clock follows; the wall clock against real AWS."""
+    if _emulator_url():
+        CLOCK.follow(_emulator("GET", "/_emulator/clock")["now"])
+    return CLOCK()
 
 
 def _run(function_name: str, event: Any) -> Response:
@@ -162,10 +178,17 @@ def state() -> Response:
     """Everything the page shows, in one poll."""
     phone = events.Phone.from_environ()
     twin = bool(_emulator_url())
+    now = _now()
     chats: list[dict] = []
+    templates: list[dict] = []
     if twin:
-        PHONE.sync(_emulator("GET", "/_emulator/whatsapp/sent"), phone.customer_wa_id)
-        chats = [_chat(contact) for contact in reversed(list(_emulator("GET", "/_emulator/contacts").values()))]
+        templates = _emulator("GET", f"/_emulator/whatsapp/templates?waba={quote(phone.waba_arn, safe='')}")
+        refused = PHONE.sync(_emulator("GET", "/_emulator/whatsapp/sent"), phone.customer_wa_id,
+                             lambda: templates)
+        for record in refused:
+            # Meta accepted the send and will not deliver it: the failed status it sends instead.
+            _run("on_whatsapp_event", events.status_event(phone, events.failed_status(record, now), now))
+        chats = [_chat(contact, now) for contact in reversed(list(_emulator("GET", "/_emulator/contacts").values()))]
     calls: dict[str, list[dict]] = {}
     for call in reversed(RECORDER.calls()):
         hop_calls = calls.setdefault(call["hop"], [])
@@ -178,13 +201,15 @@ def state() -> Response:
         "phone": PHONE.items(),
         "typing": PHONE.typing(),
         "chats": chats,
+        "templates": console.template_choices(templates),
+        "clock": {"now": now, "text": console.moment_text(now)},
         "calls": calls,
         "poller": {"running": POLLER is not None and POLLER.thread.is_alive(),
                    "error": POLLER.last_error if POLLER else ""},
     })
 
 
-def _chat(contact: dict) -> dict:
+def _chat(contact: dict, now: float) -> dict:
     items = []
     for item in contact["transcript"]:
         content_type = item.get("ContentType", "")
@@ -199,8 +224,25 @@ def _chat(contact: dict) -> dict:
         shown["Delivered"] = any(r.get("DeliveredTimestamp") or r.get("ReadTimestamp") for r in receipts)
         shown["Read"] = any(r.get("ReadTimestamp") for r in receipts)
         items.append(shown)
+    active = contact["status"] == "ACTIVE"
     return {"contactId": contact["contact_id"], "customer": contact["display_name"],
-            "status": contact["status"], "items": items}
+            "status": contact["status"], "items": items,
+            "window": console.window_state(_customer_wrote_at(contact["contact_id"]), now) if active else None}
+
+
+def _customer_wrote_at(contact_id: str) -> float:
+    """The chat's session's `customerWroteAt` (0 when the session has none)."""
+    item = _sessions_reader().get_item(
+        TableName=os.environ["SESSIONS_TABLE"], Key={"contactId": {"S": contact_id}},
+        ProjectionExpression="customerWroteAt", ConsistentRead=True).get("Item") or {}
+    return float(item.get("customerWroteAt", {}).get("N", 0))
+
+
+@cache
+def _sessions_reader() -> Any:
+    # Its own session: the page's reads are not the bridge's calls, and the per-hop list shows
+    # only those (sandbox/lambdas.py records boto3's default session).
+    return boto3.session.Session().client("dynamodb")
 
 
 @sandbox_routes.route("/sandbox/api/phone/send", methods=["POST"])
@@ -243,9 +285,14 @@ def phone_send() -> Response:
             return _json({"error": "nothing to send"}, 400)
         kind, content = "text", {"body": text}
         item = {"kind": "text", "text": text}
-    message = events.customer_message(phone, kind, content, replying_to=body.get("reply_to", ""))
+    now = _now()
+    message = events.customer_message(phone, kind, content, now, replying_to=body.get("reply_to", ""))
     PHONE.add_own(item | {"id": message["id"], "from": "customer", "time": time.time(), "status": "sent"})
-    response = _run("on_whatsapp_event", events.whatsapp_event(phone, message))
+    if _emulator_url():
+        # Meta knows when the customer wrote: its 24-hour window for this number opens now.
+        _emulator("POST", "/_emulator/whatsapp/customer-wrote", {
+            "origination_id": phone.business_arn, "wa_id": phone.customer_wa_id, "timestamp": int(now)})
+    response = _run("on_whatsapp_event", events.whatsapp_event(phone, message, now))
     if response.status_code == 200:
         PHONE.mark_delivered(message["id"])
     return response
@@ -264,14 +311,32 @@ def phone_status() -> Response:
     except KeyError:
         return _json({"error": "no such business message on the phone"}, 404)
     phone = events.Phone.from_environ()
+    now = _now()
     results = []
     for step in steps:
         response = _run("on_whatsapp_event", events.status_event(
-            phone, events.delivery_status(phone, body["message_id"], step, callback_data)))
+            phone, events.delivery_status(phone, body["message_id"], step, now, callback_data), now))
         results.append(json.loads(response.body))
         if response.status_code != 200:
             return _json({"statuses": steps, "results": results}, response.status_code)
     return _json({"statuses": steps, "results": results})
+
+
+@sandbox_routes.route("/sandbox/api/clock", methods=["POST"])
+def advance_clock() -> Response:
+    """The sandbox-only "+24 h" control: the twin's clock (Connect's and WhatsApp's) and the
+    product's move forward together, by `seconds` (a day unless told)."""
+    seconds = (sandbox_routes.current_request.json_body or {}).get("seconds", DAY_SECONDS)
+    if not isinstance(seconds, (int, float)) or seconds <= 0:
+        return _json({"error": "seconds is a positive number"}, 400)
+    if not _emulator_url():
+        return _json({"error": "only the twin's clock can be moved"}, 400)
+    # The twin answers with the chat.ended events of chats its Connect ends at the new time,
+    # which it has published to their streaming topics already.
+    ended = _emulator("POST", "/_emulator/clock", {"seconds": seconds})
+    now = _now()
+    CLOCK.install(sandbox_routes.current_app.handler_map[HANDLERS[0]])
+    return _json({"now": now, "text": console.moment_text(now), "chatsEnded": len(ended)})
 
 
 @sandbox_routes.route("/sandbox/api/phone/media/{media_id}", methods=["GET"])
@@ -296,10 +361,18 @@ def agent_message(contact_id: str) -> Response:
     text = ((sandbox_routes.current_request.json_body or {}).get("text") or "").strip()
     if not text:
         return _json({"error": "nothing to send"}, 400)
-    # What Connect's agent workspace sends on a chat that declared text/markdown (the twin
-    # streams it as text/plain to a chat that did not, as Connect does).
-    return _emulator_answer("POST", f"/_emulator/contacts/{contact_id}/messages",
-                            {"content": text, "content_type": "text/markdown", "display_name": AGENT_NAME})
+    return _agent_says(contact_id, text)
+
+
+@sandbox_routes.route("/sandbox/api/agent/{contact_id}/template", methods=["POST"])
+def agent_template(contact_id: str) -> Response:
+    """The console's template picker: the agent's `/template NAME LANGUAGE "param" …` message,
+    the command the bridge turns into a template send."""
+    body = sandbox_routes.current_request.json_body or {}
+    parameters = body.get("parameters") or []
+    if not body.get("name") or not body.get("language") or not all(isinstance(p, str) for p in parameters):
+        return _json({"error": "name, language and parameters (strings) are needed"}, 400)
+    return _agent_says(contact_id, console.template_command(body["name"], body["language"], parameters))
 
 
 @sandbox_routes.route("/sandbox/api/agent/{contact_id}/typing", methods=["POST"])
@@ -349,6 +422,13 @@ def agent_end(contact_id: str) -> Response:
 @sandbox_routes.route("/sandbox/api/agent/attachments/{attachment_id}", methods=["GET"])
 def agent_download(attachment_id: str) -> Response:
     return _json(_emulator("GET", f"/_emulator/attachments/{attachment_id}"))
+
+
+def _agent_says(contact_id: str, text: str) -> Response:
+    # What Connect's agent workspace sends on a chat that declared text/markdown (the twin
+    # streams it as text/plain to a chat that did not, as Connect does).
+    return _emulator_answer("POST", f"/_emulator/contacts/{contact_id}/messages",
+                            {"content": text, "content_type": "text/markdown", "display_name": AGENT_NAME})
 
 
 def _agent_event(contact_id: str, content_type: str) -> None:

@@ -1,10 +1,14 @@
 """The local stage's test-event route, through pytest-chalice's HTTP client: a reference event
 posted as is runs through the same handler Lambda would run."""
+import datetime
 import importlib.util
 import json
 import os
 
+import boto3
 import pytest
+
+from emulator.reference_events import status_of_sent
 
 from tests.conftest import ROOT, load_event
 
@@ -76,16 +80,19 @@ LONG_TITLE = "Change the delivery address of my order"  # longer than a WhatsApp
 
 
 @pytest.fixture
-def page(client, bridge, monkeypatch):
-    """The page's routes aimed at this test's twin, with a fresh phone; a chat opened by the
-    customer's first message. The test twin does not publish streaming: the agent's routes answer
-    with the event Connect streams, which `streams` hands to on_connect_event as the streaming
-    topic would."""
+def page(client, bridge, local_stage, monkeypatch):
+    """The page's routes aimed at this test's twin, with a fresh phone and sandbox clock; a chat
+    opened by the customer's first message. The test twin does not publish streaming: the agent's
+    routes answer with the event Connect streams, which `streams` hands to on_connect_event as the
+    streaming topic would."""
     import sandbox.routes
+    from sandbox.clock import SandboxClock
     from sandbox.phone import PhoneTimeline
 
     monkeypatch.setenv("SANDBOX_EMULATOR_URL", bridge.twin.emulator_url)
     monkeypatch.setattr(sandbox.routes, "PHONE", PhoneTimeline())
+    monkeypatch.setattr(sandbox.routes, "CLOCK", SandboxClock())
+    monkeypatch.setattr(local_stage, "runtime", local_stage.runtime)  # the sandbox rebinds it
     answer = client.post("/sandbox/api/phone/send", headers={"Content-Type": "application/json"},
                          body=json.dumps({"text": "Hi, my parcel is late"}))
     assert answer.status_code == 200, answer.json
@@ -97,6 +104,7 @@ def page(client, bridge, monkeypatch):
 class Page:
     def __init__(self, client, bridge, contact_id):
         self.client, self.bridge, self.contact_id = client, bridge, contact_id
+        self.twin = bridge.twin
 
     def post(self, path, body=None):
         return self.client.post(path, headers={"Content-Type": "application/json"},
@@ -228,3 +236,141 @@ def test_a_tapped_reply_button_reaches_the_chat_as_its_title(page):
     assert answer.status_code == 200
     (sent,) = page.bridge.twin.calls_to("connectparticipant", "SendMessage")
     assert sent["params"]["Content"] == "No"
+
+
+# --- the 24-hour window and templates ------------------------------------------------------------
+
+BUSINESS_ARN = "arn:aws:social-messaging:us-east-1:123456789012:phone-number-id/6f17dbb4562b2cd3343a3d0fdec78c75"
+CUSTOMER = "15550100001"
+DAY = 24 * 3600
+
+
+def hh_mm(epoch):
+    return datetime.datetime.fromtimestamp(epoch, datetime.UTC).strftime("%H:%M UTC")
+
+
+def send_as_the_business(message):
+    """A SendWhatsAppMessage as the bridge makes it (the product decides what to send; these
+    tests are about what the phone then shows)."""
+    social = boto3.client("socialmessaging")
+    answer = social.send_whatsapp_message(
+        originationPhoneNumberId=BUSINESS_ARN, metaApiVersion="v20.0",
+        message=json.dumps({"messaging_product": "whatsapp", "recipient_type": "individual", "to": CUSTOMER}
+                           | message).encode())
+    return answer["messageId"]
+
+
+def test_the_phones_message_tells_the_twin_when_the_customer_wrote(page):
+    (own,) = page.state()["phone"]
+    (chat,) = page.state()["chats"]
+    wrote = int(page.twin.clock.timestamp())
+
+    # Meta's window for free-form messages is open, and the bridge kept the same WhatsApp time.
+    assert page.twin.social.window_open(BUSINESS_ARN, CUSTOMER)
+    assert chat["window"]["state"] == "open"
+    assert abs(chat["window"]["closesAt"] - (wrote + DAY)) <= 2
+    assert chat["window"]["text"] == f"open, closes at {hh_mm(chat['window']['closesAt'])}"
+    assert own["status"] == "delivered"
+
+
+def test_plus_24_hours_moves_the_twins_clock_and_the_products_and_the_window_closes(page, local_stage):
+    before = page.twin.clock.timestamp()
+
+    answer = page.post("/sandbox/api/clock", {"seconds": DAY})
+
+    assert answer.status_code == 200
+    assert before + DAY <= answer.json["now"] <= page.twin.clock.timestamp()
+    assert page.twin.clock.timestamp() - before == pytest.approx(DAY, abs=5)
+    # The product's handlers read the same moved time.
+    assert local_stage.runtime().clock() == pytest.approx(page.twin.clock.timestamp(), abs=5)
+    assert not page.twin.social.window_open(BUSINESS_ARN, CUSTOMER)
+    state = page.state()
+    (chat,) = state["chats"]
+    assert chat["window"]["state"] == "closed"
+    assert chat["window"]["text"] == (
+        f"closed at {hh_mm(chat['window']['closesAt'])}: only templates reach the customer")
+    assert state["clock"]["now"] == pytest.approx(page.twin.clock.timestamp(), abs=5)
+
+
+def test_the_windows_last_hour_is_a_warning_and_a_new_message_reopens_it(page):
+    page.post("/sandbox/api/clock", {"seconds": DAY - 1800})
+    (chat,) = page.state()["chats"]
+    assert chat["window"]["state"] == "closing"
+
+    answer = page.post("/sandbox/api/phone/send", {"text": "Still there?"})
+    page.bridge.flush()
+
+    assert answer.status_code == 200
+    (chat,) = page.state()["chats"]
+    assert chat["window"]["state"] == "open"
+    assert chat["window"]["closesAt"] == pytest.approx(page.twin.clock.timestamp() + DAY, abs=5)
+
+
+def test_the_clock_control_refuses_what_is_not_a_step_forward(page):
+    before = page.twin.clock.timestamp()
+
+    answers = [page.post("/sandbox/api/clock", {"seconds": seconds}) for seconds in (-60, 0, "a day")]
+
+    assert [a.status_code for a in answers] == [400, 400, 400]
+    assert page.twin.clock.timestamp() - before < 5
+
+
+def test_a_template_shows_on_the_phone_as_its_rendered_header_body_and_footer(page):
+    send_as_the_business({"type": "template", "template": {
+        "name": "order_update", "language": {"code": "en_US"}, "components": [{"type": "body", "parameters": [
+            {"type": "text", "text": "Ana"}, {"type": "text", "text": "A-1001"},
+            {"type": "text", "text": "tomorrow"}]}]}})
+
+    shown = page.state()["phone"][-1]
+
+    assert (shown["from"], shown["kind"]) == ("business", "template")
+    assert shown["template"] == {
+        "name": "order_update", "language": "en_US", "header": "Order update",
+        "body": "Hi Ana, your order A-1001 has shipped and arrives tomorrow.",
+        "footer": "Reply to this message to talk to us."}
+
+
+def test_a_send_meta_refuses_for_the_window_never_reaches_the_phone_its_failed_status_does(page, monkeypatch):
+    import sandbox.routes
+
+    page.post("/sandbox/api/clock", {"seconds": DAY + 60})
+    handed = []
+    run = sandbox.routes._run
+    monkeypatch.setattr(sandbox.routes, "_run", lambda name, event: handed.append((name, event)) or run(name, event))
+    message_id = send_as_the_business({"type": "text", "text": {"body": "Are you still there?"},
+                                       "biz_opaque_callback_data": "chat-1|message-1"})
+
+    phone = page.state()["phone"]
+    page.state()  # a second poll reports nothing again
+
+    assert [i["from"] for i in phone] == ["customer"]
+    (refused,) = [r for r in page.twin.sent_whatsapp if r["messageId"] == message_id]
+    (name, event), = handed
+    status = json.loads(json.loads(event["Records"][0]["Sns"]["Message"])["whatsAppWebhookEntry"])
+    status = status["changes"][0]["value"]["statuses"]
+    expected = json.loads(json.loads(status_of_sent(refused, "failed")["Records"][0]["Sns"]["Message"])[
+        "whatsAppWebhookEntry"])["changes"][0]["value"]["statuses"]
+    assert name == "on_whatsapp_event"
+    assert [{**s, "timestamp": ""} for s in status] == [{**s, "timestamp": ""} for s in expected]
+    assert status[0]["errors"][0]["code"] == 131047
+    assert status[0]["biz_opaque_callback_data"] == "chat-1|message-1"
+
+
+def test_the_picker_offers_the_approved_templates_with_their_body_placeholders(page):
+    assert page.state()["templates"] == [
+        {"name": "appointment_reminder", "language": "en_US", "category": "UTILITY", "parameters": ["1", "2"]},
+        {"name": "order_update", "language": "en_US", "category": "UTILITY", "parameters": ["1", "2", "3"]},
+        {"name": "order_update", "language": "pt_BR", "category": "UTILITY", "parameters": ["1", "2", "3"]},
+        {"name": "welcome_back", "language": "en_US", "category": "MARKETING", "parameters": []},
+    ]
+
+
+def test_the_picker_sends_the_agents_template_command_with_each_parameter_quoted(page):
+    page.agent("template", {"name": "order_update", "language": "en_US",
+                            "parameters": ["Ana Souza", 'the "blue" one', "tomorrow"]})
+
+    (item,) = [i for i in page.twin.contacts[page.contact_id]["transcript"] if i.get("ParticipantRole") == "AGENT"]
+    assert (item["ContentType"], item["Content"]) == (
+        "text/markdown", '/template order_update en_US "Ana Souza" "the \\"blue\\" one" "tomorrow"')
+    bad = page.post(f"/sandbox/api/agent/{page.contact_id}/template", {"name": "order_update", "parameters": [1]})
+    assert bad.status_code == 400

@@ -126,6 +126,17 @@ function interactiveNodes(item) {
   return nodes;
 }
 
+// A template message: marked as one, with the approved header, body and footer, parameters filled.
+function templateNodes(template) {
+  return [
+    el("div", {class: "t-badge", "data-testid": "template-badge"},
+       `Template · ${template.name} (${template.language})`),
+    template.header ? el("div", {class: "i-header"}, ...formatted(template.header)) : null,
+    el("div", {}, ...formatted(template.body)),
+    template.footer ? el("div", {class: "i-footer"}, template.footer) : null,
+  ].filter((node) => node !== null);
+}
+
 function openList(item) {
   const message = item.interactive;
   $("sheet-title").textContent = (message.action || {}).button || "Options";
@@ -161,6 +172,8 @@ function drawPhone(state) {
       if (item.text) bubble.append(el("div", {}, ...formatted(item.text)));
     } else if (item.interactive) {
       bubble.append(...interactiveNodes(item));
+    } else if (item.template) {
+      bubble.append(...templateNodes(item.template));
     } else {
       bubble.append(...formatted(item.text));
     }
@@ -206,9 +219,17 @@ function drawChats(state) {
   }));
   const chat = chats.find((c) => c.contactId === selected);
   const active = !!chat && chat.status === "ACTIVE";
-  for (const id of ["agent-text", "end-chat", "bot-list"]) $(id).disabled = !active;
+  for (const id of ["agent-text", "end-chat", "bot-list", "template-toggle"]) $(id).disabled = !active;
   document.querySelector("[data-testid=agent-send]").disabled = !active;
+  if (!active) $("template-form").hidden = true;
   $("chat-title").textContent = chat ? `${chat.customer} · ${chat.status}` : "No chat selected";
+  // WhatsApp's 24-hour window for the chat, from the bridge's session and the sandbox's clock.
+  const windowState = $("window-state");
+  windowState.hidden = !(chat && chat.window);
+  if (chat && chat.window) {
+    windowState.textContent = `WhatsApp window: ${chat.window.text}`;
+    windowState.dataset.state = chat.window.state;
+  }
   $("agent-thread").replaceChildren(...(chat ? chat.items.map(agentItem) : []));
   $("agent-thread").scrollTop = $("agent-thread").scrollHeight;
 }
@@ -259,6 +280,25 @@ function templateSummary(content) {
   }
 }
 
+// The template picker: the approved templates, one input per body placeholder ({{1}}, {{name}}).
+let templates = [];
+
+function drawTemplates(state) {
+  const chosen = $("template-select").value;
+  templates = state.templates;
+  $("template-select").replaceChildren(...templates.map((t, index) =>
+    el("option", {value: String(index)}, `${t.name} (${t.language}, ${t.category})`)));
+  const again = templates.findIndex((t, index) => String(index) === chosen);
+  if (again >= 0) $("template-select").value = chosen;
+  drawTemplateParameters();
+}
+
+function drawTemplateParameters() {
+  const template = templates[Number($("template-select").value)];
+  $("template-parameters").replaceChildren(...(template ? template.parameters : []).map((name) =>
+    el("input", {"data-testid": "template-parameter", placeholder: `{{${name}}}`, autocomplete: "off"})));
+}
+
 function drawCalls(state) {
   const order = ["on_whatsapp_event", "flush_buffer", "on_connect_event", "on_transcription_job"];
   const hops = Object.keys(state.calls).sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
@@ -286,7 +326,9 @@ async function refresh() {
       + (state.poller.error ? ` · ${state.poller.error}` : "");
     drawOnce("phone", [state.phone, state.customer, state.typing], drawPhone, state);
     reportStatuses(state);
+    $("sandbox-clock").textContent = state.clock.text;
     drawOnce("chats", [state.chats, selected], drawChats, state);
+    drawOnce("templates", state.templates, drawTemplates, state);
     drawOnce("calls", state.calls, drawCalls, state);
   } catch (error) {
     $("status").textContent = `not answering: ${error.message}`;
@@ -342,6 +384,18 @@ $("agent-text").oninput = () => {
   lastTypingSent = Date.now();
   api("POST", `/sandbox/api/agent/${selected}/typing`).catch(() => {});
 };
+$("template-toggle").onclick = () => { $("template-form").hidden = !$("template-form").hidden; };
+$("template-select").onchange = drawTemplateParameters;
+$("template-form").onsubmit = (event) => {
+  event.preventDefault();
+  const template = templates[Number($("template-select").value)];
+  if (!template || !selected) return;
+  const parameters = [...$("template-parameters").querySelectorAll("input")].map((input) => input.value);
+  $("template-form").hidden = true;
+  guarded(() => api("POST", `/sandbox/api/agent/${selected}/template`,
+                    {name: template.name, language: template.language, parameters}));
+};
+$("clock-advance").onclick = () => guarded(() => api("POST", "/sandbox/api/clock", {seconds: 24 * 3600}));
 $("bot-list").onclick = () => selected && guarded(() => api("POST", `/sandbox/api/agent/${selected}/bot-listpicker`));
 $("end-chat").onclick = () => selected && guarded(() => api("POST", `/sandbox/api/agent/${selected}/end`));
 $("sheet-close").onclick = () => { $("phone-sheet").hidden = true; };
