@@ -89,7 +89,7 @@ def customer_messages(event: dict) -> list[tuple[str, str, int]]:
             messages = [m for change in entry["changes"] for m in change["value"].get("messages", [])]
             found += [(origination, m["from"], int(m["timestamp"])) for m in messages
                       if isinstance(m.get("from"), str) and str(m.get("timestamp", "")).isdigit()]
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError):
             continue
     return found
 

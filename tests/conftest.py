@@ -14,11 +14,13 @@ import pytest
 from chalice.test import Client
 
 from emulator.reference_events import (  # noqa: F401 - test modules import them from here
-    REFERENCE_CUSTOMER_WA_ID, sns_message, text_from_customer, with_messages,
+    REFERENCE_CLOCK_START, REFERENCE_CUSTOMER_WA_ID, customer_messages, sns_message, text_from_customer,
+    with_messages,
 )
 from emulator.stream_records import StreamReader
 from emulator.twin import Twin
 from sandbox import resources
+from tests.crash.clock import install_twin_clock
 from tests.repository import ROOT, OutsideReadGuard
 from tests.repository import load_event  # noqa: F401 - the one event loader; test modules import it from here
 
@@ -81,7 +83,9 @@ def create_table(dynamodb: Any, logical_id: str, name: str) -> str:
 
 @pytest.fixture(scope="session")
 def twin():
-    with Twin() as running:
+    # The twin's clock starts just after the reference events, whose WhatsApp timestamps the
+    # 24-hour window is measured from.
+    with Twin(clock_start=REFERENCE_CLOCK_START) as running:
         yield running
 
 
@@ -132,7 +136,8 @@ def put_settings(settings: dict) -> None:
 
 
 class Bridge:
-    """Invokes the three Lambda handlers as Lambda would, against the twin."""
+    """Invokes the Lambda handlers as Lambda would, against the twin. Each WhatsApp event's
+    customer messages are first told to the twin, as Meta knows when each customer wrote."""
 
     def __init__(self, account: Account, client: Client) -> None:
         self.twin = account.twin
@@ -140,7 +145,7 @@ class Bridge:
         self.stream = StreamReader(account.buffer_stream_arn)
 
     def whatsapp(self, event: dict) -> Any:
-        return self.client.lambda_.invoke("on_whatsapp_event", event).payload
+        return self.invoke("on_whatsapp_event", event)
 
     def stream_records(self) -> list[dict]:
         return self.stream.read()
@@ -150,6 +155,9 @@ class Bridge:
         return self.client.lambda_.invoke("flush_buffer", {"Records": records}).payload
 
     def invoke(self, function_name: str, event: dict) -> Any:
+        if function_name == "on_whatsapp_event":
+            for origination_id, wa_id, timestamp in customer_messages(event):
+                self.twin.customer_wrote(origination_id, wa_id, timestamp)
         return self.client.lambda_.invoke(function_name, event).payload
 
     def connect_event(self, event: dict) -> Any:
@@ -169,8 +177,12 @@ def bridge(aws):
     # A fresh container: clients aimed at this test's environment, nothing cached yet.
     app_module._clients = Clients()
     app_module._caches.clear()
-    with Client(app_module.app, stage_name="test", project_dir=str(ROOT)) as client:
-        yield Bridge(aws, client)
+    undo_clock = install_twin_clock(app_module, aws.twin)
+    try:
+        with Client(app_module.app, stage_name="test", project_dir=str(ROOT)) as client:
+            yield Bridge(aws, client)
+    finally:
+        undo_clock()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """on_whatsapp_event: End User Messaging Social notifications land in the buffer table, once."""
 import copy
 import json
-import time
 
 import boto3
 import pytest
@@ -18,7 +17,7 @@ def buffered():
 
 
 def test_text_is_buffered_per_conversation_with_a_ttl(bridge):
-    before = int(time.time())
+    before = int(bridge.twin.clock.timestamp())  # the product reads the twin's clock
     bridge.whatsapp(load_event("eum-text"))
 
     (item,) = buffered()
@@ -30,7 +29,7 @@ def test_text_is_buffered_per_conversation_with_a_ttl(bridge):
     assert item["customerName"] == "Ana Souza"
     assert item["originationId"] == PHONE_NUMBER_ARN
     assert json.loads(item["body"])["text"] == {"body": "Hi, I need help with my order"}
-    assert before + 23 * 3600 < item["expiresAt"] <= int(time.time()) + 24 * 3600
+    assert before + 23 * 3600 < item["expiresAt"] <= int(bridge.twin.clock.timestamp()) + 24 * 3600
     (put,) = bridge.twin.calls_to("dynamodb", "PutItem")
     assert put["params"]["ConditionExpression"] == "attribute_not_exists(messageKey)"
 

@@ -10,7 +10,10 @@ from typing import Callable, Iterator
 from chalice.test import Client
 
 from emulator.twin import Twin
-from tests.conftest import ROOT, Account, Bridge, create_bridge_resources, lambda_environment
+from tests.conftest import (
+    REFERENCE_CLOCK_START, ROOT, Account, Bridge, create_bridge_resources, lambda_environment,
+)
+from tests.crash.clock import install_twin_clock
 
 
 @contextmanager
@@ -40,6 +43,13 @@ def _fresh_bridge(twin: Twin) -> Bridge:
 
 @contextmanager
 def standalone_account() -> Iterator[Callable[[], Bridge]]:
-    """A twin of its own and the Lambda environment; yields a factory of bridges on a clean account."""
-    with Twin() as twin, _environ(lambda_environment(twin)):
-        yield lambda: _fresh_bridge(twin)
+    """A twin of its own, its clock the product's, and the Lambda environment; yields a factory
+    of bridges on a clean account."""
+    import app as app_module
+
+    with Twin(clock_start=REFERENCE_CLOCK_START) as twin, _environ(lambda_environment(twin)):
+        undo_clock = install_twin_clock(app_module, twin)
+        try:
+            yield lambda: _fresh_bridge(twin)
+        finally:
+            undo_clock()
