@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .interactive import chosen_title
+from .window import COMMAND_SYNTAX
 
 MEDIA_TYPES = frozenset({"image", "video", "document", "audio", "sticker"})
 MAP_LINK = "https://maps.google.com/?q={latitude},{longitude}"
@@ -20,7 +21,8 @@ UNDELIVERED = "⚠️ WhatsApp did not deliver your last message to the customer
 # Meta advises branching on the code rather than on its titles, which it plans to deprecate.
 _ERROR_HINTS: dict[int, str] = {
     131047: ("More than 24 hours have passed since the customer last wrote; "
-             "only an approved template can reach them now."),
+             f"only an approved template can reach them now: {COMMAND_SYNTAX} "
+             "(/templates lists them)."),
     131026: ("The customer cannot be reached on WhatsApp: the number may not use WhatsApp, "
              "or the customer has not accepted its terms or uses an outdated app."),
     131053: "WhatsApp could not upload the media; check the file type and size, then try again.",

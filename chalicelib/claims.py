@@ -87,19 +87,25 @@ def step_done(dynamodb: Any, table: str, claimed: Claim, steps: int) -> None:
     )
 
 
-def complete(dynamodb: Any, table: str, claimed: Claim, sent: dict[str, str]) -> None:
+def complete(dynamodb: Any, table: str, claimed: Claim, sent: dict[str, str],
+             window_warned_for: int = 0) -> None:
     """Mark the message sent and remember the WhatsApp ids it became (with a snippet, so a
-    customer's reaction can name it), in one write. Sets make concurrent completions safe."""
+    customer's reaction can name it), and the window the agent was warned about, in one write.
+    Sets make concurrent completions safe."""
     names = {"#completed": COMPLETED_IDS, "#lock": _lock_attribute(claimed.message_id),
              "#steps": _steps_attribute(claimed.message_id)}
     values: dict[str, Any] = {":id": {"SS": [claimed.message_id]}}
     assignments = []
+    if window_warned_for:
+        values[":warned"] = {"N": str(window_warned_for)}
+        assignments.append("windowWarnedFor = :warned")
     for index, (whatsapp_id, snippet) in enumerate(sent.items()):
         names[f"#sent{index}"] = whatsapp_id
         values[f":snippet{index}"] = {"S": snippet}
         assignments.append(f"sentSnippets.#sent{index} = :snippet{index}")
-    # An agent who replied has read what the customer wrote before (reading.read_on_reply).
-    removals = ["#lock", "#steps"] + (["unreadMessageId"] if claimed.session.unread_message_id else [])
+    # An agent whose reply went out has read what the customer wrote before (reading.read_on_reply).
+    removals = ["#lock", "#steps"] + (
+        ["unreadMessageId"] if sent and claimed.session.unread_message_id else [])
     stale = list(claimed.session.sent_snippets)[:max(0, len(claimed.session.sent_snippets)
                                                       + len(sent) - SENT_SNIPPETS_KEPT)]
     for index, whatsapp_id in enumerate(stale):

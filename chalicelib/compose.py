@@ -7,7 +7,7 @@ that pins an earlier attempt's block gets exactly the parts (and idempotency tok
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from . import buffer
 from .agent_text import describe_status_failure, media_caption, render_for_agent
@@ -24,6 +24,10 @@ class ChatText:
     text: str
     delivery_ids: tuple[str, ...]
     from_customer: bool
+    # The WhatsApp timestamp of the newest customer message it carries (0 for the bridge's notes).
+    written_at: int = 0
+    # A note of the bridge's own that may open a chat, as customers' messages do.
+    opens_chat: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,10 @@ class ChatMedia:
     @property
     def delivery_ids(self) -> tuple[str, ...]:
         return (delivery_id(self.entry),)
+
+    @property
+    def written_at(self) -> int:
+        return self.entry.timestamp
 
     @property
     def is_voice_note(self) -> bool:
@@ -67,12 +75,13 @@ def is_attachable(entry: BufferedEntry) -> bool:
 def compose(entries: Iterable[BufferedEntry], sent_snippets: Mapping[str, str]) -> list[ChatPart]:
     parts: list[ChatPart] = []
 
-    def add_customer_text(text: str, part_id: str) -> None:
+    def add_customer_text(text: str, entry: BufferedEntry) -> None:
         last = parts[-1] if parts else None
         if isinstance(last, ChatText) and last.from_customer:
-            parts[-1] = ChatText(f"{last.text}\n{text}", last.delivery_ids + (part_id,), True)
+            parts[-1] = ChatText(f"{last.text}\n{text}", last.delivery_ids + (delivery_id(entry),),
+                                 True, max(last.written_at, entry.timestamp))
         else:
-            parts.append(ChatText(text, (part_id,), True))
+            parts.append(ChatText(text, (delivery_id(entry),), True, entry.timestamp))
 
     for entry in entries:
         if entry.kind != buffer.KIND_MESSAGE:
@@ -81,9 +90,9 @@ def compose(entries: Iterable[BufferedEntry], sent_snippets: Mapping[str, str]) 
             parts.append(ChatMedia(entry))
             caption = media_caption(entry.body)
             if caption:
-                add_customer_text(caption, delivery_id(entry))
+                add_customer_text(caption, entry)
         else:
-            add_customer_text(render_for_agent(entry.body, sent_snippets), delivery_id(entry))
+            add_customer_text(render_for_agent(entry.body, sent_snippets), entry)
     return parts
 
 
@@ -91,3 +100,14 @@ def compose_blocks(blocks: Sequence[Sequence[BufferedEntry]],
                    sent_snippets: Mapping[str, str]) -> list[ChatPart]:
     """Each block composed alone: texts merge within a block, never across two."""
     return [part for block in blocks for part in compose(block, sent_snippets)]
+
+
+def campaign_part(campaign: Mapping[str, Any]) -> ChatText:
+    """What the agent reads first in the chat a customer's reply to start_conversation's template
+    opens: the template as the customer read it. Its id is the template's WhatsApp message id, so
+    a retry composes and delivers it the same way, once."""
+    text = (f"📋 The business started this conversation with the template "
+            f"{campaign.get('templateName', '')} ({campaign.get('language', '')}); "
+            f"the customer read:\n{campaign.get('text', '')}")
+    return ChatText(text, (f"campaign#{campaign.get('whatsappMessageId', '')}",), False,
+                    opens_chat=True)

@@ -15,7 +15,7 @@ from typing import Callable, Iterator, Mapping, TypeVar
 from . import buffer, chat, connect, customer_media, logs, messaging, sessions, transcripts, whatsapp
 from .buffer import BufferedEntry
 from .chat import ChatGone
-from .compose import ChatMedia, ChatPart, ChatText, compose_blocks, delivery_id
+from .compose import ChatMedia, ChatPart, ChatText, campaign_part, compose_blocks, delivery_id
 from .config import (
     CONNECT_MESSAGE_MAX_BYTES, MARK_READ_BY_AGENT, MARK_READ_NEVER, MARK_READ_ON_DELIVERY, Settings,
 )
@@ -31,6 +31,8 @@ Result = TypeVar("Result")
 DELIVERED_MARK_CHARS = 12
 # A chat that is refused the moment it opened is not opened again in the same attempt.
 CHAT_OPENINGS_PER_PART = 2
+# How long a customer's first message still counts as a reply to start_conversation's template.
+CAMPAIGN_REPLY_SECONDS = 7 * 24 * 3600
 
 
 class ChatUnavailable(Exception):
@@ -49,6 +51,8 @@ class ConversationDelivery:
         self.delivered: list[str] = []
         self.last_contact_id = ""
         self.transcriptions: list[tuple[Future, ChatMedia, customer_media.VoiceNote]] = []
+        # The template start_conversation sent, when this delivery opens the chat replying to it.
+        self.campaign: dict | None = None
 
     def run(self) -> None:
         # Entries buffered while the settings could not be read are filtered here instead.
@@ -65,6 +69,9 @@ class ConversationDelivery:
         blocks = self._blocks(conversation, wanted)
         session = conversation.open_session
         parts = compose_blocks(blocks, _LazySnippets(self, session))
+        if session is None and self._campaign_applies(conversation.campaign, parts):
+            self.campaign = conversation.campaign
+            parts = [campaign_part(self.campaign)] + parts
         if not parts:
             logs.info("redelivered_entries_skipped", count=len(wanted))
             return
@@ -76,6 +83,11 @@ class ConversationDelivery:
         customer_messages = [e for block in blocks for e in block if e.kind == buffer.KIND_MESSAGE]
         if session is not None and customer_messages:
             self._acknowledge(max(customer_messages, key=lambda e: e.order))
+
+    def _campaign_applies(self, campaign: dict | None, parts: list[ChatPart]) -> bool:
+        """A reply within a week of the template opens its chat; a status note alone opens none."""
+        return (campaign is not None and any(part.from_customer for part in parts)
+                and self.runtime.clock() - float(campaign.get("sentAt", 0)) <= CAMPAIGN_REPLY_SECONDS)
 
     def _blocks(self, conversation: Conversation,
                 wanted: list[BufferedEntry]) -> list[list[BufferedEntry]]:
@@ -108,7 +120,7 @@ class ConversationDelivery:
         connect_ids: tuple[str, ...] = ()
         if isinstance(part, ChatMedia):
             session, done = self._deliver_media(session, part, transcriber)
-        elif session is None and not part.from_customer:
+        elif session is None and not (part.from_customer or part.opens_chat):
             logs.info("status_note_without_chat_dropped", messageIds=list(part.delivery_ids))
             done = part.delivery_ids
         elif all(self._is_delivered(i) for i in part.delivery_ids):
@@ -122,12 +134,12 @@ class ConversationDelivery:
 
     def _customer_message(self, session: Session | None, part: ChatPart,
                           connect_ids: tuple[str, ...]) -> sessions.CustomerMessage | None:
-        """What the agent's reading will mark read on WhatsApp, or the typing indicator show on."""
-        whatsapp_id = self._tracked_whatsapp_id(part)
-        if session is None or not whatsapp_id:
+        """When the customer wrote (WhatsApp's window runs from it), and what the agent's reading
+        will mark read on WhatsApp, or the typing indicator show on."""
+        if session is None or not part.from_customer:
             return None
         return sessions.CustomerMessage(
-            session.contact_id, whatsapp_id, connect_ids,
+            session.contact_id, part.written_at, self._tracked_whatsapp_id(part), connect_ids,
             unread=self.settings.mark_as_read == MARK_READ_BY_AGENT)
 
     def _tracked_whatsapp_id(self, part: ChatPart) -> str:
@@ -251,7 +263,7 @@ class ConversationDelivery:
         started = connect.start_chat(
             self.runtime.clients.connect, routing,
             display_name=entry.customer.name,
-            attributes=_contact_attributes(entry),
+            attributes=_contact_attributes(entry, self.campaign),
             streaming_topic_arn=self.runtime.env.streaming_topic_arn,
             token=client_token("start", self.last_contact_id, *part.delivery_ids),
             initial_message=initial_message,
@@ -285,6 +297,8 @@ class ConversationDelivery:
             # the part's record notes it as the newest and unread, as for any customer message.
             opening_message_id=(self._tracked_whatsapp_id(part) if initial_message
                                 and self.settings.mark_as_read == MARK_READ_BY_AGENT else ""),
+            customer_wrote_at=part.written_at,
+            waba_id=entry.business.waba_id,
         )
         try:
             sessions.open_session(self.dynamodb, self.table, session)
@@ -365,7 +379,9 @@ def _delivery_id_of_key(message_key: str) -> str:
     return message_key.split("#", 1)[1]
 
 
-def _contact_attributes(entry: BufferedEntry) -> dict[str, str]:
+def _contact_attributes(entry: BufferedEntry, campaign: dict | None) -> dict[str, str]:
+    """The bridge's own attributes, and a campaign's for the chat a reply to its template opens
+    (the bridge's win a clash: a flow routes on them)."""
     attributes = {
         "Channel": sessions.CHANNEL,
         "customerId": entry.customer.customer_id,
@@ -375,4 +391,7 @@ def _contact_attributes(entry: BufferedEntry) -> dict[str, str]:
     }
     if entry.customer.user_id:
         attributes["customerUserId"] = entry.customer.user_id
+    if campaign:
+        attributes = {**campaign.get("attributes", {}),
+                      "campaignTemplate": campaign.get("templateName", ""), **attributes}
     return {key: value for key, value in attributes.items() if value}

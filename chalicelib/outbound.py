@@ -7,14 +7,17 @@ from botocore.exceptions import ClientError
 
 from . import (
     audio, chat, claims, connect, logs, media, media_staging, messaging, reading, receipts, sessions,
-    whatsapp,
+    template_commands, templates, whatsapp, window,
 )
 from .config import MARK_READ_BY_AGENT
 from .customer_text import whatsapp_payloads, whatsapp_text
 from .streaming import (
     MalformedStreamingEvent, StreamingItem, is_agent_read_receipt, is_agent_typing,
-    is_attachment_for_customer, is_chat_end, is_customer_echo, is_for_customer, parse_streaming_record,
+    is_attachment_for_customer, is_chat_end, is_command_capable, is_customer_echo, is_for_customer,
+    parse_streaming_record,
 )
+from .streaming import TEXT_MARKDOWN
+from .templates import TemplateError
 from .agent_text import whatsapp_error_hint
 from .digests import client_token, short_digest
 from .errors import error_code
@@ -74,10 +77,11 @@ def _close(item: StreamingItem, runtime: Runtime) -> None:
 Send = Callable[[Session, claims.Steps], dict[str, str]]
 
 
-def _once(item: StreamingItem, runtime: Runtime, send: Send) -> None:
+def _once(item: StreamingItem, runtime: Runtime, send: Send, free_form: bool = True) -> None:
     """Run `send` for the item's session once, however often Connect streams the item. `send`
     walks its steps through the Steps it is given, so a retry resumes where an attempt failed,
-    and returns the WhatsApp ids it sent with a snippet of each."""
+    and returns the WhatsApp ids it sent with a snippet of each. A `free_form` message goes out
+    only inside WhatsApp's 24-hour window; a template goes out whenever."""
     dynamodb, table = runtime.clients.dynamodb, runtime.env.sessions_table
     try:
         claimed = _claim(item, runtime)
@@ -94,16 +98,60 @@ def _once(item: StreamingItem, runtime: Runtime, send: Send) -> None:
                      connectMessageId=item.id)
         raise
     sent: dict[str, str] = {}
+    warned_for = 0
     try:
+        if free_form:
+            if _window_closed(item, claimed.session, runtime):
+                claims.complete(dynamodb, table, claimed, {})
+                return
+            warned_for = _warn_if_closing(item, claimed.session, runtime)
         sent = send(claimed.session, claims.Steps(dynamodb, table, claimed))
     except messaging.WhatsAppRefused as refused:
         _report_send_failure(item, claimed.session, refused, runtime)
     except Exception:
         claims.release(dynamodb, table, claimed)
         raise
-    claims.complete(dynamodb, table, claimed, sent)
+    claims.complete(dynamodb, table, claimed, sent, warned_for)
     if sent:
         reading.read_on_reply(runtime, claimed.session)
+
+
+def _window_closed(item: StreamingItem, session: Session, runtime: Runtime) -> bool:
+    """Outside WhatsApp's 24-hour window a free-form message would only fail later (131047): it is
+    not sent, and the agent is told at once, with the templates that can still reach the customer."""
+    if not window.is_closed(session.customer_wrote_at, runtime.clock()):
+        return False
+    logs.info("window_closed_not_sent", contactId=session.contact_id, connectMessageId=item.id,
+              closedAt=window.closes_at(session.customer_wrote_at))
+    _note_to_agent(runtime, session,
+                   window.closed_note(session.customer_wrote_at, _approved_listing(session, runtime)),
+                   client_token("window-closed", item.id))
+    return True
+
+
+def _warn_if_closing(item: StreamingItem, session: Session, runtime: Runtime) -> int:
+    """Once per window, in its last minutes: the customer's last message time it warned about."""
+    now = runtime.clock()
+    if not window.should_warn(session.customer_wrote_at, session.window_warned_for, now,
+                              runtime.settings().window_warning_minutes):
+        return 0
+    # Before the send, under a token of the window's own: a retry or a concurrent reply says it once.
+    _note_to_agent(runtime, session, window.warning_note(session.customer_wrote_at, now),
+                   client_token("window-warning", session.contact_id, str(session.customer_wrote_at)))
+    logs.info("window_closing_warned", contactId=session.contact_id, connectMessageId=item.id)
+    return session.customer_wrote_at
+
+
+def _approved_listing(session: Session, runtime: Runtime) -> str:
+    """The approved templates, one per line; "" when they cannot be listed, which must not keep
+    the agent from learning that the window closed."""
+    if not session.waba_id:
+        return ""
+    try:
+        return templates.listing(runtime.template_summaries(session.waba_id))
+    except ClientError as error:
+        logs.warning("templates_not_listed", contactId=session.contact_id, error=error_code(error))
+        return ""
 
 
 def _claim(item: StreamingItem, runtime: Runtime) -> claims.Claim:
@@ -119,6 +167,12 @@ def _claim(item: StreamingItem, runtime: Runtime) -> claims.Claim:
 
 
 def _send_to_customer(item: StreamingItem, runtime: Runtime) -> None:
+    command = template_commands.parse(item.content, markdown=item.content_type == TEXT_MARKDOWN
+                                      ) if is_command_capable(item) else None
+    if command is not None:
+        _run_template_command(item, command, runtime)
+        return
+
     def send(session: Session, steps: claims.Steps) -> dict[str, str]:
         settings = runtime.settings()
         text = whatsapp_text(item)
@@ -134,6 +188,22 @@ def _send_to_customer(item: StreamingItem, runtime: Runtime) -> None:
         return {whatsapp_message_id: text[:SNIPPET_CHARS]} if whatsapp_message_id else {}
 
     _once(item, runtime, send)
+
+
+def _run_template_command(item: StreamingItem, command: template_commands.Command | TemplateError,
+                          runtime: Runtime) -> None:
+    def note(session: Session, text: str, purpose: str) -> Session:
+        return _note_to_agent(runtime, session, text, client_token(purpose, item.id))
+
+    def send_payload(session: Session, payload: dict) -> str:
+        return messaging.send(runtime.clients.social, session.system_number,
+                              _tracked(payload, session, item), runtime.settings().meta_api_version)
+
+    def send(session: Session, steps: claims.Steps) -> dict[str, str]:
+        sent = template_commands.run(command, session, steps, runtime, note, send_payload)
+        return {whatsapp_id: text[:SNIPPET_CHARS] for whatsapp_id, text in sent.items()}
+
+    _once(item, runtime, send, free_form=False)
 
 
 def _send_attachments(item: StreamingItem, runtime: Runtime) -> None:

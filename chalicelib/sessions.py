@@ -63,6 +63,12 @@ class Session:
     last_customer_message_id: str = ""
     unread_message_id: str = ""
     opening_message_id: str = ""
+    # WhatsApp's 24-hour window: the WhatsApp timestamp of the customer's newest message in this
+    # chat (0: not known, as for a chat opened before the bridge kept it), and the one whose
+    # closing the agent was warned of.
+    customer_wrote_at: int = 0
+    window_warned_for: int = 0
+    waba_id: str = ""
 
     @property
     def customer_address(self) -> str:
@@ -92,7 +98,10 @@ class Session:
         }
         optional = {"lastCustomerMessageId": self.last_customer_message_id,
                     "unreadMessageId": self.unread_message_id,
-                    "openingMessageId": self.opening_message_id}
+                    "openingMessageId": self.opening_message_id,
+                    "customerWroteAt": self.customer_wrote_at,
+                    "windowWarnedFor": self.window_warned_for,
+                    "wabaId": self.waba_id}
         item |= {key: value for key, value in optional.items() if value}
         if self.customer_wa_id:
             item["customerWaId"] = self.customer_wa_id
@@ -126,14 +135,20 @@ class Session:
             last_customer_message_id=item.get("lastCustomerMessageId", ""),
             unread_message_id=item.get("unreadMessageId", ""),
             opening_message_id=item.get("openingMessageId", ""),
+            customer_wrote_at=int(item.get("customerWroteAt", 0)),
+            window_warned_for=int(item.get("windowWarnedFor", 0)),
+            waba_id=item.get("wabaId", ""),
         )
 
 
 @dataclass(frozen=True)
 class CustomerMessage:
-    """A customer's message that reached the chat, for the blue ticks the agent's reading sends."""
+    """A customer's message that reached the chat: when it was written (WhatsApp's 24-hour window
+    runs from it) and, for the blue ticks the agent's reading sends, which WhatsApp message it was
+    ("" when reading is not shown)."""
 
     contact_id: str
+    wrote_at: int
     whatsapp_id: str
     connect_ids: tuple[str, ...]
     unread: bool
@@ -148,6 +163,9 @@ class Conversation:
     delivered_ids: tuple[str, ...]
     # Each earlier, unfinished attempt's buffer keys, in the order the attempts began.
     earlier_blocks: tuple[tuple[str, ...], ...]
+    # The template start_conversation sent, for the chat the customer's reply opens (see
+    # conversation_start.py): its text, language, name, contact attributes and when it went out.
+    campaign: dict[str, Any] | None = None
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "Conversation":
@@ -157,6 +175,7 @@ class Conversation:
             last_contact_id=item.get("lastContactId", ""),
             delivered_ids=tuple(item.get("deliveredMessageIds", ())),
             earlier_blocks=tuple(tuple(block) for block in item.get("attempts", ())),
+            campaign=item.get("campaign") if isinstance(item.get("campaign"), dict) else None,
         )
 
 
@@ -211,18 +230,22 @@ def record_delivered(dynamodb: Any, table: str, conversation_id: str, delivered:
 
 
 def _noted(table: str, message: CustomerMessage) -> dict[str, Any]:
-    assignments = ["lastCustomerMessageId = :whatsapp"]
+    assignments = ["customerWroteAt = :wrote"]
     names: dict[str, str] = {}
-    if message.unread:
-        assignments.append("unreadMessageId = :whatsapp")
-    for index, connect_id in enumerate(message.connect_ids):
-        names[f"#chat{index}"] = connect_id
-        assignments.append(f"customerMessages.#chat{index} = :whatsapp")
+    values: dict[str, Any] = {":wrote": {"N": str(message.wrote_at)}}
+    if message.whatsapp_id:
+        values[":whatsapp"] = {"S": message.whatsapp_id}
+        assignments.append("lastCustomerMessageId = :whatsapp")
+        if message.unread:
+            assignments.append("unreadMessageId = :whatsapp")
+        for index, connect_id in enumerate(message.connect_ids):
+            names[f"#chat{index}"] = connect_id
+            assignments.append(f"customerMessages.#chat{index} = :whatsapp")
     update: dict[str, Any] = {
         "TableName": table, "Key": _key(message.contact_id),
         "UpdateExpression": "SET " + ", ".join(assignments),
         "ConditionExpression": "attribute_exists(systemNumber)",
-        "ExpressionAttributeValues": {":whatsapp": {"S": message.whatsapp_id}},
+        "ExpressionAttributeValues": values,
     }
     if names:
         update["ExpressionAttributeNames"] = names
@@ -281,8 +304,9 @@ def open_session(dynamodb: Any, table: str, session: Session) -> None:
             {"Update": {
                 "TableName": table,
                 "Key": _key(conversation_key(session.conversation_id)),
+                # A template's campaign belongs to the one chat the customer's reply opens.
                 "UpdateExpression": ("SET openContactId = :contact, openSession = :session, "
-                                     "expiresAt = :expires"),
+                                     "expiresAt = :expires REMOVE campaign"),
                 "ConditionExpression": "attribute_not_exists(openContactId) OR openContactId = :contact",
                 "ExpressionAttributeValues": {
                     ":contact": {"S": session.contact_id},

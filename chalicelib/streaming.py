@@ -166,6 +166,11 @@ def is_for_customer(item: StreamingItem) -> bool:
             and item.content_type in CUSTOMER_READABLE_TYPES and bool(item.content.strip()))
 
 
+def is_command_capable(item: StreamingItem) -> bool:
+    """A text message, which may be an agent's command to the bridge (an interactive one is not)."""
+    return item.content_type in (TEXT_PLAIN, TEXT_MARKDOWN)
+
+
 def is_attachment_for_customer(item: StreamingItem) -> bool:
     return (item.type == "ATTACHMENT" and item.participant_role in SENDING_ROLES
             and item.visibility in CUSTOMER_VISIBILITIES and bool(item.attachments)

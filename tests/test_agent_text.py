@@ -17,7 +17,8 @@ EARLIER_BUSINESS_MESSAGE = "wamid.HBgLMTU1NTAxMDAwMDEVAgARGBIzMkY5MkU1NjEyQjg2Mk
 SNIPPETS = {EARLIER_BUSINESS_MESSAGE: "Your order ships to\n123 Example Ave. Is that right?"}
 QUOTED = '"Your order ships to 123 Example Ave. Is that right?"'
 HINT_131047 = ("More than 24 hours have passed since the customer last wrote; "
-               "only an approved template can reach them now.")
+               "only an approved template can reach them now: /template NAME [LANGUAGE] [PARAMETER …] "
+               "(/templates lists them).")
 
 
 def webhook_items(fixture: str, field: str) -> list[dict]:
