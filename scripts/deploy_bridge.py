@@ -46,6 +46,7 @@ FUNCTIONS = OrderedDict([
     ("flush_buffer", "FlushBuffer"),
     ("on_connect_event", "OnConnectEvent"),
     ("on_transcription_job", "OnTranscriptionJob"),
+    ("start_conversation", "StartConversation"),
 ])
 STREAM_EVENT = "FlushBufferDynamodbEventSource"
 # Environment variable -> the stack output that holds its value.

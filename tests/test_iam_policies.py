@@ -11,11 +11,12 @@ from pathlib import Path
 import botocore.session
 
 from tests.conftest import (
-    ACCOUNT, BUFFER_TABLE, CONFIG_PARAMETER, DEFAULT_SETTINGS, MEDIA_BUCKET, REGION, SESSIONS_TABLE,
-    STREAMING_TOPIC_ARN, load_event, put_settings, text_from_customer, with_messages,
+    ACCOUNT, BUFFER_TABLE, CONFIG_PARAMETER, DEFAULT_SETTINGS, MEDIA_BUCKET, PHONE_NUMBER_ARN,
+    REFERENCE_CUSTOMER_WA_ID, REGION, SESSIONS_TABLE, STREAMING_TOPIC_ARN, load_event, put_settings,
+    text_from_customer, with_messages,
 )
 from tests.packaging_support import (  # noqa: F401  (fixtures)
-    FUNCTIONS, ROOT, deploy, failure_destinations, function, merged, packages,
+    DIRECT_FUNCTIONS, FUNCTIONS, ROOT, deploy, failure_destinations, function, merged, packages,
 )
 
 # Services the product's clients talk to (runtime.Clients), by botocore name.
@@ -28,6 +29,9 @@ PLATFORM_ACTIONS = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogE
 # Not in cfn-lint's copy of the Service Authorization Reference (the API is newer): its resource
 # scoping cannot be checked offline, so it shares the Transcribe statement's "*".
 UNLISTED_ACTIONS = {"transcribe:TranscribeAudio"}
+# The reference business account, whose templates the emulator holds: the stage scopes the
+# template grants to it.
+REFERENCE_WABA_ID = "7c2025cfddb055018df85097925ee415"
 
 
 def resolver_values(stream_arn: str) -> dict:
@@ -35,6 +39,7 @@ def resolver_values(stream_arn: str) -> dict:
     return {
         "AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
         "Stage": "test", "ConnectInstanceId": "*", "BufferSeconds": 2,
+        "WhatsAppBusinessAccountId": REFERENCE_WABA_ID,
         "SessionsTable": SESSIONS_TABLE, "SessionsTable.Arn": arn.format("dynamodb", f"table/{SESSIONS_TABLE}"),
         "BufferTable": BUFFER_TABLE, "BufferTable.Arn": arn.format("dynamodb", f"table/{BUFFER_TABLE}"),
         "BufferTable.StreamArn": stream_arn,
@@ -102,6 +107,14 @@ def _phone_number_arn(origination: str) -> str:
     return f"arn:aws:social-messaging:{REGION}:{ACCOUNT}:phone-number-id/{origination.removeprefix('phone-number-id-')}"
 
 
+def _social_resource_arn(resource_id: str) -> str:
+    """A WABA (`waba-<id>` or its ARN) or a phone number (`phone-number-id-<id>` or its ARN)."""
+    if resource_id.startswith("arn:"):
+        return resource_id
+    kind, _, last = resource_id.rpartition("-")
+    return f"arn:aws:social-messaging:{REGION}:{ACCOUNT}:{kind}/{last}"
+
+
 def required_permissions(call: dict, stream_arn: str) -> list[tuple[str, str, dict]]:
     """The IAM (action, resource, condition context) a logged AWS call needs, dependent actions
     included: what the service does with the caller's permissions (S3 for media and Transcribe)."""
@@ -136,6 +149,8 @@ def required_permissions(call: dict, stream_arn: str) -> list[tuple[str, str, di
                     ("connect:StartChatContact", f"{instance}/contact/new-contact", {})]
         return [(f"connect:{operation}", instance, {})]
     if service == "socialmessaging":
+        if "originationPhoneNumberId" not in params:  # a call that names its resource by `id`
+            return [(f"social-messaging:{operation}", _social_resource_arn(params["id"]), {})]
         needed = [(f"social-messaging:{operation}", _phone_number_arn(params["originationPhoneNumberId"]), {})]
         if operation == "GetWhatsAppMessageMedia":
             target = params["destinationS3File"]
@@ -245,6 +260,12 @@ def golden_scenarios(bridge) -> Recorder:
     recorder.inbound(with_messages(text, [text_from_customer("wamid.pkg-3", start + 60, "Still there?")]))
     (second_contact,) = set(twin.contacts) - {first_contact}
     recorder.run("on_connect_event", bridge.connect_event, twin.end_chat(second_contact))
+
+    # The business writes first, once the chat is over: a template, remembered for the reply.
+    started = recorder.run("start_conversation", bridge.invoke, "start_conversation", {
+        "customerNumber": f"+{REFERENCE_CUSTOMER_WA_ID}", "phoneNumberId": PHONE_NUMBER_ARN,
+        "templateName": "order_update", "language": "en_US", "parameters": ["Ana", "4521", "tomorrow"]})
+    assert started["status"] == "sent", started
     return recorder
 
 
@@ -319,6 +340,9 @@ def test_platform_grants_are_scoped_to_the_function_and_the_failure_queue(merged
         assert logs["Resource"] == (f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:"
                                     f"/aws/lambda/whatsapp-connect-chat-test-{name}:*")
         queue = [s for s in statements if "sqs:SendMessage" in _listify(s["Action"])]
+        if name in DIRECT_FUNCTIONS:  # its caller gets the error: no failure queue to write to
+            assert queue == [] and failure_destinations(merged, name) == [], name
+            continue
         # Exactly the function's failure destination, nothing else: one queue each.
         (destination,) = failure_destinations(merged, name)
         (send,) = queue

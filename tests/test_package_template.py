@@ -10,14 +10,14 @@ import pytest
 
 from tests.conftest import CONFIG_PARAMETER
 from tests.packaging_support import (  # noqa: F401  (fixtures)
-    ASYNC_FUNCTIONS, BIN, ENVIRONMENT, FUNCTIONS, ROOT, RUNTIME, deploy, failure_destinations, function,
+    ASYNC_FUNCTIONS, BIN, DIRECT_FUNCTIONS, ENVIRONMENT, FUNCTIONS, ROOT, RUNTIME, deploy, failure_destinations, function,
     merged, packages, template,
 )
 
 
 # --- the packaged template ------------------------------------------------------------------------
 
-def test_four_functions_with_the_fixed_names(merged):
+def test_five_functions_with_the_fixed_names(merged):
     functions = {k: v for k, v in merged["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
     assert set(functions) == set(FUNCTIONS.values())
     for name, logical_id in FUNCTIONS.items():
@@ -84,9 +84,12 @@ def test_asynchronous_invocations_end_in_the_failure_queue(merged):
         assert "Policies" not in function(merged, name)
     # The stream's poller invokes synchronously; its failures go through the mapping's destination.
     assert "EventInvokeConfig" not in function(merged, "flush_buffer")
-    # Every function has somewhere to put what it gives up on.
+    # Every function Lambda retries has somewhere to put what it gives up on; one invoked directly
+    # (synchronously) answers its caller, and Lambda retries nothing of it.
     for name in FUNCTIONS:
-        assert len(failure_destinations(merged, name)) == 1, name
+        assert len(failure_destinations(merged, name)) == (0 if name in DIRECT_FUNCTIONS else 1), name
+    for name in DIRECT_FUNCTIONS:
+        assert "Events" not in function(merged, name) and "EventInvokeConfig" not in function(merged, name)
     queue = merged["Resources"]["AsyncFailureQueue"]
     assert queue["Type"] == "AWS::SQS::Queue"
     # Its retention follows the stage's media retention (tests/test_operations.py).
