@@ -12,11 +12,10 @@ from . import (
 from .config import MARK_READ_BY_AGENT
 from .customer_text import whatsapp_payloads, whatsapp_text
 from .streaming import (
-    MalformedStreamingEvent, StreamingItem, is_agent_read_receipt, is_agent_typing,
+    TEXT_MARKDOWN, MalformedStreamingEvent, StreamingItem, is_agent_read_receipt, is_agent_typing,
     is_attachment_for_customer, is_chat_end, is_command_capable, is_customer_echo, is_for_customer,
     parse_streaming_record,
 )
-from .streaming import TEXT_MARKDOWN
 from .templates import TemplateError
 from .agent_text import whatsapp_error_hint
 from .digests import client_token, short_digest

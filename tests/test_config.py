@@ -28,12 +28,17 @@ def test_the_original_sample_document_parses_with_defaults_for_new_keys():
     assert settings.connect_participant_on_start is True
     assert settings.connect_message_max_chars == 1024
     assert settings.meta_api_version == "v20.0"
+    assert settings.window_warning_minutes == 60
 
 
 @pytest.mark.parametrize("value, mode", [("agent", "agent"), ("delivery", "delivery"), ("no", "no"),
                                          ("yes", "delivery"), ("No", "no")])
 def test_mark_as_read_modes_and_the_older_yes(value, mode):
     assert parse(mark_as_read=value).mark_as_read == mode
+
+
+def test_the_window_warning_may_be_turned_off():
+    assert parse(window_warning_minutes=0).window_warning_minutes == 0
 
 
 def test_chat_duration_may_be_a_numeric_string_as_in_the_original_sample():
@@ -50,6 +55,7 @@ def test_chat_duration_may_be_a_numeric_string_as_in_the_original_sample():
     ({"meta_api_version": "20"}, "settings key 'meta_api_version' must look like \"v20.0\", not '20'"),
     ({"connect_message_max_chars": 99999}, "settings key 'connect_message_max_chars' must be a whole number from 100 to 16384, not 99999"),
     ({"instanceid": "x"}, "settings key 'instanceid' is not a known setting"),
+    ({"window_warning_minutes": 1440}, "settings key 'window_warning_minutes' must be a whole number from 0 to 1380, not 1440"),
     ({"phone_numbers": {"194215367264973": {"contact_flow_id": "CONTACT_FLOW_ID"}}},
      "settings key 'phone_numbers.194215367264973.contact_flow_id' still holds the placeholder 'CONTACT_FLOW_ID'"),
 ])

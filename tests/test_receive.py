@@ -6,6 +6,8 @@ import boto3
 import pytest
 
 from emulator.reference_events import sns_message, with_webhook_value
+
+REFERENCE_WABA_ARN = "arn:aws:social-messaging:us-east-1:123456789012:waba/7c2025cfddb055018df85097925ee415"
 from tests.conftest import (
     BUFFER_TABLE, CONVERSATION_ID, CUSTOMER_WA_ID, DEFAULT_SETTINGS, PHONE_NUMBER_ARN, load_event,
     put_settings, with_messages,
@@ -29,9 +31,30 @@ def test_text_is_buffered_per_conversation_with_a_ttl(bridge):
     assert item["customerName"] == "Ana Souza"
     assert item["originationId"] == PHONE_NUMBER_ARN
     assert json.loads(item["body"])["text"] == {"body": "Hi, I need help with my order"}
+    assert item["wabaId"] == REFERENCE_WABA_ARN
     assert before + 23 * 3600 < item["expiresAt"] <= int(bridge.twin.clock.timestamp()) + 24 * 3600
     (put,) = bridge.twin.calls_to("dynamodb", "PutItem")
     assert put["params"]["ConditionExpression"] == "attribute_not_exists(messageKey)"
+
+
+def with_context_wabas(event, wabas):
+    event = copy.deepcopy(event)
+    message = sns_message(event)
+    message["context"]["MetaWabaIds"] = wabas
+    event["Records"][0]["Sns"]["Message"] = json.dumps(message)
+    return event
+
+
+def test_the_business_account_is_the_one_the_webhook_entry_names(bridge):
+    other = {"wabaId": "999", "arn": "arn:aws:social-messaging:us-east-1:123456789012:waba/other"}
+    ours = {"wabaId": "174660489307702", "arn": REFERENCE_WABA_ARN}
+    bridge.whatsapp(with_context_wabas(load_event("eum-text"), [other, ours]))
+    assert buffered()[0]["wabaId"] == REFERENCE_WABA_ARN
+
+
+def test_a_context_without_business_accounts_still_buffers_the_message(bridge):
+    bridge.whatsapp(with_context_wabas(load_event("eum-text"), [{"wabaId": 1}, "not an object"]))
+    assert buffered()[0]["wabaId"] == ""
 
 
 def test_redelivered_sns_message_is_written_once(bridge):
