@@ -329,10 +329,6 @@ def test_receipts_typing_formatting_and_a_bot_list_in_the_browser(sandbox, tmp_p
             return holder.innerHTML; })""", list(WHATSAPP_FORMATTING))
         assert dict(zip(WHATSAPP_FORMATTING, drawn)) == WHATSAPP_FORMATTING
 
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT), full_page=True)
-    assert SCREENSHOT.stat().st_size > 10_000
-
     # What the twin's Connect and WhatsApp saw: the tap's title as the customer's message, the
     # list's rows, and the receipts the phone's statuses became on the agent's message.
     (chat,) = sandbox.get("/sandbox/api/state")["chats"]
@@ -341,3 +337,70 @@ def test_receipts_typing_formatting_and_a_bot_list_in_the_browser(sandbox, tmp_p
     assert said[-1] == ("CUSTOMER", "text/plain", "Talk to an agent")
     (reply,) = [i for i in chat["items"] if i["ParticipantRole"] == "AGENT" and i["Type"] == "MESSAGE"]
     assert reply["Delivered"] and reply["Read"]
+
+
+def test_a_closed_window_and_a_template_in_the_browser(sandbox, tmp_path):
+    with sandbox_page(sandbox, tmp_path) as page:
+        from playwright.sync_api import expect  # present once the page is: see sandbox_page
+
+        business = page.locator("[data-testid=phone-message][data-from=business]")
+        agent_thread = page.get_by_test_id("agent-thread")
+        window = page.get_by_test_id("window-state")
+
+        # Inside the window the agent's reply reaches the phone.
+        page.get_by_test_id("phone-input").fill("Hi, where is my order?")
+        page.get_by_test_id("phone-send").click()
+        expect(agent_thread).to_contain_text("Hi, where is my order?")
+        expect(window).to_have_attribute("data-state", "open")
+        expect(window).to_contain_text("open, closes at")
+        page.get_by_test_id("agent-input").fill("Let me check.")
+        page.get_by_test_id("agent-send").click()
+        expect(business).to_have_count(1)
+        expect(business.last).to_contain_text("Let me check.")
+
+        # A day later the window is closed: the agent's message is not sent, the bridge says why
+        # and which templates can reach the customer.
+        clock = page.get_by_test_id("sandbox-clock").inner_text()
+        page.get_by_test_id("clock-advance").click()
+        expect(page.get_by_test_id("sandbox-clock")).not_to_have_text(clock)
+        expect(window).to_have_attribute("data-state", "closed")
+        expect(window).to_contain_text("only templates reach the customer")
+        page.get_by_test_id("agent-input").fill("Are you still there?")
+        page.get_by_test_id("agent-send").click()
+        note = page.locator("[data-testid=agent-message]", has_text="24-hour")
+        expect(note).to_have_count(1)
+        expect(note).to_contain_text("order_update")
+        expect(business).to_have_count(1)
+
+        # The agent picks a template: the phone shows it as a template, the chat echoes its text.
+        page.get_by_test_id("template-toggle").click()
+        page.get_by_test_id("template-select").select_option(label="order_update (en_US, UTILITY)")
+        parameters = page.get_by_test_id("template-parameter")
+        expect(parameters).to_have_count(3)
+        for field, value in zip(parameters.all(), ["Ana", "A-1001", "tomorrow"]):
+            field.fill(value)
+        page.get_by_test_id("template-send").click()
+        expect(business).to_have_count(2)
+        expect(business.last).to_have_attribute("data-kind", "template")
+        expect(business.last.get_by_test_id("template-badge")).to_have_text("Template · order_update (en_US)")
+        expect(business.last).to_contain_text("Order update")
+        expect(business.last).to_contain_text("Hi Ana, your order A-1001 has shipped and arrives tomorrow.")
+        expect(business.last).to_contain_text("Reply to this message to talk to us.")
+        expect(agent_thread.locator("[data-testid=agent-message]",
+                                    has_text="Hi Ana, your order A-1001 has shipped")).to_have_count(1)
+
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert SCREENSHOT.stat().st_size > 10_000
+
+    # What the twin's WhatsApp was asked (read receipts and typing aside): the reply, then the
+    # template; "Are you still there?" cost no WhatsApp call.
+    settings = dict(line.split("=", 1) for line in sandbox.env_file.read_text().splitlines()
+                    if line and not line.startswith("#"))
+    with urllib.request.urlopen(settings["SANDBOX_EMULATOR_URL"] + "/_emulator/whatsapp/sent") as answer:
+        messages = [record["message"] for record in json.load(answer)]
+    assert [(m["type"], m["text"]["body"] if m["type"] == "text" else m["template"]["name"])
+            for m in messages if "type" in m] == [("text", "Let me check."), ("template", "order_update")]
+    (template,) = [m["template"] for m in messages if m.get("type") == "template"]
+    assert template["components"] == [{"type": "body", "parameters": [
+        {"type": "text", "text": "Ana"}, {"type": "text", "text": "A-1001"}, {"type": "text", "text": "tomorrow"}]}]
