@@ -241,6 +241,10 @@ def golden_scenarios(bridge) -> Recorder:
 
     recorder.run("on_connect_event", bridge.connect_event, twin.connect_streaming_event(
         first_contact, participant_role="AGENT", content="Hi, I'm Jordan."))
+    # The agent's template commands read the business account's templates.
+    for command in ("/templates", "/template order_update en_US Ana 4521 tomorrow"):
+        recorder.run("on_connect_event", bridge.connect_event, twin.connect_streaming_event(
+            first_contact, participant_role="AGENT", content=command))
     recorder.run("on_connect_event", bridge.connect_event, twin.agent_attachment_event(
         first_contact, name="label.pdf", content_type="application/pdf", data=b"%PDF-1.4\n" + bytes(500)))
     recorder.inbound(load_event("eum-reaction"))  # reads what the agent sent, to name it
