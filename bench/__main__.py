@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import cost  # noqa: E402
 from bench.scenarios import FLOWS, Scenario, TwinClient  # noqa: E402
+from emulator.reference_events import REFERENCE_CLOCK_START  # noqa: E402
 
 # BENCHMARKS.md sections: the flows (`--part all` only) and the package (both parts).
 SECTIONS = {"flows": "bench", "package": "bench:package"}
@@ -46,8 +47,11 @@ def free_port() -> int:
 
 
 def start_twin(latency_ms: float) -> tuple[subprocess.Popen, dict[str, str]]:
+    # The twin's clock starts after the reference events, as in the tests: the customers' WhatsApp
+    # timestamps are of 2025, and the 24-hour window is measured from them.
     command = [sys.executable, "-m", "emulator", "--moto-port", str(free_port()),
-               "--emulator-port", str(free_port()), "--latency-ms", str(latency_ms)]
+               "--emulator-port", str(free_port()), "--latency-ms", str(latency_ms),
+               "--clock-start", str(REFERENCE_CLOCK_START)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True,
                                start_new_session=True)
     endpoints: dict[str, str] = {}
@@ -133,7 +137,7 @@ def measure_cold_starts(packages: list[Package], endpoints: dict[str, str], scen
                     json.dump(event, file)
                 probe = subprocess.run(
                     [sys.executable, "-I", "-S", str(ROOT / "bench" / "cold_start.py"),
-                     str(package.directory), handler, file.name],
+                     str(package.directory), handler, file.name, str(scenario.clock_offset())],
                     env={**os.environ, **endpoints}, capture_output=True, text=True, check=True)
                 os.unlink(file.name)
                 samples.setdefault((package.label, handler), []).append(

@@ -1,8 +1,9 @@
 """One handler's cold start from an unzipped deployment package: import the app, serve one event.
 
-Run as `python -I -S bench/cold_start.py PACKAGE_DIR HANDLER EVENT_FILE`: -I and -S leave only the
-standard library on sys.path, so everything else comes from PACKAGE_DIR, as in Lambda's /var/task
-(nothing from the development virtual environment). Prints one JSON line.
+Run as `python -I -S bench/cold_start.py PACKAGE_DIR HANDLER EVENT_FILE CLOCK_OFFSET`: -I and -S
+leave only the standard library on sys.path, so everything else comes from PACKAGE_DIR, as in
+Lambda's /var/task (nothing from the development virtual environment). CLOCK_OFFSET (seconds) puts
+the handler on the twin's clock, as the benchmark's own handlers are. Prints one JSON line.
 """
 import json
 import logging
@@ -11,7 +12,22 @@ import sys
 import time
 
 
-def main(package_dir: str, handler_name: str, event_file: str) -> None:
+def on_clock(app, offset: float) -> None:
+    """The runtimes the app builds read the wall clock moved by `offset`, the twin's time. A
+    package from before the product read time through app.runtime() keeps the wall clock."""
+    build = getattr(app, "runtime", None)
+    if build is None:
+        return
+
+    def runtime_on_twin_time():
+        runtime = build()
+        runtime.clock = lambda: time.time() + offset
+        return runtime
+
+    app.runtime = runtime_on_twin_time
+
+
+def main(package_dir: str, handler_name: str, event_file: str, clock_offset: str) -> None:
     with open(event_file) as file:
         event = json.load(file)
     sys.path.insert(0, package_dir)
@@ -20,6 +36,7 @@ def main(package_dir: str, handler_name: str, event_file: str) -> None:
 
     imported, imported_cpu = time.perf_counter(), time.process_time()
     logging.getLogger("whatsapp_connect_chat").disabled = True
+    on_clock(app, float(clock_offset))
     getattr(app, handler_name)(event, None)
     served = time.perf_counter()
     print(json.dumps({
@@ -32,4 +49,4 @@ def main(package_dir: str, handler_name: str, event_file: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])

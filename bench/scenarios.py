@@ -12,8 +12,8 @@ from typing import Callable
 import boto3
 
 from emulator.reference_events import (
-    REFERENCE_CUSTOMER_WA_ID, load_event, sns_message, status_of_sent, text_from_customer,
-    with_messages,
+    REFERENCE_CUSTOMER_WA_ID, customer_messages, load_event, sns_message, status_of_sent,
+    text_from_customer, with_messages,
 )
 from emulator.stream_records import StreamReader
 from emulator.voice_notes import ogg_opus_repeated, sample_voice_note
@@ -58,6 +58,13 @@ class TwinClient:
 
     def reset(self) -> None:
         self._call("POST", "reset")
+
+    def now(self) -> float:
+        return self._call("GET", "clock")["now"]
+
+    def customer_wrote(self, origination_id: str, wa_id: str, timestamp: int) -> None:
+        self._call("POST", "whatsapp/customer-wrote",
+                   {"origination_id": origination_id, "wa_id": wa_id, "timestamp": timestamp})
 
     def register_media(self, media_id: str, data: bytes, mime_type: str) -> None:
         self._call("POST", "whatsapp/media", {"media_id": media_id, "mime_type": mime_type,
@@ -119,6 +126,26 @@ class Scenario:
 
         self.app = app
         self.customers = 0
+        self._clock_offset = self.twin.now() - time.time()
+        self.put_app_on_twin_time()
+
+    def put_app_on_twin_time(self) -> None:
+        """The handlers read the twin's clock, as a deployed function and AWS share one time."""
+        build = self.app.runtime
+
+        def runtime_on_twin_time():
+            runtime = build()
+            runtime.clock = self.now
+            return runtime
+
+        self.app.runtime = runtime_on_twin_time
+
+    def clock_offset(self) -> float:
+        """The twin's clock minus the wall clock: it runs at wall speed from where it started."""
+        return self._clock_offset
+
+    def now(self) -> float:
+        return time.time() + self._clock_offset
 
     def create_resources(self) -> StreamReader:
         dynamodb = boto3.client("dynamodb")
@@ -133,6 +160,8 @@ class Scenario:
     def fresh_account(self) -> None:
         """Empty tables again: moto's costs grow with a table, real DynamoDB's do not."""
         self.twin.reset()
+        # The reset put the twin's clock back at its start.
+        self._clock_offset = self.twin.now() - time.time()
         self.stream = self.create_resources()
 
     # --- building blocks ----------------------------------------------------------------------
@@ -148,7 +177,11 @@ class Scenario:
         return self.for_customer(with_messages(load_event("eum-text"), [message]), customer)
 
     def for_customer(self, event: dict, customer: str) -> dict:
-        return json.loads(json.dumps(event).replace(REFERENCE_CUSTOMER_WA_ID, customer))
+        """The event from this customer, who (as Meta then knows) wrote its messages."""
+        event = json.loads(json.dumps(event).replace(REFERENCE_CUSTOMER_WA_ID, customer))
+        for origination_id, wa_id, timestamp in customer_messages(event):
+            self.twin.customer_wrote(origination_id, wa_id, timestamp)
+        return event
 
     def deliver(self, event: dict, timer: Timer | None = None) -> None:
         timer = timer or Timer()
@@ -259,7 +292,7 @@ class Scenario:
         business_arn = envelope["context"]["MetaPhoneNumberIds"][0]["arn"]
         business = whatsapp.BusinessNumber("101996265140636", business_arn, "15550100100")
         dynamodb = boto3.resource("dynamodb").Table(BUFFER_TABLE)
-        now = time.time()
+        now = self.now()
         with dynamodb.batch_writer() as batch:
             for _ in range(conversations):
                 customer = self.new_customer()
