@@ -180,7 +180,7 @@ def chat_units(bridge) -> list[str]:
             if item.get("ParticipantRole") != "CUSTOMER":
                 continue
             if item.get("Type") == "MESSAGE":
-                units.extend(item.get("Content", "").split("\n"))
+                units.extend(line for line in item.get("Content", "").split("\n") if line)
             elif item.get("Type") == "ATTACHMENT":
                 units.extend(f"📎 {a.get('AttachmentName')}" for a in item.get("Attachments", []))
     return units
@@ -197,6 +197,8 @@ def whatsapp_units(sent: list[dict]) -> list[str]:
             continue
         if kind == "text":
             units.extend(p.strip() for p in message["text"]["body"].split("\n\n"))
+        elif kind == "template":
+            units.append(f"template: {message['template']['name']}")
         else:
             media = message.get(kind, {})
             units.append(f"{kind}: {media.get('filename', media.get('id'))}")
@@ -244,8 +246,9 @@ def judge(bridge, flow: Flow, kind: str, killed_after: KillPoint | None, whatsap
     # A message that arrived during the retries may rightly come before the rest of the flow (a
     # text written after a voice note goes ahead of its transcript).
     newer = (NEWER_TEXT[2],) if kind == NEWER else ()
-    chat_labels, details = _compare("chat", flow.chat, chat_units(bridge), twice_allowed=False,
-                                    unordered=newer)
+    chat_labels, details = _compare("chat", tuple(map(flow.same_unit, flow.chat)),
+                                    [flow.same_unit(u) for u in chat_units(bridge)],
+                                    twice_allowed=False, unordered=newer)
     after_send = killed_after is not None and (killed_after.service, killed_after.operation) == SEND_WHATSAPP
     sent = whatsapp_units(bridge.twin.sent_whatsapp[whatsapp_before:])
     whatsapp_labels, whatsapp_details = _compare("WhatsApp", flow.whatsapp, sent, after_send)

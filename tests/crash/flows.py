@@ -8,12 +8,18 @@ the customer received. Reference events come from events/, like the rest of the 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import boto3
+
+from chalicelib import window
 from emulator.reference_events import status_of_sent
-from tests.conftest import load_event, sns_message, text_from_customer, with_messages
+from tests.conftest import (
+    CONVERSATION_ID, SESSIONS_TABLE, load_event, sns_message, text_from_customer, with_messages,
+)
 from tests.test_outbound import for_contact
 
 FLUSH = "flush_buffer"
@@ -51,6 +57,9 @@ class Flow:
     whatsapp: tuple[str, ...] = ()
     settings: dict = field(default_factory=dict)
     later: Callable[[Any, Callable[[list], None]], None] | None = None
+    # What a chat unit says whenever it is said: a note that names the time left varies with when
+    # the retry ran.
+    same_unit: Callable[[str], str] = lambda unit: unit
 
 
 def _webhook_message(event: dict) -> dict:
@@ -205,6 +214,47 @@ def _whatsapp_status(bridge) -> dict:
     return event
 
 
+FIRST_TEXT_WRITTEN_AT = 1762956047
+APPROVED_TEMPLATES = ("appointment_reminder (en_US, UTILITY)\norder_update (en_US, UTILITY)\n"
+                      "order_update (pt_BR, UTILITY)\nwelcome_back (en_US, MARKETING)")
+WINDOW_CLOSED_NOTE = tuple(window.closed_note(FIRST_TEXT_WRITTEN_AT, APPROVED_TEMPLATES).split("\n"))
+TEMPLATE_COMMAND = '/template order_update en_US "Ana Souza" #4417 Friday'
+TEMPLATE_ECHO = ("📋 Template order_update (en_US) sent to the customer:", "Order update",
+                 "Hi Ana Souza, your order #4417 has shipped and arrives Friday.",
+                 "Reply to this message to talk to us.")
+CAMPAIGN = {"templateName": "welcome_back", "language": "en_US",
+            "text": "Welcome back! We have news for you. Reply to chat with us.",
+            "attributes": {"campaign": "crash-test"}, "whatsappMessageId": "wamid.crash-template",
+            "sentAt": FIRST_TEXT_WRITTEN_AT - 3600}
+
+
+def _hours_after_first_text(hours: float) -> Callable[[Any], None]:
+    def move(bridge) -> None:
+        bridge.twin.advance_clock(FIRST_TEXT_WRITTEN_AT + hours * 3600 - bridge.twin.clock.timestamp())
+    return move
+
+
+def _agent_says_at(hours: float, content: str) -> Callable[[Any], dict]:
+    """The agent writes `hours` after the customer's first text: outside WhatsApp's window after 24."""
+    def prepare(bridge) -> dict:
+        contact_id = open_chat(bridge)
+        _hours_after_first_text(hours)(bridge)
+        return bridge.twin.connect_streaming_event(contact_id, participant_role="AGENT",
+                                                   content=content, display_name="Jordan")
+    return prepare
+
+
+def _any_minutes_left(unit: str) -> str:
+    return re.sub(r"closes in \d+ minutes?", "closes in N minutes", unit)
+
+
+def _campaign_reply(bridge) -> list:
+    """start_conversation sent a template; the customer's reply opens the campaign's chat."""
+    boto3.resource("dynamodb").Table(SESSIONS_TABLE).put_item(
+        Item={"contactId": f"conversation#{CONVERSATION_ID}", "campaign": CAMPAIGN})
+    return _new_chat(bridge)
+
+
 VOICE_NOTE_WAV = attachment_unit("voice-note-1762956297.wav")
 
 FLOWS = (
@@ -233,6 +283,16 @@ FLOWS = (
     Flow("opening-echo", STREAMING, _opening_echo, chat=(FIRST_TEXT,)),
     Flow("agent-read", STREAMING, _agent_reads, chat=(FIRST_TEXT,)),
     Flow("whatsapp-status", RECEIVE, _whatsapp_status, chat=(FIRST_TEXT,)),
+    Flow("window-closed", STREAMING, _agent_says_at(25, AGENT_TEXT),
+         chat=(FIRST_TEXT,) + WINDOW_CLOSED_NOTE),
+    Flow("window-warning", STREAMING, _agent_says_at(23.5, AGENT_TEXT),
+         chat=(FIRST_TEXT, window.warning_note(FIRST_TEXT_WRITTEN_AT, FIRST_TEXT_WRITTEN_AT + 23.5 * 3600)),
+         whatsapp=(AGENT_TEXT,), same_unit=_any_minutes_left),
+    Flow("template-command", STREAMING, _agent_says_at(30, TEMPLATE_COMMAND),
+         chat=(FIRST_TEXT,) + TEMPLATE_ECHO, whatsapp=("template: order_update",)),
+    Flow("campaign-reply", FLUSH, _campaign_reply,
+         chat=("📋 The business started this conversation with the template welcome_back (en_US); "
+               "the customer read:", CAMPAIGN["text"], FIRST_TEXT)),
 )
 FLOWS_BY_NAME = {flow.name: flow for flow in FLOWS}
 
