@@ -21,7 +21,8 @@ from .templates import Command, TemplateError
 
 NO_ACCOUNT = ("Templates are not available in this chat: it opened before the bridge kept the "
               "WhatsApp business account of each chat. They are in every new chat.")
-UNLISTED = "The templates of this number could not be listed just now; try again in a moment."
+UNREAD = ("The templates of this number could not be read from WhatsApp; the bridge's role may lack "
+          "the template permissions (see docs/deploy.md).")
 
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
@@ -51,23 +52,23 @@ def run(command: Command | TemplateError, session: Session, steps: Steps, runtim
         return {}
     try:
         summaries = runtime.template_summaries(session.waba_id)
-    except ClientError as error:
-        if not messaging.is_permanent(error):
-            raise
-        logs.warning("templates_not_listed", contactId=session.contact_id, error=error_code(error))
-        note(session, f"⚠️ {UNLISTED}", "template-error")
-        return {}
-    if command.listing:
-        listing = templates.listing(summaries)
-        note(session, f"📋 Approved templates:\n{listing}" if listing
-             else "📋 This number has no approved template.", "template-listing")
-        return {}
-    try:
+        if command.listing:
+            listing = templates.listing(summaries)
+            note(session, f"📋 Approved templates:\n{listing}" if listing
+                 else "📋 This number has no approved template.", "template-listing")
+            return {}
         summary, parameters = templates.choose(command, summaries)
         template = runtime.template(session.waba_id, summary.meta_template_id)
         templates.check_parameters(template, parameters)
     except TemplateError as error:
         note(session, f"⚠️ {error}", "template-error")
+        return {}
+    except ClientError as error:
+        # Throttling and faults are retried by Lambda; a refusal no retry can change is said.
+        if not messaging.is_permanent(error):
+            raise
+        logs.warning("templates_not_read", contactId=session.contact_id, error=error_code(error))
+        note(session, f"⚠️ {UNREAD}", "template-error")
         return {}
     text = templates.render(template, parameters)
     sent: dict[str, str] = {}

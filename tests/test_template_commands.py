@@ -121,3 +121,13 @@ def test_a_chat_without_its_business_account_says_templates_come_with_new_chats(
     (note,) = notes_to_agent(bridge.twin)
     assert note.startswith("⚠️ Templates are not available in this chat")
     assert bridge.twin.calls_to("socialmessaging", "ListWhatsAppMessageTemplates") == []
+
+
+def test_templates_that_cannot_be_read_are_one_line_and_nothing_is_sent(bridge):
+    contact_id = open_chat(bridge)
+    bridge.twin.inject_fault("socialmessaging", "ListWhatsAppMessageTemplates", "AccessDeniedException",
+                             status=403)
+    agent_says(bridge, contact_id, "/template welcome_back")
+    assert bridge.twin.calls_to("socialmessaging", "SendWhatsAppMessage") == []
+    (note,) = notes_to_agent(bridge.twin)
+    assert note.startswith("⚠️ The templates of this number could not be read from WhatsApp")
