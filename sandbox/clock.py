@@ -37,12 +37,12 @@ class SandboxClock:
 
     def install(self, handler: Any) -> bool:
         """Makes every Runtime the app builds read this clock (`handler`: one of the app's
-        handlers, from its handler_map). Returns True when it installed now, False when app.py's
-        factory already reads this clock."""
+        handlers, from its handler_map). Returns True when it installed now; False when app.py's
+        factory already reads this clock, or the handler's module has no `runtime` factory."""
         app_globals = inspect.unwrap(handler.func).__globals__
         with self._lock:
-            build = app_globals["runtime"]
-            if getattr(build, "sandbox_clock", None) is self:
+            build = app_globals.get("runtime")
+            if build is None or getattr(build, "sandbox_clock", None) is self:
                 return False
 
             def runtime_on_the_sandbox_clock():

@@ -108,7 +108,7 @@ def _invoke(function_name: str, event: Any) -> Any:
     """The handler of the app this blueprint is registered to (looked up per call: the poller
     starts while app.py is still being imported), on the sandbox's clock."""
     handler_map = sandbox_routes.current_app.handler_map
-    if CLOCK.install(handler_map[HANDLERS[0]]):
+    if function_name in handler_map and CLOCK.install(handler_map[function_name]):
         _now()  # a chalice local restarted after "+24 h" takes up the twin's moved clock
     return invoke(handler_map, function_name, event)
 
@@ -335,7 +335,7 @@ def advance_clock() -> Response:
     # which it has published to their streaming topics already.
     ended = _emulator("POST", "/_emulator/clock", {"seconds": seconds})
     now = _now()
-    CLOCK.install(sandbox_routes.current_app.handler_map[HANDLERS[0]])
+    CLOCK.install(sandbox_routes.current_app.handler_map[HANDLERS[0]])  # before any handler ran
     return _json({"now": now, "text": console.moment_text(now), "chatsEnded": len(ended)})
 
 
