@@ -242,6 +242,7 @@ def test_a_tapped_reply_button_reaches_the_chat_as_its_title(page):
 
 BUSINESS_ARN = "arn:aws:social-messaging:us-east-1:123456789012:phone-number-id/6f17dbb4562b2cd3343a3d0fdec78c75"
 CUSTOMER = "15550100001"
+WABA_ARN = "arn:aws:social-messaging:us-east-1:123456789012:waba/7c2025cfddb055018df85097925ee415"
 DAY = 24 * 3600
 
 
@@ -328,6 +329,23 @@ def test_a_template_shows_on_the_phone_as_its_rendered_header_body_and_footer(pa
         "name": "order_update", "language": "en_US", "header": "Order update",
         "body": "Hi Ana, your order A-1001 has shipped and arrives tomorrow.",
         "footer": "Reply to this message to talk to us."}
+
+
+def test_a_named_template_fills_its_placeholders_by_name(page):
+    page.twin.social.add_template(WABA_ARN, {
+        "name": "delivery_slot", "language": "en_US", "status": "APPROVED", "category": "UTILITY",
+        "parameter_format": "NAMED", "components": [
+            {"type": "BODY", "text": "{{first_name}}, we come on {{day}}. See you, {{first_name}}!"}]})
+    send_as_the_business({"type": "template", "template": {
+        "name": "delivery_slot", "language": {"code": "en_US"}, "components": [{"type": "body", "parameters": [
+            {"type": "text", "parameter_name": "day", "text": "Friday"},
+            {"type": "text", "parameter_name": "first_name", "text": "Ana"}]}]}})
+
+    shown = page.state()["phone"][-1]
+
+    assert shown["template"]["body"] == "Ana, we come on Friday. See you, Ana!"
+    assert {"name": "delivery_slot", "language": "en_US", "category": "UTILITY",
+            "parameters": ["first_name", "day"]} in page.state()["templates"]
 
 
 def test_a_send_meta_refuses_for_the_window_never_reaches_the_phone_its_failed_status_does(page, monkeypatch):
