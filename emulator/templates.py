@@ -86,8 +86,10 @@ def check_send(definitions, template):
     and a template that is not approved (yet, or ever); 132015 a paused one, 132016 a disabled
     one; 132000 a parameter count that differs from the template's placeholders.
     """
-    name = template.get("name") if isinstance(template, dict) else None
-    language = template.get("language", {}).get("code") if isinstance(template, dict) else None
+    template = template if isinstance(template, dict) else {}
+    name = template.get("name")
+    language = template.get("language")
+    language = language.get("code") if isinstance(language, dict) else None
     definition = next(
         (d for d in definitions if d["name"] == name and d["language"] == language), None
     )
@@ -103,8 +105,8 @@ def check_send(definitions, template):
         raise _meta_error(132001, "Template name does not exist in the translation",
                           f"template {name} ({language}) is {status}, not approved")
     given = {
-        str(c.get("type", "")).upper(): len(c.get("parameters", []))
-        for c in template.get("components", []) if isinstance(c, dict)
+        str(c.get("type", "")).upper(): len(c.get("parameters") or [])
+        for c in template.get("components") or [] if isinstance(c, dict)
     }
     # A media header (format IMAGE, VIDEO, DOCUMENT) takes its one media object as a parameter.
     expected = {
