@@ -193,7 +193,8 @@ def whatsapp_units(sent: list[dict]) -> list[str]:
     for record in sent:
         message = record["message"]
         kind = message.get("type")
-        if message.get("status") == "read" or kind in (None, "reaction"):
+        # A free-form send outside the 24-hour window never reached the customer (Meta's 131047).
+        if message.get("status") == "read" or kind in (None, "reaction") or "failure" in record:
             continue
         if kind == "text":
             units.extend(p.strip() for p in message["text"]["body"].split("\n\n"))
