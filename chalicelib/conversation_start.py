@@ -221,7 +221,8 @@ def _template(runtime: Runtime, waba_id: str, request: Request
     try:
         summaries = runtime.template_summaries(waba_id)
         arguments = (request.language,) if request.language else ()
-        summary, unmatched = templates.choose(Command(False, request.template_name, arguments), summaries)
+        summary, unmatched = templates.choose(
+            Command(listing=False, name=request.template_name, arguments=arguments), summaries)
         if unmatched:  # the template has one language, and it is not the one asked for
             raise BadRequest(f"{summary.name} has no language {request.language}; it is in {summary.language}.")
         template = runtime.template(waba_id, summary.meta_template_id)
