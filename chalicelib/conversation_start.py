@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 
 from . import logs, messaging, sessions, templates
 from .config import SettingsError
+from .digests import client_token
 from .errors import error_code, error_message
 from .items import to_attribute
 from .runtime import Runtime
@@ -42,6 +43,9 @@ _ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 ATTRIBUTES_MAX_BYTES = 32768
 # A customer may answer a template days later; the reply still belongs to this campaign for a week.
 CAMPAIGN_MEMORY_SECONDS = 7 * 24 * 3600
+# The same request again within this time is the caller retrying one that went out, not a second
+# campaign: a flow's or a script's retry after a timeout comes within minutes.
+REPEATED_REQUEST_SECONDS = 3600
 # A Connect flow passes only strings: the parameters come as parameter1, parameter2, … (each may
 # be set from a contact attribute) or as one JSON array in `parameters`.
 _NUMBERED_PARAMETER = "parameter{}"
@@ -187,9 +191,17 @@ class _BusinessNumber:
 def _send_template(request: Request, runtime: Runtime) -> dict[str, str]:
     business = _business_number(runtime, request.phone_number_id)
     conversation = conversation_id(business.meta_phone_number_id, request.customer_wa_id)
-    if sessions.find_open(runtime.clients.dynamodb, runtime.env.sessions_table, conversation):
+    known = sessions.get_conversation(runtime.clients.dynamodb, runtime.env.sessions_table,
+                                      conversation)
+    if known.open_session:
         raise BadRequest("The customer is in an open chat: the agent sends the template there, "
                          "with /template.")
+    digest = _request_digest(request)
+    if _already_sent(known.campaign, digest, runtime.clock()):
+        # The caller retried a request that went out (a timeout, a flow's retry): the same answer,
+        # and the customer gets the template once.
+        logs.info("conversation_start_repeated", whatsappMessageId=known.campaign["whatsappMessageId"])
+        return {"whatsappMessageId": known.campaign["whatsappMessageId"], "text": known.campaign["text"]}
     template, parameters = _template(runtime, business.waba_id, request)
     text = templates.render(template, parameters)
     whatsapp_id = _send(runtime, request, templates.whatsapp_payload(
@@ -199,8 +211,19 @@ def _send_template(request: Request, runtime: Runtime) -> dict[str, str]:
     _remember_campaign(runtime, conversation, {
         "templateName": template.name, "language": template.language, "text": text,
         "attributes": request.attributes, "whatsappMessageId": whatsapp_id,
-        "sentAt": int(runtime.clock())})
+        "sentAt": int(runtime.clock()), "requestDigest": digest})
     return {"whatsappMessageId": whatsapp_id, "text": text}
+
+
+def _request_digest(request: Request) -> str:
+    return client_token("start-conversation", request.customer_wa_id, request.phone_number_id,
+                        request.template_name, request.language, *request.parameters,
+                        json.dumps(request.attributes, sort_keys=True))
+
+
+def _already_sent(campaign: dict | None, digest: str, now: float) -> bool:
+    return (campaign is not None and campaign.get("requestDigest") == digest
+            and now - float(campaign.get("sentAt", 0)) < REPEATED_REQUEST_SECONDS)
 
 
 def _business_number(runtime: Runtime, phone_number_id: str) -> _BusinessNumber:

@@ -330,10 +330,15 @@ def get(dynamodb: Any, table: str, contact_id: str) -> Session | None:
     return Session.from_item(from_attributes(item))
 
 
-def find_open(dynamodb: Any, table: str, conversation_id: str) -> Session | None:
+def get_conversation(dynamodb: Any, table: str, conversation_id: str) -> Conversation:
+    """The conversation as it is now (empty when nothing was ever said in it)."""
     item = dynamodb.get_item(TableName=table, Key=_key(conversation_key(conversation_id)),
                              ConsistentRead=True).get("Item")
-    return Conversation.from_item(from_attributes(item)).open_session if item else None
+    return Conversation.from_item(from_attributes(item or {}))
+
+
+def find_open(dynamodb: Any, table: str, conversation_id: str) -> Session | None:
+    return get_conversation(dynamodb, table, conversation_id).open_session
 
 
 def replace_connection(dynamodb: Any, table: str, session: Session, connection_token: str,

@@ -59,12 +59,32 @@ def test_the_template_goes_out_and_waits_for_the_reply_as_the_campaign(bridge):
     now = bridge.twin.clock.timestamp()
     campaign = item["campaign"]
     assert float(campaign.pop("sentAt")) == pytest.approx(now, abs=5)
+    assert len(campaign.pop("requestDigest")) == 64  # the request, to know its retry
     assert campaign == {
         "templateName": "order_update", "language": "en_US", "text": ORDER_UPDATE_TEXT,
         "attributes": {"campaign": "shipping", "orderId": "4521"}, "whatsappMessageId": sent["messageId"]}
     # The reply may come days later: the campaign outlives the conversation's usual day.
     assert float(item["expiresAt"]) == pytest.approx(now + 7 * 24 * 3600, abs=5)
     assert "openContactId" not in item
+
+
+def test_a_retried_request_gets_the_same_answer_and_the_customer_one_template(bridge):
+    first = bridge.invoke("start_conversation", request())
+    bridge.twin.advance_clock(120)
+    again = bridge.invoke("start_conversation", request())
+
+    assert again == first
+    assert len(sends(bridge.twin)) == 1
+
+
+def test_another_request_or_the_same_an_hour_later_is_sent_again(bridge):
+    bridge.invoke("start_conversation", request())
+    bridge.invoke("start_conversation", request(parameters=["Ana", "4522", "Monday"]))
+    bridge.twin.advance_clock(3601)
+    bridge.invoke("start_conversation", request(parameters=["Ana", "4522", "Monday"]))
+
+    assert len(sends(bridge.twin)) == 3
+    assert conversation_item()["campaign"]["text"].count("4522") == 1
 
 
 def test_the_calls_it_makes(bridge):

@@ -26,6 +26,7 @@ FLUSH = "flush_buffer"
 RECEIVE = "on_whatsapp_event"
 STREAMING = "on_connect_event"
 TRANSCRIPTION_JOB = "on_transcription_job"
+START_CONVERSATION = "start_conversation"
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FIRST_TEXT = "Hi, I need help with my order"
@@ -244,6 +245,20 @@ def _agent_says_at(hours: float, content: str) -> Callable[[Any], dict]:
     return prepare
 
 
+CAMPAIGN_REPLY = ("wamid.crash-campaign-reply", 1763000400, "Yes, tell me more")
+
+
+def _start_conversation(bridge) -> dict:
+    """A flow asks for a template to a customer with no chat; the customer's reply comes later."""
+    return {"customerNumber": "+15550100001", "templateName": "welcome_back",
+            "phoneNumberId": "phone-number-id-6f17dbb4562b2cd3343a3d0fdec78c75",
+            "attributes": {"campaign": "crash-test"}}
+
+
+def _customer_replies(bridge, deliver: Callable[[list], None]) -> None:
+    deliver(_buffered(bridge, _texts(CAMPAIGN_REPLY)))
+
+
 def _any_minutes_left(unit: str) -> str:
     return re.sub(r"closes in \d+ minutes?", "closes in N minutes", unit)
 
@@ -290,6 +305,10 @@ FLOWS = (
          whatsapp=(AGENT_TEXT,), same_unit=_any_minutes_left),
     Flow("template-command", STREAMING, _agent_says_at(30, TEMPLATE_COMMAND),
          chat=(FIRST_TEXT,) + TEMPLATE_ECHO, whatsapp=("template: order_update",)),
+    Flow("start-conversation", START_CONVERSATION, _start_conversation, later=_customer_replies,
+         chat=("📋 The business started this conversation with the template welcome_back (en_US); "
+               "the customer read:", CAMPAIGN["text"], CAMPAIGN_REPLY[2]),
+         whatsapp=("template: welcome_back",)),
     Flow("campaign-reply", FLUSH, _campaign_reply,
          chat=("📋 The business started this conversation with the template welcome_back (en_US); "
                "the customer read:", CAMPAIGN["text"], FIRST_TEXT)),
