@@ -1,10 +1,9 @@
 """The agent's /template and /templates: a WhatsApp template from the chat, never a text."""
-import boto3
 import pytest
 
-from tests.conftest import CUSTOMER_WA_ID, PHONE_NUMBER_ARN, SESSIONS_TABLE, load_event
+from tests.conftest import CUSTOMER_WA_ID, PHONE_NUMBER_ARN, load_event
 from tests.test_outbound import for_contact, open_chat, session
-from tests.test_window import agent_says, hours_after_customer_wrote, notes_to_agent
+from tests.test_window import agent_says, forget_on_session, hours_after_customer_wrote, notes_to_agent
 
 ORDER_UPDATE_ECHO = ("📋 Template order_update (en_US) sent to the customer:\n"
                      "Order update\n\n"
@@ -115,8 +114,7 @@ def test_the_template_list_is_asked_once_per_ten_minutes_in_a_warm_container(bri
 
 def test_a_chat_without_its_business_account_says_templates_come_with_new_chats(bridge):
     contact_id = open_chat(bridge)
-    boto3.client("dynamodb").update_item(TableName=SESSIONS_TABLE, Key={"contactId": {"S": contact_id}},
-                                         UpdateExpression="REMOVE wabaId")
+    forget_on_session(contact_id, "wabaId")
     agent_says(bridge, contact_id, "/templates")
     (note,) = notes_to_agent(bridge.twin)
     assert note.startswith("⚠️ Templates are not available in this chat")
