@@ -80,6 +80,9 @@ class TwinClient:
     def sent(self) -> list[dict]:
         return self._call("GET", "whatsapp/sent")
 
+    def advance_clock(self, seconds: float) -> None:
+        self._call("POST", "clock", {"seconds": seconds})
+
     def agent_attachment(self, contact_id: str, name: str, content_type: str, data: bytes) -> dict:
         return self._call("POST", f"contacts/{contact_id}/attachment-events",
                           {"name": name, "content_type": content_type,
@@ -164,6 +167,11 @@ class Scenario:
         self._clock_offset = self.twin.now() - time.time()
         self.stream = self.create_resources()
 
+    def advance(self, seconds: float) -> None:
+        """Time passes for the twin and the handlers alike."""
+        self.twin.advance_clock(seconds)
+        self._clock_offset = self.twin.now() - time.time()
+
     # --- building blocks ----------------------------------------------------------------------
 
     def new_customer(self) -> str:
@@ -172,8 +180,9 @@ class Scenario:
 
     def text_event(self, customer: str, text: str, wamid: str | None = None) -> dict:
         self.customers += 1
-        message = {**text_from_customer(wamid or f"wamid.bench{self.customers}", 1763000000 + self.customers,
-                                        text), "from": customer}
+        # Written now, by the twin's clock: the 24-hour window runs from it.
+        message = {**text_from_customer(wamid or f"wamid.bench{self.customers}", int(self.now()), text),
+                   "from": customer}
         return self.for_customer(with_messages(load_event("eum-text"), [message]), customer)
 
     def for_customer(self, event: dict, customer: str) -> dict:
@@ -262,6 +271,26 @@ class Scenario:
         event = self.twin.agent_text(contact_id, "Hi Ana, I'm Jordan. I can help with that.")
         return self.measured({"SendWhatsAppMessage"},
                              lambda timer: timer.run(self.app.on_connect_event, event), first=True)
+
+    def agent_text_outside_window(self) -> FlowResult:
+        """A day and an hour after the customer wrote: no WhatsApp call, a note to the agent."""
+        _, contact_id = self.open_chat()
+        self.advance(25 * 3600)
+        event = self.twin.agent_text(contact_id, "Are you still there?")
+        # The note's first SendMessage may be refused: a day-old connection token has expired.
+        return self.measured({"SendMessage"}, lambda timer: timer.run(self.app.on_connect_event, event))
+
+    def template_command(self) -> FlowResult:
+        _, contact_id = self.open_chat()
+        event = self.twin.agent_text(contact_id, "/template order_update en_US Ana 4521 tomorrow")
+        return self.measured({"SendWhatsAppMessage"},
+                             lambda timer: timer.run(self.app.on_connect_event, event), first=True)
+
+    def start_conversation(self) -> FlowResult:
+        request = {"customerNumber": f"+{self.new_customer()}", "templateName": "welcome_back",
+                   "phoneNumberId": "phone-number-id-6f17dbb4562b2cd3343a3d0fdec78c75"}
+        return self.measured({"SendWhatsAppMessage"},
+                             lambda timer: timer.run(self.app.start_conversation, request))
 
     def agent_attachment(self) -> FlowResult:
         _, contact_id = self.open_chat()
@@ -365,6 +394,9 @@ FLOWS = [
     Flow("voice note (audio attached)", Scenario.voice_note),
     Flow("agent text reply", Scenario.agent_text),
     Flow("agent attachment (PDF)", Scenario.agent_attachment),
+    Flow("agent text outside the 24-hour window", Scenario.agent_text_outside_window),
+    Flow("/template command", Scenario.template_command),
+    Flow("start_conversation (template)", Scenario.start_conversation),
     Flow("WhatsApp read status to the agent", Scenario.read_status),
     Flow("expired chat recovered", Scenario.expired_chat),
 ]
