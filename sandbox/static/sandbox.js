@@ -288,8 +288,7 @@ function drawTemplates(state) {
   templates = state.templates;
   $("template-select").replaceChildren(...templates.map((t, index) =>
     el("option", {value: String(index)}, `${t.name} (${t.language}, ${t.category})`)));
-  const again = templates.findIndex((t, index) => String(index) === chosen);
-  if (again >= 0) $("template-select").value = chosen;
+  if (chosen !== "" && Number(chosen) < templates.length) $("template-select").value = chosen;  // keep the choice
   drawTemplateParameters();
 }
 
