@@ -94,6 +94,8 @@ it retries as Lambda does:
 - **bisect**: the first half of the batch, then the second (BisectBatchOnFunctionError);
 - **async**: the same event one minute later, then two minutes after that, with the product's
   clock moved alike, so the last attempt comes after any 120 s lock the killed one left.
+  `start_conversation` is invoked synchronously, so Lambda retries nothing: here it is its caller
+  (a flow, a script) that tries again.
 
 A stream retry that reports batchItemFailures is retried from the first failed record, up to five
 times. Each cell then checks: every customer message, attachment and transcript is in the chat
