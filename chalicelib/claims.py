@@ -88,17 +88,19 @@ def step_done(dynamodb: Any, table: str, claimed: Claim, steps: int) -> None:
 
 
 def complete(dynamodb: Any, table: str, claimed: Claim, sent: dict[str, str],
-             window_warned_for: int = 0) -> None:
+             window_told: dict[str, int] | None = None) -> None:
     """Mark the message sent and remember the WhatsApp ids it became (with a snippet, so a
-    customer's reaction can name it), and the window the agent was warned about, in one write.
+    customer's reply or reaction can name it), and what the agent was told of the window
+    (`window_told`: session attribute -> the window's customer message time), in one write.
     Sets make concurrent completions safe."""
     names = {"#completed": COMPLETED_IDS, "#lock": _lock_attribute(claimed.message_id),
              "#steps": _steps_attribute(claimed.message_id)}
     values: dict[str, Any] = {":id": {"SS": [claimed.message_id]}}
     assignments = []
-    if window_warned_for:
-        values[":warned"] = {"N": str(window_warned_for)}
-        assignments.append("windowWarnedFor = :warned")
+    for index, (attribute, wrote_at) in enumerate((window_told or {}).items()):
+        names[f"#told{index}"] = attribute
+        values[f":told{index}"] = {"N": str(wrote_at)}
+        assignments.append(f"#told{index} = :told{index}")
     for index, (whatsapp_id, snippet) in enumerate(sent.items()):
         names[f"#sent{index}"] = whatsapp_id
         values[f":snippet{index}"] = {"S": snippet}

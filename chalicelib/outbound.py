@@ -97,48 +97,52 @@ def _once(item: StreamingItem, runtime: Runtime, send: Send, free_form: bool = T
                      connectMessageId=item.id)
         raise
     sent: dict[str, str] = {}
-    warned_for = 0
+    window_told: dict[str, int] = {}
     try:
         if free_form:
-            if _window_closed(item, claimed.session, runtime):
-                claims.complete(dynamodb, table, claimed, {})
+            if window.is_closed(claimed.session.customer_wrote_at, runtime.clock()):
+                window_told = _tell_window_closed(item, claimed.session, runtime)
+                claims.complete(dynamodb, table, claimed, {}, window_told)
                 return
-            warned_for = _warn_if_closing(item, claimed.session, runtime)
+            window_told = _warn_if_closing(item, claimed.session, runtime)
         sent = send(claimed.session, claims.Steps(dynamodb, table, claimed))
     except messaging.WhatsAppRefused as refused:
         _report_send_failure(item, claimed.session, refused, runtime)
     except Exception:
         claims.release(dynamodb, table, claimed)
         raise
-    claims.complete(dynamodb, table, claimed, sent, warned_for)
+    claims.complete(dynamodb, table, claimed, sent, window_told)
     if sent:
         reading.read_on_reply(runtime, claimed.session)
 
 
-def _window_closed(item: StreamingItem, session: Session, runtime: Runtime) -> bool:
+def _tell_window_closed(item: StreamingItem, session: Session, runtime: Runtime) -> dict[str, int]:
     """Outside WhatsApp's 24-hour window a free-form message would only fail later (131047): it is
-    not sent, and the agent is told at once, with the templates that can still reach the customer."""
-    if not window.is_closed(session.customer_wrote_at, runtime.clock()):
-        return False
+    not sent, and the agent is told at once; the first time, with the templates that can still
+    reach the customer. What to remember the agent was told."""
     logs.info("window_closed_not_sent", contactId=session.contact_id, connectMessageId=item.id,
               closedAt=window.closes_at(session.customer_wrote_at))
+    token = client_token("window-closed", item.id)
+    if session.window_closed_told_for == session.customer_wrote_at:
+        _note_to_agent(runtime, session, window.closed_reminder(session.customer_wrote_at), token)
+        return {}
     _note_to_agent(runtime, session,
                    window.closed_note(session.customer_wrote_at, _approved_listing(session, runtime)),
-                   client_token("window-closed", item.id))
-    return True
+                   token)
+    return {"windowClosedToldFor": session.customer_wrote_at}
 
 
-def _warn_if_closing(item: StreamingItem, session: Session, runtime: Runtime) -> int:
-    """Once per window, in its last minutes: the customer's last message time it warned about."""
+def _warn_if_closing(item: StreamingItem, session: Session, runtime: Runtime) -> dict[str, int]:
+    """Once per window, in its last minutes; what to remember the agent was told."""
     now = runtime.clock()
     if not window.should_warn(session.customer_wrote_at, session.window_warned_for, now,
                               runtime.settings().window_warning_minutes):
-        return 0
+        return {}
     # Before the send, under a token of the window's own: a retry or a concurrent reply says it once.
     _note_to_agent(runtime, session, window.warning_note(session.customer_wrote_at, now),
                    client_token("window-warning", session.contact_id, str(session.customer_wrote_at)))
     logs.info("window_closing_warned", contactId=session.contact_id, connectMessageId=item.id)
-    return session.customer_wrote_at
+    return {"windowWarnedFor": session.customer_wrote_at}
 
 
 def _approved_listing(session: Session, runtime: Runtime) -> str:

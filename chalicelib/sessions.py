@@ -68,6 +68,8 @@ class Session:
     # closing the agent was warned of.
     customer_wrote_at: int = 0
     window_warned_for: int = 0
+    # The customer message whose window's closing the agent was told of with the templates listed.
+    window_closed_told_for: int = 0
     waba_id: str = ""
 
     @property
@@ -101,6 +103,7 @@ class Session:
                     "openingMessageId": self.opening_message_id,
                     "customerWroteAt": self.customer_wrote_at,
                     "windowWarnedFor": self.window_warned_for,
+                    "windowClosedToldFor": self.window_closed_told_for,
                     "wabaId": self.waba_id}
         item |= {key: value for key, value in optional.items() if value}
         if self.customer_wa_id:
@@ -137,6 +140,7 @@ class Session:
             opening_message_id=item.get("openingMessageId", ""),
             customer_wrote_at=int(item.get("customerWroteAt", 0)),
             window_warned_for=int(item.get("windowWarnedFor", 0)),
+            window_closed_told_for=int(item.get("windowClosedToldFor", 0)),
             waba_id=item.get("wabaId", ""),
         )
 

@@ -49,6 +49,12 @@ def closed_note(customer_wrote_at: int, templates_listing: str) -> str:
     return f"{note}\nNo approved template could be listed for this number."
 
 
+def closed_reminder(customer_wrote_at: int) -> str:
+    """For each further message while the window stays closed: the agent has the list already."""
+    return (f"⛔ Not sent: WhatsApp's 24-hour window with this customer closed at "
+            f"{_moment(closes_at(customer_wrote_at))}. Only a template reaches them: {COMMAND_SYNTAX}.")
+
+
 def warning_note(customer_wrote_at: int, now: float) -> str:
     left = minutes_left(customer_wrote_at, now) or 0
     return (f"⏳ WhatsApp's 24-hour window with this customer closes in {left} minute"

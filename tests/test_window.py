@@ -78,6 +78,22 @@ def test_outside_the_window_nothing_is_sent_and_the_agent_reads_why_with_the_app
     # Done with: the message is not tried again, and its redelivery tells the agent nothing new.
     agent_says(bridge, contact_id, "Are you still there?")
     assert len(notes_to_agent(bridge.twin)) == 1
+    assert session(contact_id)["windowClosedToldFor"] == EUM_TEXT_TIMESTAMP
+
+
+def test_each_further_message_gets_one_line_without_the_list_again(bridge):
+    contact_id = open_chat(bridge)
+    hours_after_customer_wrote(bridge, 25)
+
+    agent_says(bridge, contact_id, "Are you still there?", "agent-message-1")
+    agent_says(bridge, contact_id, "Hello?", "agent-message-2")
+
+    assert bridge.twin.calls_to("socialmessaging", "SendWhatsAppMessage") == []
+    first, second = notes_to_agent(bridge.twin)
+    assert "Approved templates:" in first
+    assert second == ("⛔ Not sent: WhatsApp's 24-hour window with this customer closed at 14:00 UTC "
+                      "on 13 Nov 2025. Only a template reaches them: /template NAME [LANGUAGE] "
+                      "[PARAMETER …].")
 
 
 def test_an_agents_file_outside_the_window_is_not_sent_either(bridge):
