@@ -29,7 +29,8 @@ from emulator.stream_records import StreamReader
 
 logger = logging.getLogger("sandbox")
 
-HANDLERS = ("on_whatsapp_event", "flush_buffer", "on_connect_event", "on_transcription_job")
+HANDLERS = ("on_whatsapp_event", "flush_buffer", "on_connect_event", "on_transcription_job",
+            "start_conversation")
 CALLS_KEPT = 300
 BATCH_SIZE = 100  # the event source mapping's batch_size in app.py
 

@@ -67,6 +67,19 @@ def test_reference_connect_event_runs_on_connect_event(client, bridge):
     assert bridge.twin.sent_whatsapp == []
 
 
+def test_start_conversation_is_invoked_by_name_as_chalice_invoke_would(client, bridge):
+    response = client.post("/sandbox/invoke/start_conversation",
+                           headers={"Content-Type": "application/json"}, body=json.dumps({
+                               "customerNumber": "+15550100001", "templateName": "welcome_back",
+                               "phoneNumberId": "phone-number-id-6f17dbb4562b2cd3343a3d0fdec78c75"}))
+
+    assert response.status_code == 200
+    assert response.json["function"] == "start_conversation"
+    assert response.json["result"]["status"] == "sent"
+    (sent,) = bridge.twin.sent_whatsapp
+    assert sent["message"]["template"]["name"] == "welcome_back"
+
+
 def test_something_that_is_no_lambda_event_is_refused(client, bridge):
     response = post_event(client, {"hello": "world"})
 
