@@ -39,6 +39,8 @@ def agent_read(item: StreamingItem, runtime: Runtime) -> None:
     session = sessions.get(runtime.clients.dynamodb, runtime.env.sessions_table,
                            item.initial_contact_id)
     whatsapp_id = session.customer_messages.get(item.read_message_id) if session else None
+    if session is not None and whatsapp_id is None and session.opening_message_id:
+        whatsapp_id = _opening_read(item, session, runtime)
     if session is None or whatsapp_id is None:
         logs.debug("read_receipt_for_unknown_message", contactId=item.initial_contact_id,
                    connectMessageId=item.read_message_id)
@@ -47,6 +49,19 @@ def agent_read(item: StreamingItem, runtime: Runtime) -> None:
     if whatsapp_id == session.unread_message_id:
         sessions.mark_read(runtime.clients.dynamodb, runtime.env.sessions_table, session.contact_id,
                            whatsapp_id)
+
+
+def _opening_read(item: StreamingItem, session: Session, runtime: Runtime) -> str | None:
+    """Connect's echo of the opening message can arrive before the flush has stored the chat, and
+    is then lost. Every other customer message's chat id is known from SendMessage, so a receipt
+    for one the bridge cannot name, while the opening one is unnamed, is the opening message's, or
+    a later note's, which the agent read after it: either way the opening message was read."""
+    if not sessions.learn_opening_message(runtime.clients.dynamodb, runtime.env.sessions_table,
+                                          session.contact_id, item.read_message_id):
+        return None
+    logs.info("opening_message_learned_from_receipt", contactId=session.contact_id,
+              connectMessageId=item.read_message_id)
+    return session.opening_message_id
 
 
 def read_on_reply(runtime: Runtime, session: Session) -> None:

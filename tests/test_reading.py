@@ -75,8 +75,15 @@ def test_the_websocket_form_of_the_receipt_counts_too(bridge):
     assert [r["message_id"] for r in read_receipts(bridge.twin)] == ["wamid.second"]
 
 
+def opening_echo(bridge, contact_id):
+    opening = bridge.twin.contacts[contact_id]["transcript"][0]
+    return opening, for_contact(load_event("connect-customer-echo"), contact_id, Id=opening["Id"],
+                                Content=opening["Content"])
+
+
 def test_a_read_receipt_for_a_message_the_bridge_does_not_know_marks_nothing(bridge):
     contact_id = open_chat(bridge)
+    bridge.connect_event(opening_echo(bridge, contact_id)[1])
     second_message(bridge, contact_id)
 
     bridge.connect_event(agent_read_event(contact_id, "not-a-chat-message"))
@@ -85,12 +92,23 @@ def test_a_read_receipt_for_a_message_the_bridge_does_not_know_marks_nothing(bri
     assert session(contact_id)["unreadMessageId"] == "wamid.second"
 
 
+def test_an_opening_message_whose_echo_came_too_early_is_learned_from_the_agents_receipt(bridge):
+    """Connect streams the opening message as soon as the chat starts; when that echo reaches
+    on_connect_event before the flush stored the session, it finds no chat and is lost."""
+    contact_id = open_chat(bridge)
+    opening, _ = opening_echo(bridge, contact_id)
+
+    bridge.connect_event(agent_read_event(contact_id, opening["Id"]))
+
+    assert [r["message_id"] for r in read_receipts(bridge.twin)] == [FIRST_WAMID]
+    assert session(contact_id)["customerMessages"] == {opening["Id"]: FIRST_WAMID}
+    assert "openingMessageId" not in session(contact_id)
+
+
 def test_a_new_chats_first_message_is_learned_from_connects_echo(bridge):
     bridge.deliver(load_event("eum-text"))
     (contact_id,) = bridge.twin.contacts
-    opening = bridge.twin.contacts[contact_id]["transcript"][0]
-    echo = for_contact(load_event("connect-customer-echo"), contact_id, Id=opening["Id"],
-                       Content=opening["Content"])
+    opening, echo = opening_echo(bridge, contact_id)
 
     bridge.connect_event(echo)
     bridge.connect_event(echo)  # a later echo finds nothing left to learn

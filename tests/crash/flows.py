@@ -204,6 +204,14 @@ def _agent_reads(bridge) -> dict:
                        Content=json.dumps({"messageId": body["Id"]}))
 
 
+def _agent_reads_before_the_echo(bridge) -> dict:
+    """The opening message's echo was lost (it came before the chat was stored): the receipt names it."""
+    contact_id = open_chat(bridge)
+    opening = bridge.twin.contacts[contact_id]["transcript"][0]
+    return for_contact(load_event("connect-agent-read-receipt"), contact_id,
+                       Content=json.dumps({"messageId": opening["Id"]}))
+
+
 def _whatsapp_status(bridge) -> dict:
     """WhatsApp's read status for the agent's message, to become the agent's Read receipt."""
     contact_id = open_chat(bridge)
@@ -297,6 +305,7 @@ FLOWS = (
     Flow("agent-typing", STREAMING, _agent_typing, chat=(FIRST_TEXT,)),
     Flow("opening-echo", STREAMING, _opening_echo, chat=(FIRST_TEXT,)),
     Flow("agent-read", STREAMING, _agent_reads, chat=(FIRST_TEXT,)),
+    Flow("agent-read-before-echo", STREAMING, _agent_reads_before_the_echo, chat=(FIRST_TEXT,)),
     Flow("whatsapp-status", RECEIVE, _whatsapp_status, chat=(FIRST_TEXT,)),
     Flow("window-closed", STREAMING, _agent_says_at(25, AGENT_TEXT),
          chat=(FIRST_TEXT,) + WINDOW_CLOSED_NOTE),
