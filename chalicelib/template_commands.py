@@ -43,7 +43,7 @@ def parse(text: str, markdown: bool) -> Command | TemplateError | None:
 
 def run(command: Command | TemplateError, session: Session, steps: Steps, runtime: Runtime,
         note: Note, send: Send) -> dict[str, str]:
-    """Carry the command out; the WhatsApp id of a template sent, with its text's first words."""
+    """Carry the command out; the WhatsApp id of a template sent, with the text the customer read."""
     if isinstance(command, TemplateError):
         note(session, f"⚠️ {command}", "template-error")
         return {}
