@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .interactive import chosen_title
-from .window import COMMAND_SYNTAX
+from .templates import USAGE
 
 MEDIA_TYPES = frozenset({"image", "video", "document", "audio", "sticker"})
 MAP_LINK = "https://maps.google.com/?q={latitude},{longitude}"
@@ -21,7 +21,7 @@ UNDELIVERED = "⚠️ WhatsApp did not deliver your last message to the customer
 # Meta advises branching on the code rather than on its titles, which it plans to deprecate.
 _ERROR_HINTS: dict[int, str] = {
     131047: ("More than 24 hours have passed since the customer last wrote; "
-             f"only an approved template can reach them now: {COMMAND_SYNTAX} "
+             f"only an approved template can reach them now: {USAGE} "
              "(/templates lists them)."),
     131026: ("The customer cannot be reached on WhatsApp: the number may not use WhatsApp, "
              "or the customer has not accepted its terms or uses an outdated app."),

@@ -14,7 +14,8 @@ from typing import Any, Sequence
 
 COMMAND = "/template"
 LISTING_COMMAND = "/templates"
-USAGE = "/template NAME [LANGUAGE] [PARAMETER ...]"
+# The command's syntax, as every note and error the agent reads spells it.
+USAGE = "/template NAME [LANGUAGE] [PARAMETER …]"
 APPROVED = "APPROVED"
 POSITIONAL = "POSITIONAL"
 NAMED = "NAMED"

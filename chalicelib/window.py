@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from .templates import USAGE
+
 WINDOW_SECONDS = 24 * 3600
-COMMAND_SYNTAX = "/template NAME [LANGUAGE] [PARAMETER …]"
 
 
 def closes_at(customer_wrote_at: int) -> int:
@@ -43,7 +44,7 @@ def closed_note(customer_wrote_at: int, templates_listing: str) -> str:
     approved templates to choose from ("" when none could be listed)."""
     note = (f"⛔ Not sent: WhatsApp's 24-hour window with this customer closed at "
             f"{_moment(closes_at(customer_wrote_at))}, 24 hours after their last message. Only an "
-            f"approved template can reach them now: {COMMAND_SYNTAX} (/templates lists them).")
+            f"approved template can reach them now: {USAGE} (/templates lists them).")
     if templates_listing:
         return f"{note}\nApproved templates:\n{templates_listing}"
     return f"{note}\nNo approved template could be listed for this number."
@@ -52,7 +53,7 @@ def closed_note(customer_wrote_at: int, templates_listing: str) -> str:
 def closed_reminder(customer_wrote_at: int) -> str:
     """For each further message while the window stays closed: the agent has the list already."""
     return (f"⛔ Not sent: WhatsApp's 24-hour window with this customer closed at "
-            f"{_moment(closes_at(customer_wrote_at))}. Only a template reaches them: {COMMAND_SYNTAX}.")
+            f"{_moment(closes_at(customer_wrote_at))}. Only a template reaches them: {USAGE}.")
 
 
 def warning_note(customer_wrote_at: int, now: float) -> str:

@@ -71,10 +71,10 @@ def test_a_command_may_be_typed_in_capitals():
 
 
 @pytest.mark.parametrize("text, error", [
-    ("/template", "Say which template: /template NAME [LANGUAGE] [PARAMETER ...]. /templates lists them."),
+    ("/template", "Say which template: /template NAME [LANGUAGE] [PARAMETER …]. /templates lists them."),
     ("/template order_update O'Brien", "A quote is not closed. Put a parameter with an apostrophe in "
                                        "double quotes, as \"O'Brien\"."),
-    ("/templatez x", "Unknown command /templatez. Use /template NAME [LANGUAGE] [PARAMETER ...], "
+    ("/templatez x", "Unknown command /templatez. Use /template NAME [LANGUAGE] [PARAMETER …], "
                      "or /templates to list them."),
 ])
 def test_a_malformed_command_is_one_clear_line(text, error):
