@@ -22,7 +22,6 @@ from . import logs, messaging, sessions, templates
 from .config import SettingsError
 from .digests import client_token
 from .errors import error_code, error_message
-from .items import to_attribute
 from .runtime import Runtime
 from .templates import Command, TemplateError
 from .whatsapp import conversation_id
@@ -41,8 +40,6 @@ _NUMBER_SEPARATORS = re.compile(r"[\s().-]")
 # dash, and underscore characters", "up to 32,768 UTF-8 bytes across all key-value pairs".
 _ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 ATTRIBUTES_MAX_BYTES = 32768
-# A customer may answer a template days later; the reply still belongs to this campaign for a week.
-CAMPAIGN_MEMORY_SECONDS = 7 * 24 * 3600
 # The same request again within this time is the caller retrying one that went out, not a second
 # campaign: a flow's or a script's retry after a timeout comes within minutes.
 REPEATED_REQUEST_SECONDS = 3600
@@ -208,10 +205,14 @@ def _send_template(request: Request, runtime: Runtime) -> dict[str, str]:
         request.customer_wa_id, template, parameters))
     logs.info("conversation_started", phoneNumberId=request.phone_number_id, template=template.label,
               whatsappMessageId=whatsapp_id)
-    _remember_campaign(runtime, conversation, {
-        "templateName": template.name, "language": template.language, "text": text,
-        "attributes": request.attributes, "whatsappMessageId": whatsapp_id,
-        "sentAt": int(runtime.clock()), "requestDigest": digest})
+    campaign = {"templateName": template.name, "language": template.language, "text": text,
+                "attributes": request.attributes, "whatsappMessageId": whatsapp_id,
+                "sentAt": int(runtime.clock()), "requestDigest": digest}
+    if not sessions.remember_campaign(runtime.clients.dynamodb, runtime.env.sessions_table,
+                                      conversation, campaign, runtime.clock()):
+        # The customer wrote at that moment: the chat that opened keeps its own attributes.
+        logs.warning("campaign_not_recorded_chat_open", template=template.label,
+                     whatsappMessageId=whatsapp_id)
     return {"whatsappMessageId": whatsapp_id, "text": text}
 
 
@@ -268,21 +269,3 @@ def _send(runtime: Runtime, request: Request, payload: dict) -> str:
     except ClientError as error:
         raise BadRequest(f"End User Messaging Social did not take the template ({error_code(error)}); "
                          "try again.") from None
-
-
-def _remember_campaign(runtime: Runtime, conversation: str, campaign: dict[str, Any]) -> None:
-    """The campaign waits on the conversation item for the chat the customer's reply opens. A chat
-    that opened meanwhile (the customer wrote at that moment) keeps its own attributes."""
-    dynamodb = runtime.clients.dynamodb
-    try:
-        dynamodb.update_item(
-            TableName=runtime.env.sessions_table,
-            Key={"contactId": {"S": sessions.conversation_key(conversation)}},
-            UpdateExpression="SET campaign = :campaign, expiresAt = :expires",
-            ConditionExpression="attribute_not_exists(openContactId)",
-            ExpressionAttributeValues={
-                ":campaign": to_attribute(campaign),
-                ":expires": {"N": str(int(runtime.clock()) + CAMPAIGN_MEMORY_SECONDS)}})
-    except dynamodb.exceptions.ConditionalCheckFailedException:
-        logs.warning("campaign_not_recorded_chat_open", template=campaign["templateName"],
-                     whatsappMessageId=campaign["whatsappMessageId"])

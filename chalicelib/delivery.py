@@ -31,8 +31,6 @@ Result = TypeVar("Result")
 DELIVERED_MARK_CHARS = 12
 # A chat that is refused the moment it opened is not opened again in the same attempt.
 CHAT_OPENINGS_PER_PART = 2
-# How long a customer's first message still counts as a reply to start_conversation's template.
-CAMPAIGN_REPLY_SECONDS = 7 * 24 * 3600
 
 
 class ChatUnavailable(Exception):
@@ -87,7 +85,7 @@ class ConversationDelivery:
     def _campaign_applies(self, campaign: dict | None, parts: list[ChatPart]) -> bool:
         """A reply within a week of the template opens its chat; a status note alone opens none."""
         return (campaign is not None and any(part.from_customer for part in parts)
-                and self.runtime.clock() - float(campaign.get("sentAt", 0)) <= CAMPAIGN_REPLY_SECONDS)
+                and self.runtime.clock() - float(campaign.get("sentAt", 0)) <= sessions.CAMPAIGN_SECONDS)
 
     def _blocks(self, conversation: Conversation,
                 wanted: list[BufferedEntry]) -> list[list[BufferedEntry]]:

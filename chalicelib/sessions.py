@@ -28,6 +28,9 @@ SESSION_EXPIRY_MARGIN_SECONDS = 24 * 3600
 CONVERSATION_MEMORY_SECONDS = 24 * 3600
 # A stream batch holds at most 100 records; retries and regrouping stay within it.
 DELIVERED_IDS_KEPT = 100
+# A customer may answer start_conversation's template days later: for a week the reply opens the
+# campaign's chat, and the conversation item keeps the campaign as long.
+CAMPAIGN_SECONDS = 7 * 24 * 3600
 
 
 class ConversationBusy(Exception):
@@ -254,6 +257,22 @@ def _noted(table: str, message: CustomerMessage) -> dict[str, Any]:
     if names:
         update["ExpressionAttributeNames"] = names
     return update
+
+
+def remember_campaign(dynamodb: Any, table: str, conversation_id: str, campaign: dict[str, Any],
+                      now: float) -> bool:
+    """The template start_conversation sent waits on the conversation item for the chat the
+    customer's reply opens; False when a chat opened meanwhile, which keeps its own attributes."""
+    try:
+        dynamodb.update_item(
+            TableName=table, Key=_key(conversation_key(conversation_id)),
+            UpdateExpression="SET campaign = :campaign, expiresAt = :expires",
+            ConditionExpression="attribute_not_exists(openContactId)",
+            ExpressionAttributeValues={":campaign": to_attribute(campaign),
+                                       ":expires": {"N": str(int(now) + CAMPAIGN_SECONDS)}})
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
 
 
 def learn_opening_message(dynamodb: Any, table: str, contact_id: str, connect_id: str) -> bool:

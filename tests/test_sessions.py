@@ -151,3 +151,18 @@ def test_a_released_claim_resumes_after_its_completed_steps(dynamodb):
     assert walked == ["a", "b"]
     assert retry.steps_done == 1
     assert list(claims.Steps(dynamodb, SESSIONS_TABLE, retry).pending(["a", "b", "c"])) == ["b", "c"]
+
+
+def test_a_campaign_waits_a_week_unless_a_chat_opened_meanwhile(dynamodb):
+    campaign = {"templateName": "welcome_back", "whatsappMessageId": "wamid.t", "sentAt": 1000}
+    assert sessions.remember_campaign(dynamodb, SESSIONS_TABLE, CONVERSATION_ID, campaign, 1000)
+    conversation = sessions.get_conversation(dynamodb, SESSIONS_TABLE, CONVERSATION_ID)
+    assert conversation.campaign == campaign
+    item = boto3.resource("dynamodb").Table(SESSIONS_TABLE).get_item(
+        Key={"contactId": sessions.conversation_key(CONVERSATION_ID)})["Item"]
+    assert item["expiresAt"] == 1000 + 7 * 24 * 3600
+
+    sessions.open_session(dynamodb, SESSIONS_TABLE, make_session("contact-1"))
+    assert sessions.get_conversation(dynamodb, SESSIONS_TABLE, CONVERSATION_ID).campaign is None
+    assert not sessions.remember_campaign(dynamodb, SESSIONS_TABLE, CONVERSATION_ID, campaign, 2000)
+    assert sessions.get_conversation(dynamodb, SESSIONS_TABLE, CONVERSATION_ID).campaign is None
