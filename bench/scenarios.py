@@ -15,6 +15,7 @@ from emulator.reference_events import (
     REFERENCE_CUSTOMER_WA_ID, customer_messages, load_event, sns_message, status_of_sent,
     text_from_customer, with_messages,
 )
+from emulator.product_clock import wrap_runtime_clock
 from emulator.stream_records import StreamReader
 from emulator.voice_notes import ogg_opus_repeated, sample_voice_note
 from sandbox.resources import CONTACT_FLOW_ID, INSTANCE_ID, create_table, settings_document
@@ -134,14 +135,7 @@ class Scenario:
 
     def put_app_on_twin_time(self) -> None:
         """The handlers read the twin's clock, as a deployed function and AWS share one time."""
-        build = self.app.runtime
-
-        def runtime_on_twin_time():
-            runtime = build()
-            runtime.clock = self.now
-            return runtime
-
-        self.app.runtime = runtime_on_twin_time
+        wrap_runtime_clock(vars(self.app), lambda _: self.now)
 
     def clock_offset(self) -> float:
         """The twin's clock minus the wall clock: it runs at wall speed from where it started."""

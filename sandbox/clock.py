@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from emulator.product_clock import wrap_runtime_clock
+
 DAY_SECONDS = 24 * 3600
 
 
@@ -44,12 +46,6 @@ class SandboxClock:
             build = app_globals.get("runtime")
             if build is None or getattr(build, "sandbox_clock", None) is self:
                 return False
-
-            def runtime_on_the_sandbox_clock():
-                runtime = build()
-                runtime.clock = self
-                return runtime
-
-            runtime_on_the_sandbox_clock.sandbox_clock = self
-            app_globals["runtime"] = runtime_on_the_sandbox_clock
+            wrap_runtime_clock(app_globals, lambda _: self)
+            app_globals["runtime"].sandbox_clock = self
             return True
