@@ -12,18 +12,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from sandbox.phone import PLACEHOLDER
+from chalicelib import templates, window
 
-WINDOW_SECONDS = 24 * 3600  # Meta: free-form messages reach a customer for 24 hours after they wrote
-WARNING_SECONDS = 3600      # the console warns in the window's last hour
+WARNING_SECONDS = 3600  # the console warns in the window's last hour
 
 
 def window_state(customer_wrote_at: float, now: float) -> dict:
     """`state` is "open", "closing" (its last hour) or "closed"; `text` is what the console says."""
     if not customer_wrote_at:
         return {"state": "open", "closesAt": None, "text": "open"}
-    closes_at = customer_wrote_at + WINDOW_SECONDS
-    if now >= closes_at:
+    # The bridge's own rule, so the console says what the bridge will do with the agent's message.
+    closes_at = window.closes_at(int(customer_wrote_at))
+    if window.is_closed(int(customer_wrote_at), now):
         return {"state": "closed", "closesAt": closes_at,
                 "text": f"closed at {clock_text(closes_at)}: only templates reach the customer"}
     return {"state": "closing" if closes_at - now <= WARNING_SECONDS else "open", "closesAt": closes_at,
@@ -42,16 +42,15 @@ def moment_text(epoch: float) -> str:
 
 def template_choices(definitions: Sequence[dict]) -> list[dict]:
     """The approved templates (Meta's template objects), sorted by name and language, with the
-    body's placeholders in order of first appearance ("1", "2" or "first_name")."""
+    body's placeholders in order of first appearance ("1", "2" or "first_name"), read as the
+    bridge's /template reads them."""
     choices = []
     for definition in definitions:
         if definition.get("status") != "APPROVED":
             continue
-        body = next((c.get("text", "") for c in definition.get("components") or []
-                     if (c.get("type") or "").upper() == "BODY"), "")
         choices.append({"name": definition["name"], "language": definition["language"],
                         "category": definition.get("category", ""),
-                        "parameters": list(dict.fromkeys(PLACEHOLDER.findall(body)))})
+                        "parameters": list(templates.parse_template(definition).body_parameters)})
     return sorted(choices, key=lambda choice: (choice["name"], choice["language"]))
 
 
