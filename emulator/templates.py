@@ -19,7 +19,8 @@ REFERENCE_PHONE_NUMBER_ARNS = (
 # GetWhatsAppMessageTemplate's `template` (socialmessaging model, MetaTemplate): "The complete
 # template definition as a JSON string (maximum 6000 characters)".
 TEMPLATE_MAX_CHARS = 6000
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
+# {{1}}, or {{first_name}} in a NAMED template; the phone fills them as WhatsApp shows them.
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 
 
 def _template(meta_id, name, language, category, status, body, header=None, footer=None, example=()):
@@ -60,7 +61,7 @@ def reference_templates():
 
 def placeholders(text):
     """The distinct {{n}} / {{name}} placeholders of a component's text, in order of first use."""
-    return list(dict.fromkeys(_PLACEHOLDER.findall(text or "")))
+    return list(dict.fromkeys(PLACEHOLDER.findall(text or "")))
 
 
 def summary(definition):

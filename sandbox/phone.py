@@ -22,10 +22,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+from emulator.templates import PLACEHOLDER
+
 STATUSES = ("sent", "delivered", "read")
 TYPING_SECONDS = 25  # WhatsApp shows the indicator until the reply, or for 25 s
 MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
-PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")  # {{1}}, or {{first_name}} in a NAMED template
 
 
 class PhoneTimeline:
