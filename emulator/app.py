@@ -30,6 +30,9 @@ _CONTROL = Map(
         Rule("/_emulator/faults", methods=["POST"], endpoint="fault"),
         Rule("/_emulator/clock", methods=["GET"], endpoint="now"),
         Rule("/_emulator/clock", methods=["POST"], endpoint="clock"),
+        Rule("/_emulator/limits", methods=["GET"], endpoint="limits"),
+        Rule("/_emulator/limits", methods=["POST"], endpoint="set_limits"),
+        Rule("/_emulator/active-chats", methods=["GET"], endpoint="active_chats"),
         Rule("/_emulator/contacts", methods=["GET"], endpoint="contacts"),
         Rule("/_emulator/contacts/<contact_id>/expire-connections", methods=["POST"], endpoint="expire"),
         Rule("/_emulator/contacts/<contact_id>/end", methods=["POST"], endpoint="end"),
@@ -180,6 +183,14 @@ class EmulatorApp:
                 # Moves the emulator's clock (a twin in another process); the chat.ended events
                 # of the chats that ends.
                 return json_response(twin.advance_clock(body["seconds"]))
+            elif endpoint == "set_limits":
+                # Twin.set_limits' keywords, a rate as [per second, burst]; the limits after.
+                twin.set_limits(**body)
+                return json_response(twin.limits)
+            elif endpoint == "limits":
+                return json_response(twin.limits)
+            elif endpoint == "active_chats":
+                return json_response({"active_chats": twin.active_chats(request.args.get("instance_id"))})
             elif endpoint == "contacts":
                 return json_response(twin.contacts)
             elif endpoint == "expire":
@@ -254,7 +265,7 @@ class EmulatorApp:
             return json_response({"code": error.code, "message": error.message}, status=error.status)
         except UndeclaredContentType as error:
             return json_response({"code": "UndeclaredContentType", "message": str(error)}, status=400)
-        except (KeyError, TypeError, StopIteration) as error:
+        except (KeyError, TypeError, ValueError, StopIteration) as error:
             return json_response({"message": f"Bad control request: {error!r}"}, status=400)
         return json_response({})
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from emulator.clock import Clock
+from emulator.limits import Limits
 from emulator.restjson import ServiceError, locked
 
 DEFAULT_INSTANCE_ID = "6688872b-b779-4713-a25c-8a6c220d6483"
@@ -101,7 +102,8 @@ class ConnectEmulator:
     (GetTranscript items, oldest first).
     `base_url` is where the attachment upload and download URLs point: the emulator itself.
     `clock` is the time every rule reads; the twin shares it with End User Messaging Social and
-    resets it itself.
+    resets it itself. `limits` are the account's quotas and rates (emulator/limits.py), which the
+    twin shares and resets too.
     """
 
     def __init__(
@@ -112,6 +114,7 @@ class ConnectEmulator:
         attachment_max_bytes=DEFAULT_ATTACHMENT_MAX_BYTES,
         base_url="",
         clock=None,
+        limits=None,
     ):
         self._lock = threading.RLock()
         self.instances = {
@@ -123,6 +126,7 @@ class ConnectEmulator:
         self.attachment_max_bytes = attachment_max_bytes
         self.base_url = base_url
         self.clock = clock or Clock()
+        self.limits = limits or Limits(self.clock)
         # Called with (contact, item) for each item the customer's participant adds; the twin
         # streams them (Connect echoes the customer's own messages to the streaming topic).
         self.on_customer_item = None
@@ -150,9 +154,7 @@ class ConnectEmulator:
 
         def operation(handler):
             def handle(params):
-                for contact_id in self.end_chats_never_connected():
-                    if self.on_chat_ended is not None:
-                        self.on_chat_ended(contact_id)
+                self._end_overdue_chats()
                 return handler(params)
 
             return handle
@@ -180,6 +182,13 @@ class ConnectEmulator:
                 contact["status"] = "ENDED"
                 ended.append(contact_id)
         return ended
+
+    def active_chats(self, instance_id=None):
+        """How many chats (of the instance, or of every instance) have not ended, once the
+        5-minute rule has ended its chats."""
+        self._end_overdue_chats()
+        with self._lock:
+            return self._active_chats(instance_id)
 
     @locked
     def expire_connections(self, contact_id):
@@ -253,6 +262,27 @@ class ConnectEmulator:
 
     @locked
     def start_chat_contact(self, params):
+        """Starts a chat, within two limits when set (emulator/limits.py).
+
+        Its rate: Connect's API throttling quotas (Admin Guide, "Amazon Connect API throttling
+        quotas"; awsdocs/amazon-connect-admin-guide, amazon-connect-service-limits.md, 2023) are "by
+        account, and per Region, not by user and not by instance", for StartChatContact "a RateLimit
+        of 5 requests per second, and a BurstLimit of 8". Over it the twin answers
+        TooManyRequestsException, 429: the operation's documentation (connect model) says "API TPS
+        throttling returns a TooManyRequests exception" ("from the API Gateway", in older SDK docs),
+        and Connect's other throttled calls are reported as "(TooManyRequestsException) when calling
+        the StartOutboundVoiceContact operation". The model lists no such error for this operation
+        (its TooManyRequestsException shape, 429, "Displayed when rate-related API limits are
+        exceeded", belongs to other operations), so boto3 raises a plain ClientError with that code;
+        botocore's standard mode retries it. Not ThrottlingException, which nothing shows Connect
+        sending here; not LimitExceededException, which is the concurrent chats quota's: the bridge
+        tells the two apart by code, and by message ("Rate exceeded" or "concurrent active chats").
+        A replayed ClientToken is a request too, so it is counted before the replay answers.
+        """
+        if not self.limits.allow("start_chat_rate"):
+            raise ServiceError(
+                "TooManyRequestsException", "Rate exceeded: too many StartChatContact requests a second", 429
+            )
         client_token = params.get("ClientToken")
         if client_token in self._start_tokens:
             contact_id, response = self._start_tokens[client_token]
@@ -291,6 +321,17 @@ class ConnectEmulator:
             if initial.get("ContentType") not in supported:
                 raise ServiceError("InvalidRequestException", "InitialMessage ContentType is not supported")
             self._check_content(initial.get("Content", ""), "InvalidParameterException")
+        # Admin Guide, Amazon Connect service quotas: "Concurrent active chats per instance: 100. This
+        # includes chats that are waiting. If this quota is exceeded, the API call fails with a quota
+        # exceeded error"; StartChatContact (connect model): "Active chat throttling returns a
+        # LimitExceededException" (429). Every chat not ENDED counts; an ended one frees its slot.
+        quota = self.limits.get("concurrent_chats")
+        if quota is not None and self._active_chats(instance_id) >= quota:
+            raise ServiceError(
+                "LimitExceededException",
+                f"Quota of {quota} concurrent active chats reached on instance {instance_id}",
+                429,
+            )
 
         participant_id = str(uuid.uuid4())
         started = self.clock.now()
@@ -440,6 +481,21 @@ class ConnectEmulator:
             raise ServiceError(
                 "ValidationException", f"AttachmentSizeInBytes must be 1 to {self.attachment_max_bytes}"
             )
+        # Admin Guide, Feature specifications (awsdocs/amazon-connect-admin-guide, feature-limits.md,
+        # 2023): "Attachments per chat conversation | 35", a limit that "cannot be increased" (5 until
+        # November 2022); StartAttachmentUpload (connectparticipant model):
+        # ServiceQuotaExceededException, 402, "The number of attachments per contact exceeds the
+        # quota." The chat's files count, whoever shared them: every upload started on the contact,
+        # completed or not (its URL was issued), and the agent's. Nothing says whether Connect
+        # counts an upload never completed; counting it is the stricter reading.
+        quota = self.limits.get("attachments_per_chat")
+        shared = sum(1 for a in self.attachments.values() if a.contact_id == contact["contact_id"])
+        if quota is not None and shared >= quota:
+            raise ServiceError(
+                "ServiceQuotaExceededException",
+                f"The number of attachments per contact exceeds the quota of {quota}.",
+                402,
+            )
         attachment_id = str(uuid.uuid4())
         headers = {"Content-Type": params["ContentType"], "x-amz-meta-attachment": attachment_id}
         expiry = self.clock.now() + timedelta(minutes=5)
@@ -556,6 +612,17 @@ class ConnectEmulator:
         return response
 
     # --- helpers ---
+
+    def _end_overdue_chats(self):
+        for contact_id in self.end_chats_never_connected():
+            if self.on_chat_ended is not None:
+                self.on_chat_ended(contact_id)
+
+    def _active_chats(self, instance_id):
+        return sum(
+            1 for c in self.contacts.values()
+            if c["status"] != "ENDED" and instance_id in (None, c["instance_id"])
+        )
 
     def _require_instance(self, instance_id):
         if instance_id not in self.instances:

@@ -8,6 +8,7 @@ from emulator.clock import Clock
 from emulator.connect import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_ATTACHMENT_MAX_BYTES, ConnectEmulator
 from emulator.events import StreamingEvents
 from emulator.latency import CallPacing
+from emulator.limits import Limits
 from emulator.moto_server import create_moto_app
 from emulator.serving import BackgroundServer
 from emulator.sns_delivery import StreamingPublisher
@@ -29,6 +30,9 @@ class Twin:
 
     `clock` is the one time Connect and End User Messaging Social read; with `clock_start`
     (epoch seconds) it begins there, and returns there on reset(), instead of at the wall clock.
+
+    The account's limits (set_limits) are off but for Connect's 35 attachments per chat, as on
+    start and after reset().
     """
 
     def __init__(
@@ -47,6 +51,7 @@ class Twin:
     ):
         install_sns_http_delivery()
         self.clock = Clock(clock_start)
+        self._limits = Limits(self.clock)
         self.call_log = CallLog()
         self.pacing = CallPacing()
         # The latency the twin was started with; reset() returns to it.
@@ -62,6 +67,7 @@ class Twin:
             attachment_extensions=attachment_extensions,
             attachment_max_bytes=attachment_max_bytes,
             clock=self.clock,
+            limits=self._limits,
         )
         self.social = SocialEmulator(self.moto_url, region, clock=self.clock)
         self.streaming = StreamingEvents(self.connect, account_id, region)
@@ -117,11 +123,12 @@ class Twin:
     def reset(self):
         """Empties moto (all its backends), the emulator's state, its faults and the call log;
         the clock is back at its start (the wall clock without clock_start); End User Messaging
-        Social has only the reference account's templates again."""
+        Social has only the reference account's templates again; the limits are the defaults."""
         request = urllib.request.Request(f"{self.moto_url}/moto-api/reset", method="POST")
         with urllib.request.urlopen(request, timeout=10):
             pass
         self.clock.reset()
+        self._limits.reset()
         self.connect.reset()
         self.social.reset()
         self.transcripts.reset()
@@ -173,6 +180,29 @@ class Twin:
         """Ends the chat, so every token of it is refused; returns the chat-ended streaming event."""
         self.connect.end_chat(contact_id)
         return self.streaming.chat_ended(contact_id)
+
+    # --- the account's limits ---
+
+    @property
+    def limits(self):
+        """The current limits by name (emulator/limits.py DEFAULTS); None is off."""
+        return self._limits.values()
+
+    def set_limits(self, **limits):
+        """Sets the named limits only; None turns one off, reset() restores the defaults.
+
+        Counts: `concurrent_chats` (chats not ENDED per instance; StartChatContact answers
+        LimitExceededException, 429) and `attachments_per_chat` (35 by default; StartAttachmentUpload
+        answers ServiceQuotaExceededException, 402). Rates, each (per second, burst), a token bucket
+        on the twin's clock that starts full: `start_chat_rate` (the account's StartChatContact;
+        TooManyRequestsException, 429). An unknown name is a TypeError, a bad value a ValueError.
+        """
+        self._limits.set(**limits)
+
+    def active_chats(self, instance_id=None):
+        """How many chats (of the instance, or of all) are not ENDED; the chats the 5-minute
+        connection rule has ended meanwhile end first."""
+        return self.connect.active_chats(instance_id)
 
     def advance_clock(self, seconds):
         """Moves the twin's one clock forward (Connect's rules and WhatsApp's 24-hour window).
