@@ -150,17 +150,21 @@ class ConnectEmulator:
 
     def handlers(self):
         """One callable per operation; each first ends the chats the 5-minute rule has ended
-        meanwhile, so the operation sees them ended."""
+        meanwhile, so the operation sees them ended. Participant operations are throttled first."""
 
-        def operation(handler):
+        def operation(service, name):
+            handler = getattr(self, _snake(name))
+
             def handle(params):
                 self._end_overdue_chats()
+                if service == "connectparticipant":
+                    self._throttle_participant(name, params)
                 return handler(params)
 
             return handle
 
-        return {("connect", name): operation(getattr(self, _snake(name))) for name in CONNECT_OPERATIONS} | {
-            ("connectparticipant", name): operation(getattr(self, _snake(name)))
+        return {("connect", name): operation("connect", name) for name in CONNECT_OPERATIONS} | {
+            ("connectparticipant", name): operation("connectparticipant", name)
             for name in PARTICIPANT_OPERATIONS
         }
 
@@ -623,6 +627,25 @@ class ConnectEmulator:
             1 for c in self.contacts.values()
             if c["status"] != "ENDED" and instance_id in (None, c["instance_id"])
         )
+
+    @locked
+    def _throttle_participant(self, operation, params):
+        """Admin Guide, "Amazon Connect Participant Service API throttling quotas": "For the Amazon
+        Connect Participant Service, the quotas are by instance", one rate per operation:
+        CreateParticipantConnection 6 per second (burst 9), DisconnectParticipant 3 (5),
+        GetTranscript 8 (12), SendEvent and SendMessage 10 (15), StartAttachmentUpload 2 (5),
+        CompleteAttachmentUpload 2 (5), GetAttachment 8 (12). Here one configurable rate applies to
+        each operation's own bucket in the instance of the token's chat (a token of no chat shares
+        one bucket per operation). Every operation's model (connectparticipant) lists
+        ThrottlingException (429, "The request was denied due to request throttling.")."""
+        if operation == "CreateParticipantConnection":
+            contact_id = self._participant_tokens.get(params.get("ParticipantToken"))
+        else:
+            contact_id, _ = self._connections.get(params.get("ConnectionToken"), (None, None))
+        contact = self.contacts.get(contact_id)
+        instance_id = contact["instance_id"] if contact is not None else None
+        if not self.limits.allow("participant_rate", (instance_id, operation)):
+            raise ServiceError("ThrottlingException", "Rate exceeded", 429)
 
     def _require_instance(self, instance_id):
         if instance_id not in self.instances:

@@ -4,7 +4,8 @@ Each limit is off (None) unless set, except the attachments per chat: a fixed fe
 Connect, on by default. A count is a number; a rate is (requests per second, burst), a token bucket
 on the twin's clock, full when set, so a test moves it on with Twin.advance_clock instead of
 sleeping. Where each is enforced, and what its value is on a real account, is told there:
-connect.py (concurrent chats, StartChatContact's rate, attachments).
+connect.py (concurrent chats, StartChatContact's rate, attachments, the Participant Service's
+rate).
 """
 
 import threading
@@ -16,6 +17,8 @@ DEFAULTS = {
     "start_chat_rate": None,
     # Attachments per chat conversation (Connect feature specification: 35, not adjustable).
     "attachments_per_chat": 35,
+    # Every Participant Service operation's own rate, per instance.
+    "participant_rate": None,
 }
 _COUNTS = ("concurrent_chats", "attachments_per_chat")
 

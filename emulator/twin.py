@@ -195,7 +195,9 @@ class Twin:
         LimitExceededException, 429) and `attachments_per_chat` (35 by default; StartAttachmentUpload
         answers ServiceQuotaExceededException, 402). Rates, each (per second, burst), a token bucket
         on the twin's clock that starts full: `start_chat_rate` (the account's StartChatContact;
-        TooManyRequestsException, 429). An unknown name is a TypeError, a bad value a ValueError.
+        TooManyRequestsException, 429), `participant_rate` (each Participant Service operation in
+        each instance; ThrottlingException, 429). An unknown name is a TypeError, a bad value a
+        ValueError.
         """
         self._limits.set(**limits)
 

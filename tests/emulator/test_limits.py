@@ -1,6 +1,6 @@
 """The account's limits the twin enforces (issue 18, section 2): concurrent chats, StartChatContact's
-rate and attachments per chat, each through a real boto3 client, with the exact code and status
-production answers.
+rate, attachments per chat and the Participant Service's rate, each through a real boto3 client,
+with the exact code and status production answers.
 
 The clients here make one attempt: botocore's standard mode would retry a 429 after sleeping, and
 these tests move time only with the twin's clock. The rates are tiny (one token per 1000 s), so
@@ -24,6 +24,7 @@ DEFAULT_LIMITS = {
     "concurrent_chats": None,
     "start_chat_rate": None,
     "attachments_per_chat": 35,
+    "participant_rate": None,
 }
 
 
@@ -120,7 +121,7 @@ def test_the_control_routes_set_and_read_the_limits_and_count_active_chats(aws, 
     with pytest.raises(urllib.error.HTTPError) as unknown:
         control(twin, "POST", "/limits", {"concurrent_calls": 1})
     with pytest.raises(urllib.error.HTTPError) as bad:
-        control(twin, "POST", "/limits", {"start_chat_rate": [0, 1]})
+        control(twin, "POST", "/limits", {"participant_rate": [0, 1]})
     assert (unknown.value.code, bad.value.code) == (400, 400)
     control(twin, "POST", "/reset")
     assert control(twin, "GET", "/limits") == DEFAULT_LIMITS
@@ -254,3 +255,67 @@ def test_the_agents_files_count_and_the_twin_can_change_or_lift_the_limit(aws, t
     assert refused(start_upload, participant=participant, token=token, client_token="a1")[1] == 402
     twin.set_limits(attachments_per_chat=None)
     assert start_upload(participant, token, "a1")["AttachmentId"]
+
+
+# --- the Participant Service's rate -----------------------------------------------------------------
+
+
+def test_participant_calls_over_the_rate_answer_throttling_429_per_operation_until_the_clock_moves(
+        aws, twin):
+    twin.set_limits(participant_rate=SLOW)
+    chat = start_chat(aws("connect"))
+    participant, token = aws("connectparticipant"), connection_token(chat)
+    # Marked connected, so the chat outlives the clock's move (the 5-minute rule).
+    participant.create_participant_connection(ParticipantToken=chat["ParticipantToken"],
+                                              Type=["CONNECTION_CREDENTIALS"], ConnectParticipant=True)
+    send = functools.partial(participant.send_message, ConnectionToken=token, ContentType="text/plain",
+                             Content="Oi")
+    send()
+    send()
+
+    code, status, _ = refused(send)
+
+    assert (code, status) == ("ThrottlingException", 429)
+    last = twin.calls_to("connectparticipant", "SendMessage")[-1]
+    assert (last["status"], last["error"]) == (429, "ThrottlingException")
+    assert len(participant.get_transcript(ConnectionToken=token)["Transcript"]) == 2
+    twin.advance_clock(1000)
+    send()
+
+
+def test_the_participant_rate_is_the_instances_not_the_chats(aws, twin):
+    twin.set_limits(participant_rate=(0.001, 1))
+    first, second = start_chat(aws("connect")), start_chat(aws("connect"))
+    participant = aws("connectparticipant")
+    participant.get_transcript(ConnectionToken=connection_token(first))
+
+    code, _, _ = refused(participant.get_transcript, ConnectionToken=connection_token(second))
+
+    assert code == "ThrottlingException"
+
+
+@pytest.mark.parametrize("operation, params", [
+    ("create_participant_connection", lambda chat, upload: {
+        "ParticipantToken": chat["ParticipantToken"], "Type": ["CONNECTION_CREDENTIALS"]}),
+    ("send_event", lambda chat, upload: {
+        "ConnectionToken": connection_token(chat), "ContentType": "application/vnd.amazonaws.connect.event.typing"}),
+    ("start_attachment_upload", lambda chat, upload: {
+        "ConnectionToken": connection_token(chat), "ContentType": "image/png", "AttachmentSizeInBytes": 3,
+        "AttachmentName": "b.png", "ClientToken": "b"}),
+    ("complete_attachment_upload", lambda chat, upload: {
+        "ConnectionToken": connection_token(chat), "AttachmentIds": [upload], "ClientToken": "c"}),
+    ("get_attachment", lambda chat, upload: {"ConnectionToken": connection_token(chat), "AttachmentId": upload}),
+    ("get_transcript", lambda chat, upload: {"ConnectionToken": connection_token(chat)}),
+    ("disconnect_participant", lambda chat, upload: {"ConnectionToken": connection_token(chat)}),
+])
+def test_every_participant_operation_is_throttled(aws, twin, operation, params):
+    chat = start_chat(aws("connect"))
+    upload = start_upload(aws("connectparticipant"), connection_token(chat), "a")["AttachmentId"]
+    twin.set_limits(participant_rate=(0.001, 1))
+    call = functools.partial(getattr(aws("connectparticipant"), operation), **params(chat, upload))
+    try:
+        call()
+    except ClientError as error:  # the rule the operation checks after the rate, not the rate
+        assert error.response["Error"]["Code"] != "ThrottlingException"
+
+    assert refused(call)[:2] == ("ThrottlingException", 429)
