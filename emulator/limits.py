@@ -5,7 +5,7 @@ Connect, on by default. A count is a number; a rate is (requests per second, bur
 on the twin's clock, full when set, so a test moves it on with Twin.advance_clock instead of
 sleeping. Where each is enforced, and what its value is on a real account, is told there:
 connect.py (concurrent chats, StartChatContact's rate, attachments, the Participant Service's
-rate).
+rate) and social.py (WhatsApp's throughput and pair rate).
 """
 
 import threading
@@ -19,6 +19,10 @@ DEFAULTS = {
     "attachments_per_chat": 35,
     # Every Participant Service operation's own rate, per instance.
     "participant_rate": None,
+    # SendWhatsAppMessage per business number (Meta's throughput: 80 messages per second).
+    "whatsapp_rate": None,
+    # SendWhatsAppMessage per business number and customer (Meta's pair rate: 1 every 6 s, burst 45).
+    "whatsapp_pair_rate": None,
 }
 _COUNTS = ("concurrent_chats", "attachments_per_chat")
 

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from emulator import templates
 from emulator.clock import Clock
+from emulator.limits import Limits
 from emulator.moto_server import INTERNAL_HEADER, internal_client
 from emulator.restjson import ServiceError, locked
 
@@ -91,14 +92,15 @@ class SocialEmulator:
 
     Business accounts, phone numbers and customers are keyed by the last part of their ids
     (`waba-<id>` and `arn:…:waba/<id>` name the same account). `clock` is the twin's one clock,
-    which the twin resets itself.
+    which the twin resets itself, as it does the `limits` it shares (emulator/limits.py).
     """
 
-    def __init__(self, s3_endpoint_url, region="us-east-1", clock=None):
+    def __init__(self, s3_endpoint_url, region="us-east-1", clock=None, limits=None):
         self._lock = threading.RLock()
         self._s3 = internal_client("s3", s3_endpoint_url, region,
                                    Config(s3={"addressing_style": "path"}))
         self.clock = clock or Clock()
+        self.limits = limits or Limits(self.clock)
         self.reset()
 
     @locked
@@ -230,6 +232,7 @@ class SocialEmulator:
         if message.get("type") == "template":
             waba = self._phone_wabas.get(_last_part(origination_id))
             templates.check_send(self.templates.get(waba, []), message["template"])
+        self._throttle(origination_id, message)
         record = {
             "originationPhoneNumberId": origination_id,
             "metaApiVersion": params["metaApiVersion"],
@@ -315,6 +318,35 @@ class SocialEmulator:
         self.media[media_id] = {"data": data, "mime_type": mime_type}
         return {"mediaId": media_id}
 
+    def _throttle(self, origination_id, message):
+        """Meta's two rates, when set.
+
+        Throughput (developers.facebook.com/docs/whatsapp/throughput): "For each registered business
+        phone number, Cloud API supports up to 80 messages per second (mps) by default [...] the API
+        will return error code 130429 until you are within your allowed level again". Every send
+        counts, a read receipt too (one request to Meta's messages endpoint).
+        Pair rate (developers.facebook.com/docs/whatsapp/cloud-api/overview): "1 message every 6
+        seconds to the same WhatsApp user", bursts up to 45, then error 131056, which the Cloud API
+        words "(#131056) (Business Account, Consumer Account) pair rate limit hit" and Meta says to
+        wait and retry. A read receipt goes to no user and does not count.
+
+        How End User Messaging Social passes Meta's refusals on is not documented. SendWhatsAppMessage
+        (socialmessaging model) has one throttling error, ThrottledRequestException (429, "The
+        request was denied due to request throttling.", modeled retryable), so both come as that,
+        with Meta's code first in the message, for the bridge to tell them apart.
+        """
+        number = _last_part(origination_id)
+        if not self.limits.allow("whatsapp_rate", number):
+            raise ServiceError(
+                "ThrottledRequestException",
+                "(#130429) Rate limit hit: Cloud API message throughput has been reached.",
+                429,
+            )
+        customer = message.get("to", "").lstrip("+")
+        if customer and not self.limits.allow("whatsapp_pair_rate", (number, customer)):
+            raise ServiceError(
+                "ThrottledRequestException", "(#131056) (Business Account, Consumer Account) pair rate limit hit", 429
+            )
 
     def _waba_templates(self, waba_id):
         if not _WABA_ID.match(waba_id) or len(waba_id) > 115:

@@ -69,7 +69,7 @@ class Twin:
             clock=self.clock,
             limits=self._limits,
         )
-        self.social = SocialEmulator(self.moto_url, region, clock=self.clock)
+        self.social = SocialEmulator(self.moto_url, region, clock=self.clock, limits=self._limits)
         self.streaming = StreamingEvents(self.connect, account_id, region)
         # A chat the 5-minute connection rule ends streams chat.ended, as any ended chat does.
         self.connect.on_chat_ended = self.streaming.chat_ended
@@ -196,8 +196,10 @@ class Twin:
         answers ServiceQuotaExceededException, 402). Rates, each (per second, burst), a token bucket
         on the twin's clock that starts full: `start_chat_rate` (the account's StartChatContact;
         TooManyRequestsException, 429), `participant_rate` (each Participant Service operation in
-        each instance; ThrottlingException, 429). An unknown name is a TypeError, a bad value a
-        ValueError.
+        each instance; ThrottlingException, 429), `whatsapp_rate` and `whatsapp_pair_rate`
+        (SendWhatsAppMessage per business number, and per number and customer;
+        ThrottledRequestException, 429, with Meta's 130429 or 131056 in the message). An unknown
+        name is a TypeError, a bad value a ValueError.
         """
         self._limits.set(**limits)
 

@@ -1,6 +1,6 @@
 """The account's limits the twin enforces (issue 18, section 2): concurrent chats, StartChatContact's
-rate, attachments per chat and the Participant Service's rate, each through a real boto3 client,
-with the exact code and status production answers.
+rate, attachments per chat, the Participant Service's rate and WhatsApp's two rates, each through a
+real boto3 client, with the exact code and status production answers.
 
 The clients here make one attempt: botocore's standard mode would retry a 429 after sleeping, and
 these tests move time only with the twin's clock. The rates are tiny (one token per 1000 s), so
@@ -19,12 +19,16 @@ from emulator.connect import DEFAULT_FLOW_ID, DEFAULT_INSTANCE_ID
 from tests.emulator.test_connect import start_chat
 
 SLOW = (0.001, 2)  # two calls, then one more per 1000 s
+PHONE = "phone-number-id-0123456789abcdef0123456789abcdef"
+OTHER_PHONE = "phone-number-id-fedcba9876543210fedcba9876543210"
 OTHER_INSTANCE = "0f6a1c2e-limits-test-instance"
 DEFAULT_LIMITS = {
     "concurrent_chats": None,
     "start_chat_rate": None,
     "attachments_per_chat": 35,
     "participant_rate": None,
+    "whatsapp_rate": None,
+    "whatsapp_pair_rate": None,
 }
 
 
@@ -73,6 +77,12 @@ def connection_token(response):
     return response["ConnectionCredentials"]["ConnectionToken"]
 
 
+def send_whatsapp(social, to="15550100001", phone=PHONE):
+    message = {"messaging_product": "whatsapp", "to": to, "type": "text", "text": {"body": "Olá"}}
+    return social.send_whatsapp_message(originationPhoneNumberId=phone, metaApiVersion="v20.0",
+                                        message=json.dumps(message).encode())
+
+
 def start_upload(participant, token, client_token):
     return participant.start_attachment_upload(ConnectionToken=token, ContentType="image/png",
                                                AttachmentSizeInBytes=3, AttachmentName="a.png",
@@ -91,9 +101,11 @@ def test_only_the_attachments_per_chat_are_limited_by_default_and_reset_restores
     assert twin.limits == DEFAULT_LIMITS
 
 
-def test_without_limits_chats_are_not_counted(aws, twin):
+def test_without_limits_chats_and_sends_are_not_counted(aws, twin):
     for _ in range(12):
         start_chat(aws("connect"))
+    for _ in range(12):
+        send_whatsapp(aws("socialmessaging"))
 
     assert twin.active_chats() == 12
 
@@ -110,11 +122,11 @@ def test_set_limits_refuses_unknown_names_and_bad_values(twin):
 def test_the_control_routes_set_and_read_the_limits_and_count_active_chats(aws, twin):
     start_chat(aws("connect"))
 
-    answered = control(twin, "POST", "/limits", {"concurrent_chats": 1, "start_chat_rate": [5, 8]})
+    answered = control(twin, "POST", "/limits", {"concurrent_chats": 1, "whatsapp_rate": [80, 80]})
 
     assert answered == control(twin, "GET", "/limits")
-    assert answered == DEFAULT_LIMITS | {"concurrent_chats": 1, "start_chat_rate": [5, 8]}
-    assert twin.limits["start_chat_rate"] == (5, 8)
+    assert answered == DEFAULT_LIMITS | {"concurrent_chats": 1, "whatsapp_rate": [80, 80]}
+    assert twin.limits["whatsapp_rate"] == (80, 80)
     assert control(twin, "GET", "/active-chats") == {"active_chats": 1}
     assert control(twin, "GET", f"/active-chats?instance_id={DEFAULT_INSTANCE_ID}") == {"active_chats": 1}
     assert control(twin, "GET", "/active-chats?instance_id=another") == {"active_chats": 0}
@@ -319,3 +331,40 @@ def test_every_participant_operation_is_throttled(aws, twin, operation, params):
         assert error.response["Error"]["Code"] != "ThrottlingException"
 
     assert refused(call)[:2] == ("ThrottlingException", 429)
+
+
+# --- WhatsApp's throughput and pair rate ------------------------------------------------------------
+
+
+def test_sends_over_a_numbers_throughput_answer_throttled_request_429_with_metas_130429(aws, twin):
+    twin.set_limits(whatsapp_rate=SLOW)
+    social = aws("socialmessaging")
+    send_whatsapp(social, to="15550100001")
+    send_whatsapp(social, to="15550100002")
+
+    code, status, message = refused(send_whatsapp, social=social, to="15550100003")
+
+    assert (code, status) == ("ThrottledRequestException", 429)
+    assert message.startswith("(#130429)")
+    last = twin.calls_to("socialmessaging", "SendWhatsAppMessage")[-1]
+    assert (last["status"], last["error"]) == (429, "ThrottledRequestException")
+    assert len(twin.sent_whatsapp) == 2
+    send_whatsapp(social, to="15550100003", phone=OTHER_PHONE)
+    twin.advance_clock(1000)
+    send_whatsapp(social, to="15550100003")
+
+
+def test_sends_over_the_pair_rate_answer_throttled_request_429_with_metas_131056(aws, twin):
+    twin.set_limits(whatsapp_pair_rate=(1 / 6, 1))
+    social = aws("socialmessaging")
+    send_whatsapp(social, to="15550100001")
+
+    code, status, message = refused(send_whatsapp, social=social, to="+15550100001")
+
+    assert (code, status) == ("ThrottledRequestException", 429)
+    assert message.startswith("(#131056)")
+    send_whatsapp(social, to="15550100002")
+    social.send_whatsapp_message(originationPhoneNumberId=PHONE, metaApiVersion="v20.0", message=json.dumps(
+        {"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.abc"}).encode())
+    twin.advance_clock(6)
+    send_whatsapp(social, to="15550100001")
