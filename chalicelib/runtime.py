@@ -16,14 +16,21 @@ ATTACHMENT_RULES_CACHE_SECONDS = 900
 TEMPLATES_CACHE_SECONDS = 600
 
 
+# Amazon Connect's StartChatContact is not retried in the call: a refusal for capacity
+# (LimitExceededException, which botocore's standard mode counts as throttling) would only be
+# refused again within the second, spending the start rate; the conversation waits instead
+# (waiting.py), and a freed chat retries it.
+SINGLE_ATTEMPT_SERVICES = frozenset({"connect"})
+
+
 @functools.cache
-def _client_config() -> Any:
+def _client_config(attempts: int) -> Any:
     # Standard retries cover throttling and 5xx; short timeouts keep one slow call from eating the
     # batching window. The pool is sized for the flush's concurrent conversations.
     from botocore.config import Config
 
     return Config(
-        retries={"mode": "standard", "total_max_attempts": 3},
+        retries={"mode": "standard", "total_max_attempts": attempts},
         connect_timeout=3,
         read_timeout=15,
         max_pool_connections=32,
@@ -45,7 +52,8 @@ class Clients:
                 # Imported on first use: boto3 is most of a cold start's import time.
                 import boto3
 
-                self._clients[service] = boto3.client(service, config=_client_config())
+                attempts = 1 if service in SINGLE_ATTEMPT_SERVICES else 3
+                self._clients[service] = boto3.client(service, config=_client_config(attempts))
             return self._clients[service]
 
     @property

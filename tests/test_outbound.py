@@ -118,14 +118,40 @@ def test_redelivered_streaming_message_is_sent_once(bridge):
     assert len(texts_sent(bridge.twin)) == 1
 
 
-def test_throttled_send_is_retried_by_lambda_and_then_sent_once(bridge):
+def test_a_throttled_send_waits_and_goes_out_in_the_same_invocation(bridge):
+    contact_id = open_chat(bridge)
+    bridge.twin.inject_fault("socialmessaging", "SendWhatsAppMessage", "ThrottledRequestException",
+                             status=429, message="(#131056) (Business Account, Consumer Account) pair "
+                             "rate limit hit", times=3)
+
+    bridge.connect_event(for_contact(load_event("connect-agent-text"), contact_id))
+
+    assert texts_sent(bridge.twin) == ["Hi Ana, I'm Jordan. I can help with that."]
+    statuses = [c["status"] for c in bridge.twin.calls_to("socialmessaging", "SendWhatsAppMessage")]
+    assert statuses[:4] == [429, 429, 429, 200]
+    assert not any("Not delivered" in item.get("Content", "")
+                   for item in bridge.twin.contacts[contact_id]["transcript"])
+
+
+def test_a_send_throttled_for_long_is_retried_by_lambda_and_then_sent_once(bridge):
     contact_id = open_chat(bridge)
     event = for_contact(load_event("connect-agent-text"), contact_id)
+    # botocore's three attempts, after each of the bridge's pauses too.
     bridge.twin.inject_fault("socialmessaging", "SendWhatsAppMessage", "ThrottledRequestException",
-                             status=429, times=3)
+                             status=429, times=9)
     with pytest.raises(ClientError, match="ThrottledRequestException"):
         bridge.connect_event(event)
     bridge.connect_event(event)
+
+    assert texts_sent(bridge.twin) == ["Hi Ana, I'm Jordan. I can help with that."]
+
+
+def test_metas_rate_limit_in_a_validation_error_is_retried_not_reported(bridge):
+    contact_id = open_chat(bridge)
+    bridge.twin.inject_fault("socialmessaging", "SendWhatsAppMessage", "ValidationException",
+                             message="(#130429) Rate limit hit", times=1)
+
+    bridge.connect_event(for_contact(load_event("connect-agent-text"), contact_id))
 
     assert texts_sent(bridge.twin) == ["Hi Ana, I'm Jordan. I can help with that."]
 
