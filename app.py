@@ -1,4 +1,4 @@
-"""Chalice wiring: three event handlers, each a thin call into chalicelib.
+"""Chalice wiring: six functions, each a thin call into chalicelib.
 
 The decorator arguments are read when Chalice imports this file to package or deploy it, so they
 come from the deploying shell's environment (see the README); the handlers' own settings come from
@@ -7,9 +7,9 @@ the Lambda environment and the SSM settings parameter at run time.
 import importlib
 import os
 
-from chalice import Chalice
+from chalice import Chalice, Rate
 
-from chalicelib import conversation_start, flush, outbound, receive, transcripts
+from chalicelib import conversation_start, flush, outbound, receive, transcripts, waiting
 from chalicelib.config import Environment
 from chalicelib import logs
 from chalicelib.runtime import Caches, Clients, Runtime
@@ -65,6 +65,14 @@ def on_connect_event(event):
 @logs.invocation_handler
 def on_transcription_job(event):
     transcripts.complete_job(event.to_dict(), runtime())
+
+
+# Conversations waiting for Connect (its chats full, throttled or failing) are retried: each minute,
+# EventBridge's finest rate, those whose next attempt is due.
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="retry_waiting")
+@logs.invocation_handler
+def retry_waiting(event):
+    return waiting.retry_due(runtime())
 
 
 # Invoked directly (a Connect flow's "Invoke AWS Lambda function" block, or `chalice invoke`), so

@@ -3,6 +3,10 @@
 Items are keyed by conversation and by WhatsApp timestamp and message id, so a redelivered SNS
 message lands on the same key and is written once. Items are never deleted by the bridge: they
 expire through TTL, which keeps that duplicate check alive for the whole retention time.
+
+A waiting conversation is retried through the same stream: a retry item (a "nudge") in its
+partition reaches the flush in order with the conversation's own messages, so a retry never runs
+beside another delivery of the same conversation.
 """
 from __future__ import annotations
 
@@ -16,6 +20,9 @@ from .whatsapp import BusinessNumber, Customer, DeliveryStatus, InboundMessage, 
 BUFFER_RETENTION_SECONDS = 24 * 3600
 KIND_MESSAGE = "message"
 KIND_FAILED_STATUS = "failed_status"
+KIND_RETRY = "retry"
+# A retry item only has to reach the stream; it is not read back.
+RETRY_ITEM_SECONDS = 3600
 # BatchGetItem reads at most 100 keys a call.
 BATCH_GET_LIMIT = 100
 
@@ -40,6 +47,19 @@ class BufferedEntry:
     def order(self) -> tuple[int, int]:
         # WhatsApp timestamps have one-second resolution; arrival breaks the ties.
         return (self.timestamp, int(self.sequence_number))
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """A waiting conversation is to be tried again (waiting.py)."""
+
+    sequence_number: str
+    conversation_id: str
+
+
+def nudge_item(conversation_id: str, now: float, purpose: str) -> dict[str, Any]:
+    return {"conversationId": conversation_id, "messageKey": f"{KIND_RETRY}#{now:.6f}#{purpose}",
+            "kind": KIND_RETRY, "expiresAt": int(now) + RETRY_ITEM_SECONDS}
 
 
 def buffer_item(notification: Notification, now: float) -> dict[str, Any]:
@@ -81,10 +101,17 @@ def put_once(dynamodb: Any, table_name: str, item: dict[str, Any]) -> bool:
     return True
 
 
-def decode_stream_record(record: dict) -> BufferedEntry:
+def put_nudge(dynamodb: Any, table_name: str, conversation_id: str, now: float, purpose: str) -> None:
+    dynamodb.put_item(TableName=table_name, Item=to_attributes(nudge_item(conversation_id, now, purpose)))
+
+
+def decode_stream_record(record: dict) -> BufferedEntry | Nudge:
     try:
-        return _entry(from_attributes(record["dynamodb"]["NewImage"]),
-                      str(record["dynamodb"]["SequenceNumber"]))
+        values = from_attributes(record["dynamodb"]["NewImage"])
+        sequence_number = str(record["dynamodb"]["SequenceNumber"])
+        if values.get("kind") == KIND_RETRY:
+            return Nudge(sequence_number, _text_fields(values, "conversationId")["conversationId"])
+        return _entry(values, sequence_number)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise MalformedRecord(f"stream record is not a buffered entry: {error!r}") from None
 

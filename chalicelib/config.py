@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from .caching import ExpiringCache
+from .whatsapp import WHATSAPP_TEXT_MAX_CHARS
 
 DEFAULT_CONFIG_PARAMETER = "/whatsapp_eum_connect_chat/config"
 SETTINGS_CACHE_SECONDS = 60
@@ -27,6 +28,16 @@ DEFAULT_MAX_MEDIA_MB = 20
 DEFAULT_MAX_VOICE_NOTE_SECONDS = 300
 # How long before WhatsApp's 24-hour window closes an agent is told so; 0 never tells.
 DEFAULT_WINDOW_WARNING_MINUTES = 60
+# A conversation Amazon Connect cannot take now waits (waiting.py): what the customer is told once
+# per wait, how often it is retried, how long it may wait, and what the customer is told then.
+DEFAULT_BUSY_MESSAGE = ("Thanks for your message. All our agents are busy right now: you will be "
+                        "connected as soon as one is free.")
+DEFAULT_BUSY_RETRY_SECONDS = 30
+DEFAULT_BUSY_MAX_WAIT_MINUTES = 60
+# Waiting messages are read back from the buffer, whose items live 24 hours: a wait ends well before.
+MAX_BUSY_WAIT_MINUTES = 23 * 60
+DEFAULT_BUSY_TIMEOUT_MESSAGE = ("Sorry, we could not connect you to an agent this time. "
+                                "Please write to us again later.")
 
 _PLACEHOLDER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _META_API_VERSION = re.compile(r"^v\d+\.\d+$")
@@ -96,6 +107,10 @@ class Settings:
     max_media_bytes: int = DEFAULT_MAX_MEDIA_MB * 1024 * 1024
     max_voice_note_seconds: int = DEFAULT_MAX_VOICE_NOTE_SECONDS
     window_warning_minutes: int = DEFAULT_WINDOW_WARNING_MINUTES
+    busy_message: str = DEFAULT_BUSY_MESSAGE
+    busy_retry_seconds: int = DEFAULT_BUSY_RETRY_SECONDS
+    busy_max_wait_minutes: int = DEFAULT_BUSY_MAX_WAIT_MINUTES
+    busy_timeout_message: str = DEFAULT_BUSY_TIMEOUT_MESSAGE
     routing_by_phone_number: Mapping[str, ChatRouting] = field(default_factory=dict)
 
     def routing_for(self, meta_phone_number_id: str) -> ChatRouting:
@@ -115,7 +130,8 @@ def parse_settings(document: str) -> Settings:
         "ignore_stickers", "mark_as_read", "progress_reactions", "connect_participant_on_start",
         "connect_message_max_chars", "meta_api_version", "flush_concurrency", "phone_numbers",
         "transcribe_languages", "echo_transcript", "max_media_mb", "max_voice_note_seconds",
-        "window_warning_minutes",
+        "window_warning_minutes", "busy_message", "busy_retry_seconds", "busy_max_wait_minutes",
+        "busy_timeout_message",
     }
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -140,6 +156,11 @@ def parse_settings(document: str) -> Settings:
             raw, "max_voice_note_seconds", DEFAULT_MAX_VOICE_NOTE_SECONDS, 1, 3600),
         window_warning_minutes=_integer(
             raw, "window_warning_minutes", DEFAULT_WINDOW_WARNING_MINUTES, 0, 23 * 60),
+        busy_message=_text(raw, "busy_message", DEFAULT_BUSY_MESSAGE),
+        busy_retry_seconds=_integer(raw, "busy_retry_seconds", DEFAULT_BUSY_RETRY_SECONDS, 10, 3600),
+        busy_max_wait_minutes=_integer(raw, "busy_max_wait_minutes", DEFAULT_BUSY_MAX_WAIT_MINUTES, 1,
+                                       MAX_BUSY_WAIT_MINUTES),
+        busy_timeout_message=_text(raw, "busy_timeout_message", DEFAULT_BUSY_TIMEOUT_MESSAGE),
         routing_by_phone_number=_phone_number_overrides(raw, routing),
     )
 
@@ -219,6 +240,16 @@ def _integer(raw: Mapping[str, Any], key: str, default: int | None, low: int, hi
         raise SettingsError(
             f"settings key '{prefix}{key}' must be a whole number from {low} to {high}, not {value!r}")
     return value
+
+
+def _text(raw: Mapping[str, Any], key: str, default: str) -> str:
+    """A message for the customer: WhatsApp's text size at most; "" turns it off."""
+    value = raw.get(key, default)
+    if not isinstance(value, str) or len(value.strip()) > WHATSAPP_TEXT_MAX_CHARS:
+        raise SettingsError(
+            f"settings key '{key}' must be text of at most {WHATSAPP_TEXT_MAX_CHARS} characters "
+            "(empty turns it off)")
+    return value.strip()
 
 
 def _meta_api_version(raw: Mapping[str, Any]) -> str:

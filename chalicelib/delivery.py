@@ -12,7 +12,10 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Iterator, Mapping, TypeVar
 
-from . import buffer, chat, connect, customer_media, logs, messaging, sessions, transcripts, whatsapp
+from . import (
+    buffer, chat, connect, customer_media, failures, logs, messaging, sessions, transcripts, waiting,
+    whatsapp,
+)
 from .buffer import BufferedEntry
 from .chat import ChatGone
 from .compose import ChatMedia, ChatPart, ChatText, campaign_part, compose_blocks, delivery_id
@@ -23,7 +26,7 @@ from .digests import client_token, short_digest
 from .formatting import split_text
 from .receive import ignored_by_settings
 from .runtime import Runtime
-from .sessions import Conversation, Session
+from .sessions import Conversation, Session, Wait
 
 DELIVERED_REACTION = "✅"
 Result = TypeVar("Result")
@@ -34,13 +37,18 @@ CHAT_OPENINGS_PER_PART = 2
 
 
 class ChatUnavailable(Exception):
-    """No chat could take the message now; the flush retries the conversation."""
+    """No chat could take the message now; the conversation waits and is retried."""
 
 
 class ConversationDelivery:
-    def __init__(self, entries: list[BufferedEntry], settings: Settings, runtime: Runtime) -> None:
+    def __init__(self, conversation_id: str, entries: list[BufferedEntry], settings: Settings,
+                 runtime: Runtime, retrying: bool = False) -> None:
+        self.conversation_id = conversation_id
         self.entries = entries
-        self.first = entries[0]
+        # A retry item asked for this attempt (waiting.py): it tries even before the wait is due.
+        self.retrying = retrying
+        # The entry that names the customer and the business number: the first one delivered.
+        self.first: BufferedEntry | None = None
         self.settings = settings
         self.runtime = runtime
         self.dynamodb = runtime.clients.dynamodb
@@ -51,20 +59,47 @@ class ConversationDelivery:
         self.transcriptions: list[tuple[Future, ChatMedia, customer_media.VoiceNote]] = []
         # The template start_conversation sent, when this delivery opens the chat replying to it.
         self.campaign: dict | None = None
+        self.pending = 0
+        self.finished = False
+        self.opened_chat = False
 
     def run(self) -> None:
         # Entries buffered while the settings could not be read are filtered here instead.
         wanted = [e for e in self.entries if not (
             e.kind == buffer.KIND_MESSAGE and ignored_by_settings(e.body.get("type", ""), self.settings))]
-        if not wanted:
+        if not wanted and not self.retrying:
             logs.info("whatsapp_messages_ignored_by_settings",
                       messageIds=[e.message_id for e in self.entries])
             return
-        conversation = sessions.begin_delivery(self.dynamodb, self.table, self.first.conversation_id,
-                                               [e.message_key for e in wanted], self.runtime.clock())
+        now = self.runtime.clock()
+        conversation = sessions.begin_delivery(self.dynamodb, self.table, self.conversation_id,
+                                               [e.message_key for e in wanted], now)
+        wait = conversation.wait
+        if wait and not self.retrying and now < wait.next_attempt_at:
+            logs.info("conversation_joined_wait", conversationId=self.conversation_id,
+                      messageIds=[e.message_id for e in wanted], waitingSince=wait.since)
+            return
+        try:
+            self._deliver_all(conversation, wanted)
+        except Exception as error:  # the conversation waits; its neighbours go on
+            self._wait(conversation.wait, error)
+            return
+        if wait is None:
+            return
+        if not self.finished:
+            sessions.record_delivered(self.dynamodb, self.table, self.conversation_id,
+                                      self.delivered, finished=True)
+        logs.info("wait_ended", conversationId=self.conversation_id, attempts=wait.attempts,
+                  waitedSeconds=int(now - wait.since))
+        if self.opened_chat:
+            waiting.retry_oldest(self.runtime, "chat_opened", exclude=self.conversation_id)
+
+    def _deliver_all(self, conversation: Conversation, wanted: list[BufferedEntry]) -> None:
         self.delivered = list(conversation.delivered_ids)
         self.last_contact_id = conversation.last_contact_id
         blocks = self._blocks(conversation, wanted)
+        self.first = next((e for block in blocks for e in block), None)
+        self.pending = sum(map(len, blocks))
         session = conversation.open_session
         parts = compose_blocks(blocks, _LazySnippets(self, session))
         if session is None and self._campaign_applies(conversation.campaign, parts):
@@ -82,6 +117,45 @@ class ConversationDelivery:
         if session is not None and customer_messages:
             self._acknowledge(max(customer_messages, key=lambda e: e.order))
 
+    def _wait(self, wait: Wait | None, error: Exception) -> None:
+        """Connect could not take the conversation now: it waits, and the customer hears it once
+        when no chat could be opened for them; past the wait's bound they are told, and their
+        waiting messages are given up."""
+        reason = failures.classify(error)
+        now = self.runtime.clock()
+        # Connect being full or throttling is the waiting room's ordinary work; anything else is
+        # logged with its traceback.
+        expected = reason in (failures.CAPACITY, failures.THROTTLED)
+        logged = logs.warning if expected else logs.exception
+        logged("conversation_waits", conversationId=self.conversation_id, reason=reason,
+               error=failures.name(error), attempts=(wait.attempts if wait else 0) + 1,
+               pending=self.pending)
+        if wait is not None and waiting.has_expired(wait, now, self.settings):
+            self._give_up(wait)
+            return
+        busy = (reason == failures.CAPACITY and not (wait and wait.busy_told)
+                and bool(self.settings.busy_message))
+        if busy:
+            self._tell_customer(self.settings.busy_message, "busy_message_failed")
+        waiting.hold(self.dynamodb, self.table, self.conversation_id, wait, reason, now,
+                     self.settings, busy_told=busy)
+
+    def _give_up(self, wait: Wait) -> None:
+        logs.error("wait_gave_up", conversationId=self.conversation_id, messagesDropped=self.pending,
+                   waitedSeconds=int(self.runtime.clock() - wait.since), attempts=wait.attempts)
+        if self.settings.busy_timeout_message:
+            self._tell_customer(self.settings.busy_timeout_message, "busy_timeout_message_failed")
+        sessions.record_delivered(self.dynamodb, self.table, self.conversation_id, self.delivered,
+                                  finished=True)
+
+    def _tell_customer(self, text: str, failure_event: str) -> None:
+        if self.first is None:  # nothing was read back to say who the customer is
+            return
+        messaging.send_best_effort(
+            self.runtime.clients.social, self.first.business.origination_id,
+            whatsapp.text_message(self.first.customer.address, text), self.settings.meta_api_version,
+            failure_event, conversationId=self.conversation_id)
+
     def _campaign_applies(self, campaign: dict | None, parts: list[ChatPart]) -> bool:
         """A reply within a week of the template opens its chat; a status note alone opens none."""
         return (campaign is not None and any(part.from_customer for part in parts)
@@ -96,7 +170,7 @@ class ConversationDelivery:
         missing = [key for block in earlier for key in block
                    if key not in in_batch and not self._is_delivered(_delivery_id_of_key(key))]
         read_back = buffer.get_entries(self.dynamodb, self.runtime.env.buffer_table,
-                                       self.first.conversation_id, list(dict.fromkeys(missing))
+                                       self.conversation_id, list(dict.fromkeys(missing))
                                        ) if missing else {}
         seen: set[str] = set()
         blocks = []
@@ -168,7 +242,7 @@ class ConversationDelivery:
                 return session, tuple(i for i in connect_ids if i)
             except ChatGone:
                 session = self._close(session)
-        raise ChatUnavailable(self.first.conversation_id)
+        raise ChatUnavailable(self.conversation_id)
 
     def _deliver_media(self, session: Session | None, part: ChatMedia,
                        transcriber: ThreadPoolExecutor) -> tuple[Session, tuple[str, ...]]:
@@ -187,7 +261,15 @@ class ConversationDelivery:
             # No transcript follows a refused voice note: the entry is done.
             return session, (part.attached_id,) + (part.delivery_ids if part.is_voice_note else ())
         if not attached:
-            session = self._attach(session, part, prepared)
+            try:
+                session = self._attach(session, part, prepared)
+            except Exception as error:
+                if failures.classify(error) != failures.PERMANENT:
+                    raise
+                session = self._refuse_media(session, part, customer_media.MediaRefusal(
+                    prepared.name, prepared.mime_type, len(prepared.data),
+                    failures.refusal_reason(error)))
+                return session, (part.attached_id,) + (part.delivery_ids if part.is_voice_note else ())
         if prepared.voice_note:
             self._transcribe_later(transcriber, part, prepared.voice_note)
         return session, (part.attached_id,)
@@ -234,7 +316,7 @@ class ConversationDelivery:
             except ChatGone:
                 self._close(session)
                 session = self._open_chat(part, None)
-        raise ChatUnavailable(self.first.conversation_id)
+        raise ChatUnavailable(self.conversation_id)
 
     def _transcribe_later(self, transcriber: ThreadPoolExecutor, part: ChatMedia,
                           voice_note: customer_media.VoiceNote) -> None:
@@ -257,6 +339,7 @@ class ConversationDelivery:
         """StartChatContact, with a token that a retry of this part derives again, so a chat
         opened by an attempt that died before storing it is found, not opened twice."""
         entry = self.first
+        assert entry is not None, "a chat is opened only for a part of a delivered entry"
         routing = self.settings.routing_for(entry.business.meta_phone_number_id)
         started = connect.start_chat(
             self.runtime.clients.connect, routing,
@@ -306,6 +389,7 @@ class ConversationDelivery:
                                client_token("duplicate", started.contact_id))
             logs.warning("duplicate_chat_closed", contactId=started.contact_id)
             raise ChatUnavailable(entry.conversation_id) from None
+        self.opened_chat = True
         logs.info("chat_started", contactId=session.contact_id, instanceId=routing.instance_id,
                   messageIds=list(part.delivery_ids), customer=entry.customer.customer_id)
         return session
@@ -321,8 +405,9 @@ class ConversationDelivery:
             return
         marks = [_mark(i) for i in ids]
         self.delivered = [m for m in self.delivered if m not in marks] + marks
-        sessions.record_delivered(self.dynamodb, self.table, self.first.conversation_id,
+        sessions.record_delivered(self.dynamodb, self.table, self.conversation_id,
                                   self.delivered, finished, note)
+        self.finished = self.finished or finished
 
     def _is_delivered(self, delivery_id_: str) -> bool:
         return _mark(delivery_id_) in self.delivered

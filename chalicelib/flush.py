@@ -1,6 +1,7 @@
 """flush_buffer: a batch of the buffer's stream, grouped into conversations and delivered.
 
-Only the records of conversations that failed are reported for retry."""
+A conversation that Connect cannot take now waits (waiting.py) and its records count as handled;
+only the records of a conversation whose state could not even be written are reported for retry."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -8,52 +9,52 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
 from . import buffer, logs
-from .buffer import BufferedEntry
+from .buffer import BufferedEntry, Nudge
 from .config import Settings, SettingsError
 from .delivery import ConversationDelivery
 from .runtime import Runtime
 
 
 def flush(event: dict, runtime: Runtime) -> dict:
-    entries: list[BufferedEntry] = []
+    records_by_conversation: dict[str, list[BufferedEntry | Nudge]] = defaultdict(list)
     records = event.get("Records") if isinstance(event, dict) else None
     for record in records if isinstance(records, list) else []:
         if not isinstance(record, dict) or record.get("eventName") != "INSERT":
             continue
         try:
-            entries.append(buffer.decode_stream_record(record))
+            decoded = buffer.decode_stream_record(record)
         except buffer.MalformedRecord as error:
             logs.warning("malformed_stream_record_skipped", reason=str(error),
                          eventId=record.get("eventID"))
-    if not entries:
+            continue
+        records_by_conversation[decoded.conversation_id].append(decoded)
+    if not records_by_conversation:
         return _failures([])
     try:
         settings = runtime.settings()
     except SettingsError as error:
         logs.error("settings_invalid", reason=str(error))
-        return _failures(entries)
-    conversations: dict[str, list[BufferedEntry]] = defaultdict(list)
-    for entry in entries:
-        conversations[entry.conversation_id].append(entry)
-    for group in conversations.values():
-        group.sort(key=lambda e: e.order)
-    workers = max(1, min(settings.flush_concurrency, len(conversations)))
+        return _failures(r for group in records_by_conversation.values() for r in group)
+    groups = list(records_by_conversation.items())
+    workers = max(1, min(settings.flush_concurrency, len(groups)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        outcomes = list(pool.map(lambda group: _deliver_safely(group, settings, runtime),
-                                 conversations.values()))
-    return _failures(entry for group, delivered in zip(conversations.values(), outcomes, strict=True)
-                     if not delivered for entry in group)
+        outcomes = list(pool.map(lambda group: _deliver_safely(*group, settings, runtime), groups))
+    return _failures(record for (_, group), delivered in zip(groups, outcomes, strict=True)
+                     if not delivered for record in group)
 
 
-def _failures(entries: Iterable[BufferedEntry]) -> dict:
-    return {"batchItemFailures": [{"itemIdentifier": e.sequence_number} for e in entries]}
+def _failures(records: Iterable[BufferedEntry | Nudge]) -> dict:
+    return {"batchItemFailures": [{"itemIdentifier": r.sequence_number} for r in records]}
 
 
-def _deliver_safely(entries: list[BufferedEntry], settings: Settings, runtime: Runtime) -> bool:
+def _deliver_safely(conversation_id: str, records: list[BufferedEntry | Nudge], settings: Settings,
+                    runtime: Runtime) -> bool:
+    entries = sorted((r for r in records if isinstance(r, BufferedEntry)), key=lambda e: e.order)
+    retrying = len(entries) < len(records)
     try:
-        ConversationDelivery(entries, settings, runtime).run()
+        ConversationDelivery(conversation_id, entries, settings, runtime, retrying).run()
         return True
-    except Exception:  # one conversation's failure must not fail the batch
-        logs.exception("conversation_delivery_failed", conversationId=entries[0].conversation_id,
+    except Exception:  # not even the wait could be recorded: the stream retries these records
+        logs.exception("conversation_delivery_failed", conversationId=conversation_id,
                        messageIds=[e.message_id for e in entries])
         return False

@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 
 from . import (
     audio, chat, claims, connect, logs, media, media_staging, messaging, reading, receipts, sessions,
-    template_commands, templates, whatsapp, window,
+    template_commands, templates, waiting, whatsapp, window,
 )
 from .config import MARK_READ_BY_AGENT
 from .customer_text import whatsapp_payloads, whatsapp_text
@@ -66,11 +66,17 @@ def _close(item: StreamingItem, runtime: Runtime) -> None:
     session = sessions.get(dynamodb, table, item.initial_contact_id)
     if session is None and item.contact_id != item.initial_contact_id:
         session = sessions.get(dynamodb, table, item.contact_id)
-    if session is None or session.status == sessions.STATUS_CLOSED:
-        logs.info("chat_end_for_unknown_or_closed_session", contactId=item.initial_contact_id)
+    if session is None:
+        logs.info("chat_end_for_unknown_session", contactId=item.initial_contact_id)
         return
-    sessions.close(dynamodb, table, session, runtime.clock())
-    logs.info("session_closed", contactId=session.contact_id, reason=item.content_type)
+    if session.status == sessions.STATUS_CLOSED:
+        logs.info("chat_end_for_closed_session", contactId=session.contact_id)
+    else:
+        sessions.close(dynamodb, table, session, runtime.clock())
+        logs.info("session_closed", contactId=session.contact_id, reason=item.content_type)
+    # The chat that ended frees one of the instance's concurrent chats; a retried event, whose
+    # first attempt may have died before this, asks again.
+    waiting.retry_oldest(runtime, "chat_ended")
 
 
 Send = Callable[[Session, claims.Steps], dict[str, str]]

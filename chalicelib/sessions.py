@@ -161,6 +161,32 @@ class CustomerMessage:
     unread: bool
 
 
+# The conversation item's wait for Connect (waiting.py writes them; a sparse index lists them).
+WAIT_ATTRIBUTES = ("waitingRoom", "waitingSince", "nextAttemptAt", "waitAttempts", "waitReason",
+                   "busyToldAt")
+
+
+@dataclass(frozen=True)
+class Wait:
+    """The conversation waits for Connect: since when, until when not to try again, how many
+    attempts failed, why the last one did (failures.py), and whether the customer was told."""
+
+    since: int
+    next_attempt_at: int
+    attempts: int
+    reason: str
+    busy_told: bool
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> "Wait | None":
+        if "waitingRoom" not in item:
+            return None
+        return cls(since=int(item.get("waitingSince", 0)),
+                   next_attempt_at=int(item.get("nextAttemptAt", 0)),
+                   attempts=int(item.get("waitAttempts", 0)), reason=item.get("waitReason", ""),
+                   busy_told="busyToldAt" in item)
+
+
 @dataclass(frozen=True)
 class Conversation:
     """What a flush attempt finds when it starts: written before it by earlier attempts."""
@@ -173,6 +199,7 @@ class Conversation:
     # The template start_conversation sent, for the chat the customer's reply opens (see
     # conversation_start.py): its text, language, name, contact attributes and when it went out.
     campaign: dict[str, Any] | None = None
+    wait: Wait | None = None
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "Conversation":
@@ -181,8 +208,9 @@ class Conversation:
             open_session=Session.from_item(session) if session else None,
             last_contact_id=item.get("lastContactId", ""),
             delivered_ids=tuple(item.get("deliveredMessageIds", ())),
-            earlier_blocks=tuple(tuple(block) for block in item.get("attempts", ())),
+            earlier_blocks=tuple(tuple(block) for block in item.get("attempts", ()) if block),
             campaign=item.get("campaign") if isinstance(item.get("campaign"), dict) else None,
+            wait=Wait.from_item(item),
         )
 
 
@@ -201,31 +229,28 @@ def session_expiry(now: float, chat_duration_minutes: int) -> int:
 def begin_delivery(dynamodb: Any, table: str, conversation_id: str, block: Sequence[str],
                    now: float) -> Conversation:
     """Read the conversation and record the buffer keys this attempt sets out to deliver, in one
-    strongly consistent write; returns the conversation as it was before."""
+    strongly consistent write; returns the conversation as it was before. A retry of a waiting
+    conversation brings no keys of its own."""
+    expression = "SET expiresAt = if_not_exists(expiresAt, :expires)"
+    values = {":expires": {"N": str(int(now) + CONVERSATION_MEMORY_SECONDS)}}
+    if block:
+        expression += ", attempts = list_append(if_not_exists(attempts, :none), :block)"
+        values |= {":none": {"L": []}, ":block": {"L": [to_attribute(list(block))]}}
     response = dynamodb.update_item(
-        TableName=table,
-        Key=_key(conversation_key(conversation_id)),
-        UpdateExpression=("SET attempts = list_append(if_not_exists(attempts, :none), :block), "
-                          "expiresAt = if_not_exists(expiresAt, :expires)"),
-        ExpressionAttributeValues={
-            ":none": {"L": []},
-            ":block": {"L": [to_attribute(list(block))]},
-            ":expires": {"N": str(int(now) + CONVERSATION_MEMORY_SECONDS)},
-        },
-        ReturnValues="ALL_OLD",
-    )
+        TableName=table, Key=_key(conversation_key(conversation_id)),
+        UpdateExpression=expression, ExpressionAttributeValues=values, ReturnValues="ALL_OLD")
     return Conversation.from_item(from_attributes(response.get("Attributes") or {}))
 
 
 def record_delivered(dynamodb: Any, table: str, conversation_id: str, delivered: Sequence[str],
                      finished: bool, customer_message: CustomerMessage | None = None) -> None:
     """Remember the WhatsApp ids that reached the chat; `finished` clears the attempts, every one
-    of whose messages is now delivered. A customer's message is also noted on its session, in the
-    same transaction, for the blue ticks."""
+    of whose messages is now delivered, and ends the conversation's wait, if it waited. A
+    customer's message is also noted on its session, in the same transaction, for the blue ticks."""
     expression = "SET deliveredMessageIds = :ids"
     values: dict[str, Any] = {":ids": to_attribute(list(delivered[-DELIVERED_IDS_KEPT:]))}
     if finished:
-        expression += ", attempts = :none"
+        expression += ", attempts = :none REMOVE " + ", ".join(WAIT_ATTRIBUTES)
         values[":none"] = {"L": []}
     conversation_update = {"TableName": table, "Key": _key(conversation_key(conversation_id)),
                            "UpdateExpression": expression, "ExpressionAttributeValues": values}

@@ -47,6 +47,7 @@ FUNCTIONS = OrderedDict([
     ("on_connect_event", "OnConnectEvent"),
     ("on_transcription_job", "OnTranscriptionJob"),
     ("start_conversation", "StartConversation"),
+    ("retry_waiting", "RetryWaiting"),
 ])
 STREAM_EVENT = "FlushBufferDynamodbEventSource"
 # Environment variable -> the stack output that holds its value.

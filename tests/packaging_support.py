@@ -16,12 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 FUNCTIONS = {"on_whatsapp_event": "OnWhatsappEvent", "flush_buffer": "FlushBuffer",
              "on_connect_event": "OnConnectEvent", "on_transcription_job": "OnTranscriptionJob",
-             "start_conversation": "StartConversation"}
+             "start_conversation": "StartConversation", "retry_waiting": "RetryWaiting"}
 ENVIRONMENT = {"SESSIONS_TABLE": "SessionsTable", "BUFFER_TABLE": "BufferTable",
                "MEDIA_BUCKET": "MediaBucket", "CONFIG_PARAMETER": "ConfigParameter",
                "CONNECT_STREAMING_TOPIC_ARN": "StreamingTopic"}
-# Invoked asynchronously (SNS subscriptions, EventBridge rule): Lambda retries, then gives up.
-ASYNC_FUNCTIONS = ("on_whatsapp_event", "on_connect_event", "on_transcription_job")
+# Invoked asynchronously (SNS subscriptions, EventBridge rules): Lambda retries, then gives up.
+ASYNC_FUNCTIONS = ("on_whatsapp_event", "on_connect_event", "on_transcription_job", "retry_waiting")
 # Invoked directly by their caller (a Connect flow, `chalice invoke`), who gets the answer or the
 # error: nothing for Lambda to retry or give up on.
 DIRECT_FUNCTIONS = ("start_conversation",)

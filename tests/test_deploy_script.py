@@ -76,6 +76,9 @@ def test_deploy_applies_the_merge_templates_stream_settings_to_the_mapping(templ
                                 **deploy.parameter_values(template, "dev", {})})
     settings = deploy.stream_mapping_settings(template, resolver)
     assert settings == {
+        # One batch per shard at a time: Lambda keeps order per item beyond one (docs/scaling.md),
+        # and a conversation's messages are items of their own.
+        "ParallelizationFactor": 1,
         "FunctionResponseTypes": ["ReportBatchItemFailures"], "BisectBatchOnFunctionError": True,
         "MaximumRetryAttempts": merged["Resources"]["FlushBuffer"]["Properties"]["Events"][
             "FlushBufferDynamodbEventSource"]["Properties"]["MaximumRetryAttempts"],
@@ -176,7 +179,7 @@ def test_deploy_sets_the_stream_and_the_async_invocations_of_every_function(temp
                           {"FunctionName": "whatsapp-connect-chat-dev-flush_buffer", "EventSourceArn": stream})
         stub.add_response("get_event_source_mapping", {"UUID": UUID, "State": "Enabled"}, {"UUID": UUID})
         stub.add_response("update_event_source_mapping", {"UUID": UUID}, {
-            "UUID": UUID, "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "UUID": UUID, "ParallelizationFactor": 1, "FunctionResponseTypes": ["ReportBatchItemFailures"],
             "BisectBatchOnFunctionError": True,
             "MaximumRetryAttempts": stream_settings["MaximumRetryAttempts"],
             "MaximumRecordAgeInSeconds": stream_settings["MaximumRecordAgeInSeconds"],

@@ -229,7 +229,7 @@ def test_redelivered_stream_records_are_not_delivered_twice(bridge):
     assert customer_texts(bridge.twin, contact_id) == [FIRST_TEXT, "one\ntwo"]
 
 
-def test_one_failing_conversation_fails_only_its_own_records(bridge):
+def test_one_failing_conversation_waits_and_fails_no_record(bridge):
     open_chat(bridge)
     second_number = load_event("eum-second-number")
     bridge.whatsapp(with_messages(load_event("eum-text"), [
@@ -241,12 +241,12 @@ def test_one_failing_conversation_fails_only_its_own_records(bridge):
 
     response = bridge.flush(records)
 
-    failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
-    second_number_records = {r["dynamodb"]["SequenceNumber"] for r in records
-                             if not r["dynamodb"]["Keys"]["conversationId"]["S"].startswith(
-                                 "101996265140636#")}
-    assert failed == second_number_records and failed
+    assert response["batchItemFailures"] == []
     assert customer_texts(bridge.twin, session_items()[0]["contactId"])[-1] == "fine"
+    (waiting,) = [item for item in boto3.resource("dynamodb").Table(SESSIONS_TABLE).scan()["Items"]
+                  if "waitingRoom" in item]
+    assert waiting["contactId"].startswith("conversation#") and waiting["waitReason"] == "failing"
+    assert not waiting["contactId"].startswith(f"conversation#{CONVERSATION_ID}")
 
 
 def test_retried_flush_after_a_lost_session_write_reuses_the_same_chat(bridge):

@@ -15,6 +15,7 @@ from tests.conftest import (
     REFERENCE_CUSTOMER_WA_ID, REGION, SESSIONS_TABLE, STREAMING_TOPIC_ARN, load_event, put_settings,
     text_from_customer, with_messages,
 )
+from tests.test_waiting import scheduled_event
 from tests.packaging_support import (  # noqa: F401  (fixtures)
     DIRECT_FUNCTIONS, FUNCTIONS, ROOT, deploy, failure_destinations, function, merged, packages,
 )
@@ -197,6 +198,13 @@ class Recorder:
             assert self.run("flush_buffer", self.bridge.flush) == {"batchItemFailures": []}
 
 
+def other_customer(wa_id: str) -> dict:
+    event = with_messages(load_event("eum-text"), [text_from_customer(f"wamid.pkg-{wa_id}", 1763000500, "Hi")])
+    event["Records"][0]["Sns"]["Message"] = event["Records"][0]["Sns"]["Message"].replace(
+        REFERENCE_CUSTOMER_WA_ID, wa_id)
+    return event
+
+
 def voice_event(message_id: str) -> tuple[dict, bytes]:
     event = load_event("eum-audio-voice")
     message = json.loads(json.loads(event["Records"][0]["Sns"]["Message"])["whatsAppWebhookEntry"])[
@@ -252,18 +260,25 @@ def golden_scenarios(bridge) -> Recorder:
     recorder.run("on_connect_event", bridge.connect_event, twin.connect_streaming_event(
         first_contact, participant_role="AGENT", content="Retried later"), expect_error=True)
 
-    # A flush that fails after its first write; the retry of half its batch reads the rest back.
+    # A flush that fails after its first write waits; the scheduled retry reads its messages back.
     burst = [text_from_customer(f"wamid.pkg-burst-{n}", start + 30 + n, f"part {n}") for n in range(2)]
     recorder.run("on_whatsapp_event", bridge.whatsapp, with_messages(text, burst))
-    records = bridge.stream_records()
     twin.inject_fault("connectparticipant", "SendMessage", "InternalServerException", 500, times=3)
-    assert recorder.run("flush_buffer", bridge.flush, records)["batchItemFailures"]
-    assert recorder.run("flush_buffer", bridge.flush, records[1:]) == {"batchItemFailures": []}
+    assert recorder.run("flush_buffer", bridge.flush) == {"batchItemFailures": []}
+    twin.advance_clock(600)
+    recorder.run("retry_waiting", bridge.invoke, "retry_waiting", scheduled_event())
+    assert recorder.run("flush_buffer", bridge.flush) == {"batchItemFailures": []}
 
     twin.end_chat(first_contact)  # the flush finds the chat gone: closes it, opens a new one
     recorder.inbound(with_messages(text, [text_from_customer("wamid.pkg-3", start + 60, "Still there?")]))
     (second_contact,) = set(twin.contacts) - {first_contact}
+    # Two more customers wait for a chat; the chat that ends lets the first in, whose chat lets
+    # the second in.
+    twin.inject_fault("connect", "StartChatContact", "LimitExceededException", 429, times=2)
+    for number in ("15550100077", "15550100078"):
+        recorder.inbound(other_customer(number))
     recorder.run("on_connect_event", bridge.connect_event, twin.end_chat(second_contact))
+    assert recorder.run("flush_buffer", bridge.flush) == {"batchItemFailures": []}
 
     # The business writes first, once the chat is over: a template, remembered for the reply.
     started = recorder.run("start_conversation", bridge.invoke, "start_conversation", {

@@ -133,8 +133,9 @@ def test_a_conversation_both_ways_logs_no_form_of_the_customers_number(bridge, c
     failed_status = next(e for e in status if e["event"] == "whatsapp_message_buffered")
     status_note = next(e for e in noted if e["event"] == "delivered_to_chat")
     assert status_note["messageIds"] == [f"{failed_status['messageId']}#failed"]
-    (failure,) = [e for e in failed if e["event"] == "conversation_delivery_failed"]
+    (failure,) = [e for e in failed if e["event"] == "conversation_waits"]
     assert failure["conversationId"] == "101996265140636#*******0001"
+    assert failure["reason"] == "permanent"
     assert f"participant *******0001 sent {buffered['messageId']} twice" in failure["exception"]
 
 

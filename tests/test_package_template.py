@@ -171,8 +171,13 @@ def test_supporting_resources(template):
     sessions = resources["SessionsTable"]["Properties"]
     assert sessions["BillingMode"] == "PAY_PER_REQUEST"
     assert sessions["KeySchema"] == [{"AttributeName": "contactId", "KeyType": "HASH"}]
-    # Sessions are found by contact id, conversations by their own key: no index to pay for.
-    assert "GlobalSecondaryIndexes" not in sessions
+    # Sessions are found by contact id, conversations by their own key; the one index lists the
+    # conversations waiting for Connect, oldest first, and holds only them (sparse).
+    assert sessions["GlobalSecondaryIndexes"] == [{
+        "IndexName": "WaitingIndex",
+        "KeySchema": [{"AttributeName": "waitingRoom", "KeyType": "HASH"},
+                      {"AttributeName": "waitingSince", "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["nextAttemptAt", "waitReason"]}}]
     assert sessions["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
     assert sessions["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert sessions["SSESpecification"] == {"SSEEnabled": True}
