@@ -5,7 +5,8 @@ Lambda's retries, per kind of handler:
 - a DynamoDB-stream batch is retried from its checkpoint: `same` (the same records), `newer` (the
   same plus a customer message that arrived meanwhile) or `bisect` (first half, then second half,
   as BisectBatchOnFunctionError does); a retry that reports batchItemFailures is retried from the
-  first failed record on, up to STREAM_ATTEMPTS times;
+  first failed record on, MaximumRetryAttempts (10) times, and then the records go to the stream's
+  on-failure queue: a cell whose records reach it fails (FAILURE QUEUE);
 - an asynchronous invocation (SNS, EventBridge) is retried twice more, one and then two minutes
   later (`async`); the clock the product reads moves with them, so the last attempt comes after
   any 120 s lock the killed attempt left behind.
@@ -27,7 +28,9 @@ from tests.crash.killing import CallMeter, Killed, KillPoint
 
 SAME, NEWER, BISECT, ASYNC = "same", "newer", "bisect", "async"
 STREAM_KINDS = (SAME, NEWER, BISECT)
-STREAM_ATTEMPTS = 5
+# The event source mapping's MaximumRetryAttempts (infra/resources.json): the first attempt and ten
+# retries, then the on-failure queue.
+STREAM_MAXIMUM_RETRY_ATTEMPTS = 10
 # A stream retry comes after the killed invocation's timeout (flush_buffer's is 180 s).
 STREAM_RETRY_SECONDS = 180
 ASYNC_RETRY_DELAYS = (60, 120)
@@ -139,8 +142,10 @@ class Explorer:
         return problems[0] if problems else None
 
     def _stream_until_done(self, records: list, problems: list[str]) -> None:
-        """Lambda's stream poller: retry from the first failed record until the batch succeeds."""
-        for _ in range(STREAM_ATTEMPTS):
+        """Lambda's stream poller: retry from the first failed record until the batch succeeds or
+        its retries run out, when what is left goes to the on-failure queue."""
+        attempts = 1 + STREAM_MAXIMUM_RETRY_ATTEMPTS
+        for _ in range(attempts):
             if not records:
                 return
             self.clock.advance(STREAM_RETRY_SECONDS)
@@ -155,7 +160,7 @@ class Explorer:
             first = next(i for i, r in enumerate(records) if r["dynamodb"]["SequenceNumber"] in failed)
             records = records[first:]
             last = "RAISED batchItemFailures"
-        problems.append(f"{last} after {STREAM_ATTEMPTS} attempts")
+        problems.append(f"FAILURE QUEUE after {attempts} attempts: {len(records)} records ({last})")
 
     def _async_retries(self, flow: Flow, payload: Any) -> str | None:
         error: Exception | None = None

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 import boto3
+from botocore.exceptions import ClientError
 
-from chalicelib import window
+from chalicelib import customer_media, failures, window
+from chalicelib.config import DEFAULT_BUSY_MESSAGE
 from emulator.reference_events import status_of_sent
 from tests.conftest import (
     CONVERSATION_ID, SESSIONS_TABLE, load_event, sns_message, text_from_customer, with_messages,
@@ -27,6 +29,7 @@ RECEIVE = "on_whatsapp_event"
 STREAMING = "on_connect_event"
 TRANSCRIPTION_JOB = "on_transcription_job"
 START_CONVERSATION = "start_conversation"
+RETRY_WAITING = "retry_waiting"
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FIRST_TEXT = "Hi, I need help with my order"
@@ -280,6 +283,75 @@ def _campaign_reply(bridge) -> list:
 
 VOICE_NOTE_WAV = attachment_unit("voice-note-1762956297.wav")
 
+# --- the waiting room: Connect takes one chat, and another customer holds it ---
+
+OCCUPIER_TEXT = ("wamid.crash-occupier", 1762956000, "Is the shop open today?")
+SCHEDULED_EVENT = {"version": "0", "id": "crash-schedule", "detail-type": "Scheduled Event",
+                   "source": "aws.events", "account": "123456789012", "time": "2025-11-12T14:00:00Z",
+                   "region": "us-east-1", "resources": [], "detail": {}}
+
+
+def _occupied(bridge) -> str:
+    """The instance takes one chat at a time, and another customer's chat has it: its contact id."""
+    bridge.twin.set_limits(concurrent_chats=1)
+    event = _texts(OCCUPIER_TEXT)
+    event["Records"][0]["Sns"]["Message"] = event["Records"][0]["Sns"]["Message"].replace(
+        "15550100001", "15550100077")
+    bridge.deliver(event)
+    (contact_id,) = bridge.twin.contacts
+    return contact_id
+
+
+def _refused_start(bridge) -> list:
+    _occupied(bridge)
+    return _new_chat(bridge)
+
+
+def _waiting(bridge) -> str:
+    """The customer's first text waits for the occupied chat; the occupier's contact id."""
+    occupier = _occupied(bridge)
+    bridge.deliver(load_event("eum-text"))
+    bridge.twin.clear_calls()
+    return occupier
+
+
+def _chat_frees(bridge, deliver: Callable[[list], None]) -> None:
+    """The other customer's chat ends, as its agent closes it."""
+    occupier = next(iter(bridge.twin.contacts))
+    bridge.connect_event(bridge.twin.end_chat(occupier))
+    deliver(bridge.stream_records())
+
+
+def _occupier_leaves(bridge) -> dict:
+    return bridge.twin.end_chat(_waiting(bridge))
+
+
+def _retry_due(bridge) -> dict:
+    """The chat was freed outside the bridge's sight; the wait's next attempt is due."""
+    bridge.twin.end_chat(_waiting(bridge))
+    bridge.twin.advance_clock(60)
+    return SCHEDULED_EVENT
+
+
+def _retry_item(bridge) -> list:
+    bridge.invoke(RETRY_WAITING, _retry_due(bridge))
+    return bridge.stream_records()
+
+
+def _flush_retry_items(bridge, deliver: Callable[[list], None]) -> None:
+    deliver(bridge.stream_records())
+
+
+IMAGE_REFUSAL = customer_media.MediaRefusal(
+    "image-1762956156.jpg", "image/jpeg", len(JPEG), failures.refusal_reason(ClientError(
+        {"Error": {"Code": "ServiceQuotaExceededException"}}, "StartAttachmentUpload")))
+
+
+def _image_over_the_quota(bridge) -> list:
+    open_chat(bridge)
+    bridge.twin.set_limits(attachments_per_chat=0)
+    return _image(bridge)
+
 FLOWS = (
     Flow("new-chat", FLUSH, _new_chat, chat=(FIRST_TEXT,)),
     Flow("open-chat", FLUSH, _open_chat_texts, chat=(FIRST_TEXT,) + tuple(t for *_, t in OPEN_CHAT_TEXTS)),
@@ -318,6 +390,16 @@ FLOWS = (
          chat=("📋 The business started this conversation with the template welcome_back (en_US); "
                "the customer read:", CAMPAIGN["text"], CAMPAIGN_REPLY[2]),
          whatsapp=("template: welcome_back",)),
+    Flow("capacity-wait", FLUSH, _refused_start, later=_chat_frees,
+         chat=(OCCUPIER_TEXT[2], FIRST_TEXT), whatsapp=(DEFAULT_BUSY_MESSAGE,)),
+    Flow("chat-end-lets-in", STREAMING, _occupier_leaves, later=_flush_retry_items,
+         chat=(OCCUPIER_TEXT[2], FIRST_TEXT)),
+    Flow("scheduled-retry", RETRY_WAITING, _retry_due, later=_flush_retry_items,
+         chat=(OCCUPIER_TEXT[2], FIRST_TEXT)),
+    Flow("waiting-retry", FLUSH, _retry_item, chat=(OCCUPIER_TEXT[2], FIRST_TEXT)),
+    Flow("file-over-quota", FLUSH, _image_over_the_quota,
+         chat=(FIRST_TEXT, customer_media.agent_note(IMAGE_REFUSAL), "Photo of the damaged box"),
+         whatsapp=(customer_media.customer_line(IMAGE_REFUSAL),)),
     Flow("campaign-reply", FLUSH, _campaign_reply,
          chat=("📋 The business started this conversation with the template welcome_back (en_US); "
                "the customer read:", CAMPAIGN["text"], FIRST_TEXT)),
