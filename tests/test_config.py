@@ -29,6 +29,10 @@ def test_the_original_sample_document_parses_with_defaults_for_new_keys():
     assert settings.connect_message_max_chars == 1024
     assert settings.meta_api_version == "v20.0"
     assert settings.window_warning_minutes == 60
+    assert settings.busy_message.startswith("Thanks for your message. All our agents are busy")
+    assert settings.busy_retry_seconds == 30
+    assert settings.busy_max_wait_minutes == 60
+    assert settings.busy_timeout_message.startswith("Sorry, we could not connect you")
 
 
 @pytest.mark.parametrize("value, mode", [("agent", "agent"), ("delivery", "delivery"), ("no", "no"),
@@ -39,6 +43,13 @@ def test_mark_as_read_modes_and_the_older_yes(value, mode):
 
 def test_the_window_warning_may_be_turned_off():
     assert parse(window_warning_minutes=0).window_warning_minutes == 0
+
+
+def test_the_busy_messages_may_be_turned_off_or_rewritten():
+    settings = parse(busy_message="", busy_timeout_message="  Estamos ocupados.  ")
+
+    assert settings.busy_message == ""
+    assert settings.busy_timeout_message == "Estamos ocupados."
 
 
 def test_chat_duration_may_be_a_numeric_string_as_in_the_original_sample():
@@ -56,6 +67,9 @@ def test_chat_duration_may_be_a_numeric_string_as_in_the_original_sample():
     ({"connect_message_max_chars": 99999}, "settings key 'connect_message_max_chars' must be a whole number from 100 to 16384, not 99999"),
     ({"instanceid": "x"}, "settings key 'instanceid' is not a known setting"),
     ({"window_warning_minutes": 1440}, "settings key 'window_warning_minutes' must be a whole number from 0 to 1380, not 1440"),
+    ({"busy_retry_seconds": 5}, "settings key 'busy_retry_seconds' must be a whole number from 10 to 3600, not 5"),
+    ({"busy_max_wait_minutes": 1440}, "settings key 'busy_max_wait_minutes' must be a whole number from 1 to 1380, not 1440"),
+    ({"busy_message": 7}, "settings key 'busy_message' must be text of at most 4096 characters (empty turns it off)"),
     ({"phone_numbers": {"194215367264973": {"contact_flow_id": "CONTACT_FLOW_ID"}}},
      "settings key 'phone_numbers.194215367264973.contact_flow_id' still holds the placeholder 'CONTACT_FLOW_ID'"),
 ])

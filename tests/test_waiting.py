@@ -1,5 +1,7 @@
 """The waiting room: a conversation Amazon Connect cannot take now waits in the buffer, is told
 once, is retried oldest first, and never sends a record to the stream's failure queue."""
+import json
+
 import boto3
 import pytest
 
@@ -44,10 +46,14 @@ def waiting_items():
     return {i["contactId"].removeprefix("conversation#"): i for i in items if "waitingRoom" in i}
 
 
-def connect_full(bridge, times=100):
-    """Connect's answer at the concurrent active chats quota (StartChatContact, botocore model)."""
-    bridge.twin.inject_fault("connect", "StartChatContact", "LimitExceededException", status=429,
-                             message="Concurrent active chats limit exceeded", times=times)
+def connect_full(bridge):
+    """The instance's concurrent active chats quota is reached: no chat more than are open now."""
+    bridge.twin.set_limits(concurrent_chats=bridge.twin.active_chats())
+
+
+def connect_frees(bridge):
+    """The quota is raised (or chats ended outside the bridge's sight)."""
+    bridge.twin.set_limits(concurrent_chats=None)
 
 
 def retry_waiting(bridge):
@@ -84,9 +90,10 @@ def test_a_customer_who_writes_again_joins_the_wait_without_a_connect_call(bridg
 
 
 def test_the_scheduled_retry_opens_the_chat_with_every_waiting_message_in_order(bridge):
-    connect_full(bridge, times=1)
+    connect_full(bridge)
     bridge.deliver(load_event("eum-text"))
     bridge.deliver(texts(("wamid.again", 1763000200, "Still there?")))
+    connect_frees(bridge)
     bridge.twin.advance_clock(30)
 
     result = retry_waiting(bridge)
@@ -101,8 +108,9 @@ def test_the_scheduled_retry_opens_the_chat_with_every_waiting_message_in_order(
 
 
 def test_the_scheduled_retry_waits_for_the_next_attempt_to_be_due(bridge):
-    connect_full(bridge, times=1)
+    connect_full(bridge)
     bridge.deliver(load_event("eum-text"))
+    connect_frees(bridge)
     bridge.twin.clear_calls()
 
     result = retry_waiting(bridge)
@@ -113,7 +121,7 @@ def test_the_scheduled_retry_waits_for_the_next_attempt_to_be_due(bridge):
 
 def test_a_chat_that_ends_lets_the_oldest_waiting_customer_in_at_once(bridge):
     contact_id = open_chat(bridge)
-    connect_full(bridge, times=1)
+    connect_full(bridge)
     bridge.deliver(second_customer())
     assert SECOND_CONVERSATION in waiting_items()
 
@@ -126,13 +134,13 @@ def test_a_chat_that_ends_lets_the_oldest_waiting_customer_in_at_once(bridge):
 
 
 def test_waiting_conversations_are_let_in_oldest_first(bridge):
-    connect_full(bridge, times=2)
+    contact_id = open_chat_elsewhere(bridge)
+    connect_full(bridge)
     bridge.deliver(second_customer(timestamp=1763000100))
     bridge.twin.advance_clock(5)
     bridge.deliver(load_event("eum-text"))
     waits = waiting_items()
     assert waits[SECOND_CONVERSATION]["waitingSince"] < waits[CONVERSATION_ID]["waitingSince"]
-    contact_id = open_chat_elsewhere(bridge)
 
     bridge.connect_event(bridge.twin.end_chat(contact_id))
     bridge.flush()
@@ -209,7 +217,7 @@ def test_busy_message_off_when_empty(bridge):
 
 
 def test_a_retry_item_is_written_to_the_conversations_own_buffer_partition(bridge):
-    connect_full(bridge, times=1)
+    connect_full(bridge)
     bridge.deliver(load_event("eum-text"))
     bridge.twin.advance_clock(30)
 
@@ -220,13 +228,21 @@ def test_a_retry_item_is_written_to_the_conversations_own_buffer_partition(bridg
     assert retry["conversationId"] == CONVERSATION_ID and retry["messageKey"].startswith("retry#")
 
 
-@pytest.mark.parametrize("code, status", [("ServiceQuotaExceededException", 402),
-                                          ("ValidationException", 400)])
-def test_a_file_connect_will_never_take_becomes_a_note_and_the_conversation_goes_on(bridge, code, status):
+def full_of_files(bridge):
+    """The chat holds as many files as Connect allows (35 by default; none here)."""
+    bridge.twin.set_limits(attachments_per_chat=0)
+
+
+def refused_as_invalid(bridge):
+    bridge.twin.inject_fault("connectparticipant", "StartAttachmentUpload", "ValidationException")
+
+
+@pytest.mark.parametrize("refusal", [full_of_files, refused_as_invalid])
+def test_a_file_connect_will_never_take_becomes_a_note_and_the_conversation_goes_on(bridge, refusal):
     contact_id = open_chat(bridge)
-    bridge.twin.register_media("1357924680", b"\xff\xd8\xff\xe0" + b"\x00" * 2048 + b"\xff\xd9",
+    bridge.twin.register_media("1546782405440846", b"\xff\xd8\xff\xe0" + b"\x00" * 2048 + b"\xff\xd9",
                                "image/jpeg")
-    bridge.twin.inject_fault("connectparticipant", "StartAttachmentUpload", code, status=status)
+    refusal(bridge)
     bridge.whatsapp(load_event("eum-image"))
     bridge.whatsapp(texts(("wamid.after-file", 1763999000, "Did you get it?")))
 
@@ -238,3 +254,34 @@ def test_a_file_connect_will_never_take_becomes_a_note_and_the_conversation_goes
     # The file's caption comes right after its note, with the text written next.
     assert notes[-1] == "Photo of the damaged box\nDid you get it?"
     assert waiting_items() == {}
+
+
+def test_six_customers_through_two_chats_all_get_in_in_order_and_no_record_fails(bridge):
+    """A small surge, with the limits on: as the agents end chats, the waiting customers get them,
+    oldest first; each waiting customer hears the busy message once; the stream never retries."""
+    bridge.twin.set_limits(concurrent_chats=2, start_chat_rate=(1000, 2))
+    customers = [f"1555010030{n}" for n in range(6)]
+    responses = []
+    for n, customer in enumerate(customers):
+        for line in (1, 2):
+            event = texts((f"wamid.surge-{n}-{line}", 1763000000 + 10 * n + line, f"{n}: line {line}"))
+            bridge.whatsapp(json_replace(event, "15550100001", customer))
+            responses.append(bridge.flush())
+        bridge.twin.advance_clock(1)
+    for _ in range(len(customers)):
+        open_chats = [c for c, contact in bridge.twin.contacts.items() if contact["status"] != "ENDED"]
+        bridge.connect_event(bridge.twin.end_chat(open_chats[0]))
+        responses.append(bridge.flush())
+
+    assert all(r["batchItemFailures"] == [] for r in responses)
+    for n, customer in enumerate(customers):
+        (session,) = session_items(f"101996265140636#{customer}")
+        assert customer_texts(bridge.twin, session["contactId"]) in (
+            [f"{n}: line 1", f"{n}: line 2"], [f"{n}: line 1\n{n}: line 2"])
+    busy = [r for r in bridge.twin.sent_whatsapp if r["message"].get("text", {}).get("body") == DEFAULT_BUSY_MESSAGE]
+    assert sorted(r["message"]["to"] for r in busy) == customers[2:]
+    assert waiting_items() == {}
+
+
+def json_replace(event: dict, old: str, new: str) -> dict:
+    return json.loads(json.dumps(event).replace(old, new))
