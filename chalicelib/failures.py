@@ -38,6 +38,9 @@ PERMANENT_CODES = frozenset({
     "InvalidRequestException",
 })
 
+# What S3 answers a pre-signed PUT it will never take (403 signature or expiry, 400 bad request).
+REFUSED_TRANSFER_STATUSES = frozenset({400, 403})
+
 
 def classify(error: BaseException) -> str:
     if isinstance(error, ClientError):
@@ -49,8 +52,11 @@ def classify(error: BaseException) -> str:
         if code in PERMANENT_CODES:
             return PERMANENT
         return FAILING
-    # A pre-signed URL the bridge will not follow stays the same on every retry of its token.
+    # A pre-signed URL stays the same on every retry of its token: one the bridge will not follow,
+    # or one S3 refuses (an expired or bad signature: 403), is refused again.
     if isinstance(error, (transfer.UnsafeUrl, transfer.RedirectRefused)):
+        return PERMANENT
+    if isinstance(error, transfer.TransferFailed) and error.status in REFUSED_TRANSFER_STATUSES:
         return PERMANENT
     return FAILING
 
@@ -66,4 +72,6 @@ def refusal_reason(error: BaseException) -> str:
         return "this chat already holds as many files as Amazon Connect allows in one chat (35)"
     if isinstance(error, ClientError):
         return f"Amazon Connect refused it ({error_code(error)})"
+    if isinstance(error, transfer.TransferFailed) and error.status:
+        return f"Amazon Connect's storage refused the upload (HTTP {error.status})"
     return "Amazon Connect gave an upload address the bridge does not use"

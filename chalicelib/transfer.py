@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.error
 import urllib.request
 from typing import Mapping
 from urllib.parse import urlsplit
@@ -35,7 +36,12 @@ class UnsafeUrl(ValueError):
 
 
 class TransferFailed(IOError):
-    """The upload or download did not complete."""
+    """The upload or download did not complete; `status` is the HTTP status that refused it, if
+    one did."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class RedirectRefused(TransferFailed):
@@ -93,9 +99,11 @@ def put(url: str, headers: Mapping[str, str], data: bytes) -> None:
     try:
         with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
             if response.status >= 300:
-                raise TransferFailed(f"upload answered HTTP {response.status}")
+                raise TransferFailed(f"upload answered HTTP {response.status}", response.status)
     except TransferFailed:
         raise
+    except urllib.error.HTTPError as error:
+        raise TransferFailed(f"upload answered HTTP {error.code}", error.code) from None
     except OSError as error:
         raise TransferFailed(f"upload failed: {error}") from None
 

@@ -97,15 +97,20 @@ it retries as Lambda does:
   `start_conversation` is invoked synchronously, so Lambda retries nothing: here it is its caller
   (a flow, a script) that tries again.
 
-A stream retry that reports batchItemFailures is retried from the first failed record, up to five
-times. Each cell then checks: every customer message, attachment and transcript is in the chat
+A stream retry that reports batchItemFailures is retried from the first failed record, ten more
+times (the mapping's `MaximumRetryAttempts`); what is left then goes to the stream's failure queue,
+and the cell fails (`FAILURE QUEUE`). A conversation Connect cannot take waits in the buffer
+instead (the waiting room): the flows `capacity-wait`, `chat-end-lets-in`, `scheduled-retry` and
+`waiting-retry` run with the twin's concurrent chats quota at one chat, held by another customer
+until the flow frees it, and `file-over-quota` with a chat full of files. Each cell then checks: every customer message, attachment and transcript is in the chat
 exactly once and in order (across every chat of the conversation); every agent message reached
 WhatsApp, at most twice and twice only when the kill fell right after `SendWhatsAppMessage`; and
 every chat Connect holds open has a session, else the agent's replies would be dropped.
 
 Outcomes: `ok`; `ok (WhatsApp twice: unavoidable)`; `LOST` (a message never arrived); `DOUBLED`;
 `EXTRA` (something nobody sent, such as a failure note); `ORDER`; `ORPHAN` (an open chat without a
-session); `RAISED …` (the retries still failed, so the event ends in the failure queue).
+session); `FAILURE QUEUE` (a stream batch's retries ran out); `RAISED …` (an asynchronous
+event's retries still failed, so it ends in its failure queue).
 
 **The one window no API closes**: a kill right after `SendWhatsAppMessage` and before the bridge
 records that it sent. WhatsApp sends carry no idempotency key, so the retry cannot tell whether the
