@@ -82,7 +82,7 @@ class ConversationDelivery:
         try:
             self._deliver_all(conversation, wanted)
         except Exception as error:  # the conversation waits; its neighbours go on
-            self._wait(conversation.wait, error)
+            self._wait(conversation, error)
             return
         if wait is None:
             return
@@ -117,11 +117,11 @@ class ConversationDelivery:
         if session is not None and customer_messages:
             self._acknowledge(max(customer_messages, key=lambda e: e.order))
 
-    def _wait(self, wait: Wait | None, error: Exception) -> None:
+    def _wait(self, conversation: Conversation, error: Exception) -> None:
         """Connect could not take the conversation now: it waits, and the customer hears it once
         when no chat could be opened for them; past the wait's bound they are told, and their
         waiting messages are given up."""
-        reason = failures.classify(error)
+        reason, wait = failures.classify(error), conversation.wait
         now = self.runtime.clock()
         # Connect being full or throttling is the waiting room's ordinary work; anything else is
         # logged with its traceback.
@@ -138,7 +138,7 @@ class ConversationDelivery:
         if busy:
             self._tell_customer(self.settings.busy_message, "busy_message_failed")
         waiting.hold(self.dynamodb, self.table, self.conversation_id, wait, reason, now,
-                     self.settings, busy_told=busy)
+                     self.settings, busy_told=busy, open_chat=conversation.open_session is not None)
 
     def _give_up(self, wait: Wait) -> None:
         logs.error("wait_gave_up", conversationId=self.conversation_id, messagesDropped=self.pending,

@@ -62,17 +62,20 @@ def has_expired(wait: Wait, now: float, settings: Settings) -> bool:
 
 
 def hold(dynamodb: Any, table: str, conversation_id: str, wait: Wait | None, reason: str,
-         now: float, settings: Settings, busy_told: bool) -> Wait:
+         now: float, settings: Settings, busy_told: bool, open_chat: bool) -> Wait:
     """Record (or extend) the wait after a failed attempt; the wait as it is now."""
     attempts = (wait.attempts if wait else 0) + 1
     since = wait.since if wait else int(now)
     next_at = next_attempt_at(reason, attempts, now, settings.busy_retry_seconds, conversation_id)
     expression = ("SET waitingRoom = :room, waitingSince = :since, nextAttemptAt = :next, "
-                  "waitAttempts = :attempts, waitReason = :reason, expiresAt = :expires")
+                  "waitAttempts = :attempts, waitReason = :reason")
     values = {":room": {"S": WAITING_ROOM}, ":since": {"N": str(since)}, ":next": {"N": str(next_at)},
-              ":attempts": {"N": str(attempts)}, ":reason": {"S": reason},
-              # Remembered while the wait may last, and a day after, like any conversation.
-              ":expires": {"N": str(since + settings.busy_max_wait_minutes * 60 + 24 * 3600)}}
+              ":attempts": {"N": str(attempts)}, ":reason": {"S": reason}}
+    if not open_chat:
+        # Remembered while the wait may last, and a day after, like any conversation; an open
+        # chat's conversation is already kept as long as the chat.
+        expression += ", expiresAt = :expires"
+        values[":expires"] = {"N": str(since + settings.busy_max_wait_minutes * 60 + 24 * 3600)}
     if busy_told and not (wait and wait.busy_told):
         expression += ", busyToldAt = :now"
         values[":now"] = {"N": str(int(now))}
