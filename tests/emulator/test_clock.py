@@ -1,24 +1,15 @@
 """The twin's one clock, and the control routes a sandbox in another process uses."""
-import json
 import time
-import urllib.request
 from datetime import timezone
 
 import pytest
 
 from emulator.clock import Clock
 from emulator.reference_events import REFERENCE_CLOCK_START
+from tests.emulator.conftest import control
 
 PHONE_ARN = "arn:aws:social-messaging:us-east-1:123456789012:phone-number-id/6f17dbb4562b2cd3343a3d0fdec78c75"
 WABA_ARN = "arn:aws:social-messaging:us-east-1:123456789012:waba/7c2025cfddb055018df85097925ee415"
-
-
-def control(twin, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{twin.emulator_url}/_emulator{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
 
 
 def test_a_clock_with_a_start_begins_there_runs_advances_and_resets_there():

@@ -8,14 +8,13 @@ the wall-clock milliseconds a test takes refill nothing."""
 import functools
 import json
 import urllib.error
-import urllib.request
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from emulator.connect import DEFAULT_FLOW_ID, DEFAULT_INSTANCE_ID
+from tests.emulator.conftest import client_factory, control
 from tests.emulator.test_connect import start_chat
 
 SLOW = (0.001, 2)  # two calls, then one more per 1000 s
@@ -34,21 +33,7 @@ DEFAULT_LIMITS = {
 
 @pytest.fixture(scope="module")
 def one_attempt_clients(twin):
-    session = boto3.session.Session()
-
-    @functools.cache
-    def client(service):
-        with pytest.MonkeyPatch.context() as env:
-            for name, value in twin.endpoint_env().items():
-                env.setenv(name, value)
-            for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-                env.setenv(name, "testing")
-            env.setenv("AWS_DEFAULT_REGION", "us-east-1")
-            env.setenv("AWS_CONFIG_FILE", "/dev/null")
-            env.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            return session.client(service, config=Config(retries={"total_max_attempts": 1}))
-
-    return client
+    return client_factory(twin, Config(retries={"total_max_attempts": 1}))
 
 
 @pytest.fixture
@@ -63,14 +48,6 @@ def refused(call, **params):
         call(**params)
     response = excinfo.value.response
     return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Message"]
-
-
-def control(twin, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{twin.emulator_url}/_emulator{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
 
 
 def connection_token(response):
