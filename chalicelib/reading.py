@@ -7,7 +7,7 @@ customer's newest message read too, so it is shown only when reading is shown at
 """
 from __future__ import annotations
 
-from . import logs, messaging, sessions, whatsapp
+from . import logs, messaging, sessions, whatsapp, window
 from .config import MARK_READ_BY_AGENT, MARK_READ_NEVER
 from .runtime import Runtime
 from .sessions import Session
@@ -21,8 +21,11 @@ def show_typing(item: StreamingItem, runtime: Runtime) -> None:
     settings = runtime.settings()
     if settings.mark_as_read == MARK_READ_NEVER:
         return
+    now = runtime.clock()
+    # Outside WhatsApp's 24-hour window no message can follow the indicator: none is shown.
     session = sessions.mark_typing(runtime.clients.dynamodb, runtime.env.sessions_table,
-                                   item.initial_contact_id, runtime.clock(), TYPING_EVERY_SECONDS)
+                                   item.initial_contact_id, now, TYPING_EVERY_SECONDS,
+                                   window.open_if_wrote_after(now))
     if session is None:
         logs.debug("typing_not_shown", contactId=item.initial_contact_id)
         return

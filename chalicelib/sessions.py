@@ -257,28 +257,61 @@ def record_delivered(dynamodb: Any, table: str, conversation_id: str, delivered:
     if customer_message is None:
         dynamodb.update_item(**conversation_update)
         return
-    dynamodb.transact_write_items(TransactItems=[
-        {"Update": conversation_update}, {"Update": _noted(table, customer_message)}])
+    # The window runs from the customer's newest message, and a message can reach the flush after
+    # a newer one (a phone back online sends what it held): the session's newest-message
+    # attributes may only move forwards. DynamoDB's update expressions have no max(), and a
+    # ConditionExpression that fails cancels every item of a transaction, the delivery record
+    # with it. So the transaction asks "not older than what the session holds"; when the session
+    # refuses, the same transaction goes again without the newest-message attributes, and the
+    # delivery record is written either way. In order, the common case, this costs the one
+    # transaction it always did (a separate conditional update would cost every message a write).
+    try:
+        dynamodb.transact_write_items(TransactItems=[
+            {"Update": conversation_update},
+            {"Update": _noted(table, customer_message, newest=True)}])
+    except dynamodb.exceptions.TransactionCanceledException as error:
+        reasons = error.response.get("CancellationReasons", [])
+        if len(reasons) < 2 or reasons[1].get("Code") != "ConditionalCheckFailed":
+            raise
+        # An older message (or a session that is gone: then this fails as before).
+        noted = _noted(table, customer_message, newest=False)
+        if noted is None:
+            dynamodb.update_item(**conversation_update)
+            return
+        dynamodb.transact_write_items(TransactItems=[
+            {"Update": conversation_update}, {"Update": noted}])
 
 
-def _noted(table: str, message: CustomerMessage) -> dict[str, Any]:
-    assignments = ["customerWroteAt = :wrote"]
+def _noted(table: str, message: CustomerMessage, newest: bool) -> dict[str, Any] | None:
+    """The session's note of a delivered customer message: which chat messages carried it, always;
+    when `newest`, also when the customer wrote and which message is newest and unread, on the
+    condition that the session holds no newer one."""
+    assignments: list[str] = []
     names: dict[str, str] = {}
-    values: dict[str, Any] = {":wrote": {"N": str(message.wrote_at)}}
+    values: dict[str, Any] = {}
+    condition = "attribute_exists(systemNumber)"
+    if newest:
+        values[":wrote"] = {"N": str(message.wrote_at)}
+        assignments.append("customerWroteAt = :wrote")
+        condition += " AND (attribute_not_exists(customerWroteAt) OR customerWroteAt <= :wrote)"
     if message.whatsapp_id:
         values[":whatsapp"] = {"S": message.whatsapp_id}
-        assignments.append("lastCustomerMessageId = :whatsapp")
-        if message.unread:
-            assignments.append("unreadMessageId = :whatsapp")
+        if newest:
+            assignments.append("lastCustomerMessageId = :whatsapp")
+            if message.unread:
+                assignments.append("unreadMessageId = :whatsapp")
         for index, connect_id in enumerate(message.connect_ids):
             names[f"#chat{index}"] = connect_id
             assignments.append(f"customerMessages.#chat{index} = :whatsapp")
+    if not assignments:  # an older message that no chat message names: nothing to note
+        return None
     update: dict[str, Any] = {
         "TableName": table, "Key": _key(message.contact_id),
         "UpdateExpression": "SET " + ", ".join(assignments),
-        "ConditionExpression": "attribute_exists(systemNumber)",
-        "ExpressionAttributeValues": values,
+        "ConditionExpression": condition,
     }
+    if values:
+        update["ExpressionAttributeValues"] = values
     if names:
         update["ExpressionAttributeNames"] = names
     return update
@@ -314,18 +347,23 @@ def learn_opening_message(dynamodb: Any, table: str, contact_id: str, connect_id
     return True
 
 
-def mark_typing(dynamodb: Any, table: str, contact_id: str, now: float,
-                every_seconds: int) -> Session | None:
-    """Note that the customer is shown the agent typing, at most once every `every_seconds`;
-    the session when an indicator should go out now (its newest message counts as read)."""
+def mark_typing(dynamodb: Any, table: str, contact_id: str, now: float, every_seconds: int,
+                window_opened_after: int) -> Session | None:
+    """Note that the customer is shown the agent typing, at most once every `every_seconds`, and
+    only while the customer's window is open (they wrote after `window_opened_after`, or when is
+    not known): "typing…" that no message can follow would mislead them. The session when an
+    indicator should go out now (its newest message counts as read)."""
     try:
         response = dynamodb.update_item(
             TableName=table, Key=_key(contact_id),
             UpdateExpression="SET typingAt = :now REMOVE unreadMessageId",
             ConditionExpression=("sessionStatus = :open AND attribute_exists(lastCustomerMessageId) "
-                                 "AND (attribute_not_exists(typingAt) OR typingAt <= :quiet)"),
+                                 "AND (attribute_not_exists(typingAt) OR typingAt <= :quiet) "
+                                 "AND (attribute_not_exists(customerWroteAt) "
+                                 "OR customerWroteAt > :opened)"),
             ExpressionAttributeValues={":now": {"N": str(int(now))}, ":open": {"S": STATUS_OPEN},
-                                       ":quiet": {"N": str(int(now) - every_seconds)}},
+                                       ":quiet": {"N": str(int(now) - every_seconds)},
+                                       ":opened": {"N": str(window_opened_after)}},
             ReturnValues="ALL_OLD")
     except dynamodb.exceptions.ConditionalCheckFailedException:
         return None

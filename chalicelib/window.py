@@ -25,6 +25,12 @@ def is_closed(customer_wrote_at: int, now: float) -> bool:
     return bool(customer_wrote_at) and now >= closes_at(customer_wrote_at)
 
 
+def open_if_wrote_after(now: float) -> int:
+    """The window is open when the customer wrote after this moment (the same rule as is_closed,
+    for a database condition: `customer_wrote_at > open_if_wrote_after(now)`)."""
+    return int(now) - WINDOW_SECONDS
+
+
 def minutes_left(customer_wrote_at: int, now: float) -> int | None:
     """Whole minutes until the window closes (rounded up); None when it is not known."""
     if not customer_wrote_at:

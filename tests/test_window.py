@@ -185,3 +185,50 @@ def test_a_free_form_send_the_bridge_let_through_is_refused_by_the_emulated_what
                            "Re-engagement message (131047).")
     assert note.endswith("only an approved template can reach them now: "
                          "/template NAME [LANGUAGE] [PARAMETER …] (/templates lists them).")
+
+
+def test_an_older_message_flushed_after_a_newer_one_does_not_move_the_window_back(bridge):
+    """A phone back online sends what it held: the late message reaches the agent, and the window
+    still runs from the customer's newest message."""
+    contact_id = open_chat(bridge)
+    bridge.deliver(with_messages(load_event("eum-text"), [
+        text_from_customer("wamid.newer", EUM_TEXT_TIMESTAMP + 600, "still there?")]))
+
+    bridge.deliver(with_messages(load_event("eum-text"), [
+        text_from_customer("wamid.older", EUM_TEXT_TIMESTAMP + 300, "sent from the train")]))
+
+    stored = session(contact_id)
+    assert stored["customerWroteAt"] == EUM_TEXT_TIMESTAMP + 600
+    assert stored["lastCustomerMessageId"] == stored["unreadMessageId"] == "wamid.newer"
+    transcript = bridge.twin.contacts[contact_id]["transcript"]
+    assert [m["Content"] for m in transcript if m.get("ParticipantRole") == "CUSTOMER"][-2:] == [
+        "still there?", "sent from the train"]
+    # The agent's read receipt for the late message still names it.
+    assert "wamid.older" in stored["customerMessages"].values()
+    # 24 hours after the older message, inside the newer one's window: the reply goes out.
+    hours_after_customer_wrote(bridge, 24 + 400 / HOUR)
+    bridge.twin.clear_calls()
+    agent_says(bridge, contact_id, "Yes, still here.")
+    assert [m["message"]["text"]["body"] for m in messages_sent(bridge.twin)] == ["Yes, still here."]
+    (warning,) = notes_to_agent(bridge.twin)
+    assert "closes in 4 minutes, at 14:10 UTC on 13 Nov 2025" in warning
+
+
+def test_the_agents_typing_shows_nothing_on_whatsapp_once_the_window_closed(bridge):
+    """"typing…" that no message can follow would mislead the customer."""
+    contact_id = open_chat(bridge)
+    typing = for_contact(load_event("connect-typing-agent"), contact_id)
+    hours_after_customer_wrote(bridge, 25)
+
+    bridge.connect_event(typing)
+
+    assert bridge.twin.calls_to("socialmessaging", "SendWhatsAppMessage") == []
+    assert session(contact_id)["unreadMessageId"]  # nobody marked it read either
+    # The customer writes again: the agent's typing shows.
+    bridge.deliver(with_messages(load_event("eum-text"), [
+        text_from_customer("wamid.back", EUM_TEXT_TIMESTAMP + 25 * HOUR - 5, "I'm back")]))
+    bridge.twin.clear_calls()
+    bridge.connect_event(typing)
+    assert [m["message"] for m in bridge.twin.sent_whatsapp] == [
+        {"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.back",
+         "typing_indicator": {"type": "text"}}]
