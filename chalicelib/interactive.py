@@ -32,8 +32,12 @@ ROW_TITLE_MAX = 24
 ROW_DESCRIPTION_MAX = 72
 ROW_ID_MAX = 200  # a button id may have 256; both kinds of id keep to the smaller limit
 MAX_ROWS = 10  # across all sections
+SECTION_TITLE_MAX = 24
 
 LIST_BUTTON = "Options"  # the list's button text, at most 20 characters
+# Meta's list page marks a section's title required (at most 24 characters): the one section the
+# bridge sends has this one.
+LIST_SECTION_TITLE = "Choose one"
 ELLIPSIS = "…"
 CHOICE_TEMPLATES = frozenset({"ListPicker", "QuickReply", "Panel"})
 LIST_PICKER = "ListPicker"
@@ -45,7 +49,7 @@ _OUR_ID = re.compile(re.escape(_ID_PREFIX) + r"(\d{1,2}):(.+)", re.DOTALL)
 
 @dataclass(frozen=True)
 class Option:
-    title: str  # in full, as the template has it: what the customer's tap must give back
+    title: str  # in full (trimmed), as the template has it: what the customer's tap must give back
     subtitle: str | None
 
 
@@ -112,7 +116,8 @@ def _reply_buttons(choice: _Choice) -> dict | None:
 def _list(choice: _Choice) -> dict:
     rows = [_row(index, option) for index, option in enumerate(choice.options)]
     return {"type": "list", "body": {"text": choice.question},
-            "action": {"button": LIST_BUTTON, "sections": [{"rows": rows}]}}
+            "action": {"button": LIST_BUTTON,
+                       "sections": [{"title": LIST_SECTION_TITLE, "rows": rows}]}}
 
 
 def _row(index: int, option: Option) -> dict:
@@ -146,9 +151,11 @@ def _option(element: Any) -> Option | None:
     """None for what a tap cannot answer: an element without a title, or a link to open."""
     if not isinstance(element, dict) or element.get("type") == "hyperlink":
         return None
-    title = element.get("title")
-    if not isinstance(title, str) or not title.strip():
+    title = _text(element.get("title"))
+    if title is None:
         return None
+    # Trimmed: the title is carried in the option's id, which Meta takes without leading or
+    # trailing spaces (the index before it keeps ids unique).
     return Option(title=title, subtitle=_text(element.get("subtitle")))
 
 

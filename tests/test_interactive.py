@@ -58,20 +58,21 @@ def assert_within_whatsapp_limits(message):
         assert all(1 <= units(title) <= 20 for title in titles)
         assert len(set(titles)) == len(titles)
         assert all(1 <= units(i) <= 256 for i in ids) and len(set(ids)) == len(ids)
+        assert all(i == i.strip() for i in ids)
     else:
         assert box["type"] == "list"
         assert 1 <= units(box["action"]["button"]) <= 20
         sections = box["action"]["sections"]
         assert 1 <= len(sections) <= 10
-        for section in sections:
-            assert len(sections) == 1 or "title" in section
-            assert "title" not in section or units(section["title"]) <= 24
+        # Meta's list page marks a section's title required, at most 24 characters.
+        assert all(1 <= units(section["title"]) <= 24 for section in sections)
         rows = [row for section in sections for row in section["rows"]]
         assert 1 <= len(rows) <= 10
         assert all(1 <= units(row["title"]) <= 24 for row in rows)
         assert all(units(row.get("description", "")) <= 72 for row in rows)
         ids = [row["id"] for row in rows]
         assert all(1 <= units(i) <= 200 for i in ids) and len(set(ids)) == len(ids)
+        assert all(i == i.strip() for i in ids)  # no leading or trailing spaces
 
 
 def sent(content):
@@ -105,7 +106,7 @@ def test_the_reference_list_picker_becomes_a_list():
         "type": "interactive", "interactive": {
             "type": "list",
             "body": {"text": "How can we help you today?\nTap to select an option"},
-            "action": {"button": "Options", "sections": [{"rows": [
+            "action": {"button": "Options", "sections": [{"title": "Choose one", "rows": [
                 {"id": "connect:0:Order status", "title": "Order status",
                  "description": "Track a recent order"},
                 {"id": "connect:1:Returns", "title": "Returns", "description": "Start a return"},
@@ -167,7 +168,8 @@ def test_a_list_picker_of_one_is_still_a_list():
     box = interactive_of(template("ListPicker", "Confirm?", options("Confirm")))
 
     assert box == {"type": "list", "body": {"text": "Confirm?"}, "action": {
-        "button": "Options", "sections": [{"rows": [{"id": "connect:0:Confirm", "title": "Confirm"}]}]}}
+        "button": "Options",
+        "sections": [{"title": "Choose one", "rows": [{"id": "connect:0:Confirm", "title": "Confirm"}]}]}}
 
 
 def test_overlong_titles_and_descriptions_are_shortened_with_an_ellipsis():
@@ -217,6 +219,20 @@ def test_duplicate_titles_keep_unique_ids_and_go_as_a_list_since_buttons_need_un
         {"id": "connect:1:Yes", "title": "Yes"},
         {"id": "connect:2:No", "title": "No"},
     ]
+
+
+def test_ids_carry_titles_without_leading_or_trailing_spaces_and_stay_unique():
+    """Meta takes no id with leading or trailing spaces; a bot's titles may have them."""
+    box = interactive_of(template("ListPicker", "Which one?", options(" Yes ", "Yes", "\tNo\n")))
+
+    assert box["action"]["sections"] == [{"title": "Choose one", "rows": [
+        {"id": "connect:0:Yes", "title": "Yes"},
+        {"id": "connect:1:Yes", "title": "Yes"},
+        {"id": "connect:2:No", "title": "No"},
+    ]}]
+    buttons = interactive_of(template("QuickReply", "Which one?", options(" Yes ", "No ")))
+    assert [b["reply"]["id"] for b in buttons["action"]["buttons"]] == ["connect:0:Yes", "connect:1:No"]
+    assert interactive.chosen_title({"id": "connect:0:Yes", "title": "Yes"}) == "Yes"
 
 
 def test_titles_that_shorten_alike_become_list_rows_told_apart_by_their_description():
