@@ -11,7 +11,7 @@ import uuid
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from emulator import templates
+from emulator import interactive_rules, templates
 from emulator.clock import Clock
 from emulator.limits import Limits
 from emulator.moto_server import INTERNAL_HEADER, internal_client
@@ -232,6 +232,8 @@ class SocialEmulator:
         if message.get("type") == "template":
             waba = self._phone_wabas.get(_last_part(origination_id))
             templates.check_send(self.templates.get(waba, []), message["template"])
+        if message.get("type") == "interactive":
+            interactive_rules.check(message["interactive"])
         self._throttle(origination_id, message)
         record = {
             "originationPhoneNumberId": origination_id,
