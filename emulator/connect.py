@@ -537,8 +537,13 @@ class ConnectEmulator:
             return 200, None
         wrong = [name for name, value in attachment.headers.items() if headers.get(name) != value]
         if wrong:
+            # The signed headers are part of the signature. S3 answers a signature that does not
+            # match with 403 (Amazon S3 API Reference, "Error responses": SignatureDoesNotMatch,
+            # 403 Forbidden; IAM User Guide, "Troubleshoot Signature Version 4 signing": "you might
+            # receive HTTP 403 SignatureDoesNotMatch"); a body shorter than its Content-Length
+            # with 400 (IncompleteBody, 400 Bad Request, same S3 page).
             attachment.upload_error = f"headers missing or different: {wrong}"
-            return 400, "SignatureDoesNotMatch"
+            return 403, "SignatureDoesNotMatch"
         if len(data) != attachment.size:
             attachment.upload_error = f"{len(data)} bytes sent, {attachment.size} announced"
             return 400, "IncompleteBody"

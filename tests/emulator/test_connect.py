@@ -239,7 +239,7 @@ def test_upload_without_the_signed_headers_fails_and_cannot_complete(chat, twin)
             ConnectionToken=token, AttachmentIds=[upload["AttachmentId"]], ClientToken="c2"
         )
 
-    assert http_error.value.code == 400
+    assert http_error.value.code == 403  # S3's answer to a signature that does not match
     assert twin.calls_to("upload", "PutAttachment")[0]["error"] == "SignatureDoesNotMatch"
     assert error_code(excinfo) == "ValidationException"
 
