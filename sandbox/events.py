@@ -218,11 +218,23 @@ def lambda_event_from_http_notification(notification: dict) -> dict:
         unsubscribe_url=notification.get("UnsubscribeURL", ""), subject=notification.get("Subject"))
 
 
+def scheduled_event(rule_arn: str, now: float) -> dict:
+    """EventBridge's event for a schedule rule's tick at `now`, as Lambda hands it to an
+    @app.schedule function."""
+    _, _, _, region, account, _ = rule_arn.split(":", 5)
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+            "source": "aws.events", "account": account,
+            "time": datetime.datetime.fromtimestamp(int(now), datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": region, "resources": [rule_arn], "detail": {}}
+
+
 def handler_for(event: dict) -> str:
-    """Which handler a raw test event is for: a WhatsApp event, a Connect streaming event, or a
-    Transcribe job state change (EventBridge)."""
+    """Which handler a raw test event is for: a WhatsApp event, a Connect streaming event, a
+    Transcribe job state change or a scheduled tick (EventBridge)."""
     if event.get("source") == "aws.transcribe":
         return "on_transcription_job"
+    if event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event":
+        return "retry_waiting"  # the app's one schedule
     records = event.get("Records")
     if not isinstance(records, list) or not records:
         raise ValueError("expected a Lambda event: {\"Records\": [...]} or an EventBridge event")

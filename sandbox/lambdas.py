@@ -10,6 +10,8 @@
   stream (emulator/stream_records.py shapes the records as Lambda's), waits the batching window,
   delivers them to `flush_buffer`, and on `batchItemFailures` re-delivers from the first failed
   record.
+- `Schedule` is EventBridge's `rate(1 minute)` rule for `retry_waiting` (`chalice local` runs no
+  @app.schedule function by itself): a tick each minute of the sandbox's time.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from emulator.stream_records import StreamReader
 logger = logging.getLogger("sandbox")
 
 HANDLERS = ("on_whatsapp_event", "flush_buffer", "on_connect_event", "on_transcription_job",
-            "start_conversation")
+            "start_conversation", "retry_waiting")
 CALLS_KEPT = 300
 BATCH_SIZE = 100  # the event source mapping's batch_size in app.py
 
@@ -237,3 +239,62 @@ class StreamPoller:
             if record["dynamodb"]["SequenceNumber"] in failed:
                 return index
         return 0  # an identifier that is none of the batch fails the whole batch, as in Lambda
+
+
+class Schedule:
+    """EventBridge's rate rule for one function, on one background thread, in the sandbox's time.
+
+    `now` is the sandbox's clock (the twin's, which "+24 h" moves); `run(now)` invokes the function.
+    A tick falls every `every_seconds` of that time, the first one `every_seconds` after the start,
+    as a new rule's does. A clock moved past several ticks at once ("+24 h") runs one tick, at
+    once, and the ticks go on every period after: each pass acts on the state at its own time
+    (what is due, what waited too long), so one pass at the new time leaves what the 1,440 skipped
+    ones would have. A tick that raises is logged; the next comes a period later, as EventBridge's.
+    """
+
+    def __init__(self, now: Callable[[], float], run: Callable[[float], Any], every_seconds: float = 60.0,
+                 poll_seconds: float = 1.0, name: str = "schedule") -> None:
+        self._now = now
+        self._run = run
+        self.every_seconds = every_seconds
+        self._poll_seconds = poll_seconds
+        self.next_at: float | None = None
+        self.last_error = ""
+        self.runs = 0
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name=name, daemon=True)
+
+    def start(self) -> Schedule:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def tick(self) -> bool:
+        """One look at the clock; runs the function when a tick is due. True when it ran."""
+        try:
+            now = self._now()
+        except Exception as error:  # noqa: BLE001 - the clock (the twin) may be briefly away
+            self.last_error = f"clock unavailable: {error}"
+            return False
+        if self.next_at is None:
+            self.next_at = now + self.every_seconds
+            return False
+        if now < self.next_at:
+            return False
+        # Ticks skipped by a moved clock are one; the next is a period after this one.
+        skipped = (now - self.next_at) // self.every_seconds
+        self.next_at += (skipped + 1) * self.every_seconds
+        try:
+            self._run(now)
+            self.last_error = ""
+        except Exception as error:  # noqa: BLE001 - logged; the rule fires again next period
+            self.last_error = f"{type(error).__name__}: {error}"
+            logger.exception("a scheduled invocation failed")
+        self.runs += 1
+        return True
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._poll_seconds):
+            self.tick()

@@ -4,6 +4,8 @@ import datetime
 import importlib.util
 import json
 import os
+import threading
+import time
 
 import boto3
 import pytest
@@ -405,3 +407,78 @@ def test_the_picker_sends_the_agents_template_command_with_each_parameter_quoted
         "text/markdown", '/template order_update en_US "Ana Souza" "the \\"blue\\" one" "tomorrow"')
     bad = page.post(f"/sandbox/api/agent/{page.contact_id}/template", {"name": "order_update", "parameters": [1]})
     assert bad.status_code == 400
+
+
+# --- retry_waiting's schedule ---------------------------------------------------------------------
+
+
+def test_a_scheduled_event_goes_to_retry_waiting(client, bridge):
+    from sandbox.events import scheduled_event
+
+    event = scheduled_event("arn:aws:events:us-east-1:123456789012:rule/whatsapp-connect-chat-local-retry_waiting",
+                            bridge.twin.clock.timestamp())
+
+    by_shape = post_event(client, event)
+    by_name = client.post("/sandbox/invoke/retry_waiting", headers={"Content-Type": "application/json"},
+                          body=json.dumps(event))
+
+    assert by_shape.json == by_name.json == {"function": "retry_waiting", "result": {"waiting": 0, "retried": 0}}
+    assert event["detail-type"] == "Scheduled Event" and event["time"].endswith("Z")
+
+
+def test_the_schedule_ticks_each_minute_of_the_sandboxs_time_and_once_after_a_jump():
+    from sandbox.lambdas import Schedule
+
+    now = [1000.0]
+    runs = []
+    schedule = Schedule(lambda: now[0], runs.append)  # not started: ticked by hand
+
+    def at(moment):
+        now[0] = moment
+        return schedule.tick()
+
+    # The first run comes a minute after the rule exists, then each minute.
+    assert [at(t) for t in (1000, 1030, 1059.5, 1060, 1061, 1119, 1120)] == [
+        False, False, False, True, False, False, True]
+    # "+24 h" skips 1,440 ticks: one run at the new time, then the minute grid goes on.
+    assert at(1120 + 86400 + 5) is True
+    assert [at(t) for t in (1120 + 86400 + 30, 1120 + 86400 + 60)] == [False, True]
+    assert runs == [1060, 1120, 1120 + 86400 + 5, 1120 + 86400 + 60]
+
+
+def test_a_failing_tick_or_an_absent_clock_does_not_stop_the_schedule():
+    from sandbox.lambdas import Schedule
+
+    now = [0.0]
+
+    def clock():
+        if now[0] < 0:
+            raise OSError("the twin is away")
+        return now[0]
+
+    def run(_):
+        raise RuntimeError("retry_waiting failed")
+
+    schedule = Schedule(clock, run)
+    schedule.tick()
+    now[0] = 60
+    assert schedule.tick() is True
+    assert schedule.last_error == "RuntimeError: retry_waiting failed"
+    now[0] = -1
+    assert schedule.tick() is False
+    assert schedule.last_error.startswith("clock unavailable")
+    now[0] = 120
+    assert schedule.tick() is True
+
+
+def test_the_schedule_runs_on_its_own_thread():
+    from sandbox.lambdas import Schedule
+
+    ran = threading.Event()
+    schedule = Schedule(time.monotonic, lambda _: ran.set(), every_seconds=0.05, poll_seconds=0.01).start()
+    try:
+        assert ran.wait(10)
+    finally:
+        schedule.stop()
+    schedule.thread.join(10)
+    assert not schedule.thread.is_alive()
