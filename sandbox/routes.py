@@ -10,7 +10,11 @@ reverse.
   Transcribe event) through the handler Lambda would run; `POST /sandbox/invoke/{name}` names it.
 - `POST /sandbox/sns/connect`: the streaming topic's HTTP subscription, into `on_connect_event`.
 - `/sandbox/api/...`: small JSON routes the page polls and posts to, among them the sandbox-only
-  "+24 h" control (`POST /sandbox/api/clock`), which moves the twin's clock and the product's.
+  "+24 h" control (`POST /sandbox/api/clock`), which moves the twin's clock and the product's, the
+  contact centre's capacity (the twin's concurrent chats limit) and the waiting room.
+
+Lambda's event sources run here too: the buffer stream's poller feeds `flush_buffer`, and a
+schedule runs `retry_waiting` each minute of the sandbox's time, as EventBridge's rule does.
 
 Settings come from the .env file (`BRIDGE_ENV_FILE`, default `.env` in the project), loaded here
 before any boto3 client exists; variables already in the environment win.
@@ -20,7 +24,9 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import os
+import threading
 import time
 import traceback
 import urllib.error
@@ -39,10 +45,14 @@ load_dotenv(ENV_FILE, override=False)
 
 import boto3
 
+from chalicelib import waiting
+from chalicelib.items import from_attributes
+from chalicelib.logs import mask_identifier
+from chalicelib.sessions import WAIT_ATTRIBUTES
 from emulator.reference_events import load_event
 from sandbox import console, events
 from sandbox.clock import DAY_SECONDS, SandboxClock
-from sandbox.lambdas import HANDLERS, RECORDER, StreamPoller, invoke
+from sandbox.lambdas import HANDLERS, RECORDER, Schedule, StreamPoller, invoke
 from sandbox.phone import STATUSES, PhoneTimeline
 
 logger = logging.getLogger("sandbox")
@@ -51,6 +61,9 @@ STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; ch
                 ".css": "text/css; charset=utf-8"}
 AGENT_NAME = "Jordan (agent)"
 CALLS_PER_HOP = 12
+WAITING_SHOWN = 50  # the waiting room lists the oldest this many
+# The rule `chalice deploy` makes for retry_waiting (app name, stage, function name).
+RETRY_RULE = "whatsapp-connect-chat-local-retry_waiting"
 
 RECORDER.install()
 CLOCK = SandboxClock()
@@ -133,6 +146,33 @@ def _run(function_name: str, event: Any) -> Response:
     return _json({"function": function_name, "result": result})
 
 
+# retry_waiting has a reserved concurrency of 1: the schedule and "Retry now" run it one at a time.
+RETRY_LOCK = threading.Lock()
+
+
+def _retry_waiting(now: float) -> Any:
+    """retry_waiting as EventBridge invokes it: its Scheduled Event, for a tick at `now`."""
+    with RETRY_LOCK:
+        return _invoke("retry_waiting", events.scheduled_event(_rule_arn(), now))
+
+
+def _rule_arn() -> str:
+    account = events.Phone.from_environ().inbound_topic_arn.split(":")[4]
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return f"arn:aws:events:{region}:{account}:rule/{RETRY_RULE}"
+
+
+def _start_schedule() -> Schedule | None:
+    """EventBridge's rate(1 minute) rule, in the sandbox's time. On and off with the stream poller:
+    a deployed stack that reads the same table (SANDBOX_POLL_BUFFER_STREAM=no) has its own rule."""
+    if POLLER is None:
+        return None
+    return Schedule(_now, _retry_waiting, name="retry-waiting-schedule").start()
+
+
+SCHEDULE = _start_schedule()
+
+
 @sandbox_routes.route("/sandbox/sns/connect", methods=["POST"],
                       content_types=["text/plain", "application/json"])
 def connect_streaming_notification() -> Response:
@@ -147,7 +187,8 @@ def connect_streaming_notification() -> Response:
 @sandbox_routes.route("/sandbox/health", methods=["GET"])
 def health() -> Response:
     return _json({"ok": True, "twin": bool(_emulator_url()),
-                  "poller": POLLER is not None and POLLER.thread.is_alive()})
+                  "poller": POLLER is not None and POLLER.thread.is_alive(),
+                  "schedule": SCHEDULE is not None and SCHEDULE.thread.is_alive()})
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -208,6 +249,9 @@ def state() -> Response:
         "calls": calls,
         "poller": {"running": POLLER is not None and POLLER.thread.is_alive(),
                    "error": POLLER.last_error if POLLER else ""},
+        "capacity": _capacity() if twin else None,
+        "waiting": _waiting_room(now),
+        "schedule": _schedule_state(),
     })
 
 
@@ -341,6 +385,137 @@ def advance_clock() -> Response:
     return _json({"now": now, "text": console.moment_text(now), "chatsEnded": len(ended)})
 
 
+# --- the contact centre's capacity and the waiting room ------------------------------------------
+
+
+@sandbox_routes.route("/sandbox/api/capacity", methods=["GET"])
+def capacity() -> Response:
+    """Chats in use and the twin's concurrent chats limit ("N of M chats in use")."""
+    if not _emulator_url():
+        return _json({"error": "the concurrent chats limit is the twin's"}, 400)
+    return _json(_capacity())
+
+
+@sandbox_routes.route("/sandbox/api/capacity", methods=["POST"])
+def set_capacity() -> Response:
+    """Sets the twin's concurrent chats limit: `{"limit": 3}`, or `{"limit": null}` for none.
+    StartChatContact is refused (LimitExceededException) while that many chats are not ended."""
+    body = sandbox_routes.current_request.json_body or {}
+    limit = body.get("limit")
+    if "limit" not in body or not (limit is None or (isinstance(limit, int) and not isinstance(limit, bool)
+                                                     and limit >= 0)):
+        return _json({"error": "limit is a count of chats (0 or more), or null for no limit"}, 400)
+    return _set_limit(limit)
+
+
+@sandbox_routes.route("/sandbox/api/capacity/fill", methods=["POST"])
+def fill_capacity() -> Response:
+    """"Fill the contact centre": the limit becomes the chats open now, so the next customer who
+    needs a new chat waits."""
+    if not _emulator_url():
+        return _json({"error": "the concurrent chats limit is the twin's"}, 400)
+    return _set_limit(_active_chats())
+
+
+def _set_limit(limit: int | None) -> Response:
+    if not _emulator_url():
+        return _json({"error": "the concurrent chats limit is the twin's"}, 400)
+    _emulator("POST", "/_emulator/limits", {"concurrent_chats": limit})
+    return _json(_capacity())
+
+
+def _capacity() -> dict:
+    limit = _emulator("GET", "/_emulator/limits")["concurrent_chats"]
+    return console.capacity_state(_active_chats(), limit)
+
+
+def _active_chats() -> int:
+    """Chats of the bridge's instance that have not ended (the twin counts them as Connect does)."""
+    instance_id = os.environ.get("CONNECT_INSTANCE_ID", "")
+    query = f"?instance_id={quote(instance_id, safe='')}" if instance_id else ""
+    return _emulator("GET", f"/_emulator/active-chats{query}")["active_chats"]
+
+
+@sandbox_routes.route("/sandbox/api/waiting", methods=["GET"])
+def waiting_room() -> Response:
+    """The waiting conversations, oldest first, and when retry_waiting next runs."""
+    return _json({"waiting": _waiting_room(_now()), "schedule": _schedule_state()})
+
+
+@sandbox_routes.route("/sandbox/api/waiting/retry", methods=["POST"])
+def retry_now() -> Response:
+    """"Retry now": retry_waiting at once, as its rule's next tick. It retries the waits whose next
+    attempt is due; when none is yet (a capacity wait is due busy_retry_seconds after its last
+    attempt), the sandbox's time first moves to the earliest next attempt, as "+24 h" moves it
+    (the twin's clock and the product's), so the press is the retry the customer would get."""
+    now = _now()
+    moved = 0
+    rows = _waiting_room(now)
+    if _emulator_url() and rows and not any(row["due"] for row in rows):
+        moved = max(1, math.ceil(min(row["nextAttemptAt"] for row in rows) - now))
+        _emulator("POST", "/_emulator/clock", {"seconds": moved})
+        now = _now()
+    try:
+        result = _retry_waiting(now)
+    except Exception as error:  # noqa: BLE001 - reported to the page, as Lambda reports it
+        logger.error("retry_waiting raised:\n%s", traceback.format_exc())
+        return _json({"function": "retry_waiting", "errorType": type(error).__name__,
+                      "errorMessage": str(error), "movedSeconds": moved}, 500)
+    return _json({"function": "retry_waiting", "result": result, "movedSeconds": moved,
+                  "clock": {"now": now, "text": console.moment_text(now)}})
+
+
+def _waiting_room(now: float) -> list[dict]:
+    """The oldest waiting conversations, read as the bridge reads them (WaitingIndex, oldest
+    first), each with its conversation item's wait (the index holds only part of it)."""
+    table = os.environ.get("SESSIONS_TABLE")
+    if not table:
+        return []
+    reader = _sessions_reader()
+    listed = reader.query(
+        TableName=table, IndexName=waiting.INDEX_NAME, KeyConditionExpression="waitingRoom = :room",
+        ExpressionAttributeValues={":room": {"S": waiting.WAITING_ROOM}}, ScanIndexForward=True,
+        Limit=WAITING_SHOWN)["Items"]
+    rows = []
+    for entry in listed:
+        key = entry["contactId"]["S"]
+        item = reader.get_item(TableName=table, Key={"contactId": {"S": key}}, ConsistentRead=True,
+                               ProjectionExpression=", ".join(WAIT_ATTRIBUTES)).get("Item")
+        if not item or "waitingRoom" not in item:
+            continue  # it left the wait since the (eventually consistent) index was read
+        conversation_id = key.removeprefix("conversation#")
+        rows.append(console.waiting_row(conversation_id, from_attributes(item),
+                                        _customer_name(conversation_id), now))
+    return rows
+
+
+def _customer_name(conversation_id: str) -> str:
+    """The name the console will show for the conversation's chat: the customer's WhatsApp profile
+    name, which its buffered messages carry; else the phone's own, else the number, masked."""
+    customer_id = conversation_id.split("#", 1)[-1]
+    buffer_table = os.environ.get("BUFFER_TABLE")
+    if buffer_table:
+        # Message keys start with their timestamp, so they sort before the retry items.
+        items = _sessions_reader().query(
+            TableName=buffer_table, KeyConditionExpression="conversationId = :id",
+            ExpressionAttributeValues={":id": {"S": conversation_id}}, ProjectionExpression="customerName",
+            Limit=1)["Items"]
+        name = items[0].get("customerName", {}).get("S", "") if items else ""
+        if name:
+            return name
+    phone = events.Phone.from_environ()
+    return phone.customer_name if customer_id == phone.customer_wa_id else mask_identifier(customer_id)
+
+
+def _schedule_state() -> dict:
+    if SCHEDULE is None:
+        return {"running": False, "nextAt": None, "nextText": "", "error": ""}
+    next_at = SCHEDULE.next_at
+    return {"running": SCHEDULE.thread.is_alive(), "nextAt": next_at,
+            "nextText": console.moment_text(next_at, seconds=True) if next_at else "",
+            "error": SCHEDULE.last_error}
+
+
 @sandbox_routes.route("/sandbox/api/phone/media/{media_id}", methods=["GET"])
 def phone_media(media_id: str) -> Response:
     return _json(_emulator("GET", f"/_emulator/whatsapp/media/{media_id}"))
@@ -415,10 +590,9 @@ def agent_attachment(contact_id: str) -> Response:
 
 @sandbox_routes.route("/sandbox/api/agent/{contact_id}/end", methods=["POST"])
 def agent_end(contact_id: str) -> Response:
-    """The agent ends the chat: Connect streams the agent leaving, then chat.ended."""
+    """The agent ends the chat: Connect streams the agent leaving, then chat.ended (the answer)."""
     _agent_event(contact_id, "application/vnd.amazonaws.connect.event.participant.left")
-    _emulator("POST", f"/_emulator/contacts/{contact_id}/end")
-    return _json({})
+    return _json(_emulator("POST", f"/_emulator/contacts/{contact_id}/end"))
 
 
 @sandbox_routes.route("/sandbox/api/agent/attachments/{attachment_id}", methods=["GET"])

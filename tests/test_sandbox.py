@@ -407,3 +407,74 @@ def test_a_closed_window_and_a_template_in_the_browser(sandbox, tmp_path):
     (template,) = [m["template"] for m in messages if m.get("type") == "template"]
     assert template["components"] == [{"type": "body", "parameters": [
         {"type": "text", "text": "Ana"}, {"type": "text", "text": "A-1001"}, {"type": "text", "text": "tomorrow"}]}]
+
+
+def test_a_full_contact_centre_the_waiting_room_and_retry_now_in_the_browser(sandbox, tmp_path):
+    from chalicelib.config import DEFAULT_BUSY_MESSAGE
+
+    with sandbox_page(sandbox, tmp_path) as page:
+        from playwright.sync_api import expect  # present once the page is: see sandbox_page
+
+        business = page.locator("[data-testid=phone-message][data-from=business]")
+        chats = page.get_by_test_id("chat-item")
+        agent_thread = page.get_by_test_id("agent-thread")
+        capacity = page.get_by_test_id("capacity")
+        rows = page.get_by_test_id("waiting-row")
+        expect(capacity).to_have_text("0 chats in use (no limit)")
+        expect(page.get_by_test_id("waiting-empty")).to_be_visible()
+
+        # The phone plays one customer: their chat opens and the agent ends it, so no chat is open.
+        page.get_by_test_id("phone-input").fill("Hi, I need help with my order")
+        page.get_by_test_id("phone-send").click()
+        expect(chats).to_have_count(1)
+        expect(agent_thread).to_contain_text("Hi, I need help with my order")
+        expect(capacity).to_have_text("1 chat in use (no limit)")
+        first_chat = chats.first.get_attribute("data-contact-id")
+        page.get_by_test_id("agent-end").click()
+        expect(page.locator(f"[data-contact-id='{first_chat}']")).to_have_attribute("data-status", "ENDED")
+        expect(capacity).to_have_text("0 chats in use (no limit)")
+
+        # Filled: the limit is the chats open now (none), so the customer's next message waits.
+        page.get_by_test_id("capacity-fill").click()
+        expect(capacity).to_have_text("0 of 0 chats in use")
+        expect(capacity).to_have_attribute("data-full", "true")
+        page.get_by_test_id("phone-input").fill("Is anyone there?")
+        page.get_by_test_id("phone-send").click()
+
+        # The phone gets the busy message once; the waiting room lists the conversation.
+        expect(business.last).to_contain_text(DEFAULT_BUSY_MESSAGE)
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_have_attribute("data-reason", "capacity")
+        expect(rows.first).to_have_attribute("data-busy", "true")
+        expect(rows.first).to_contain_text("Ana Souza")
+        # Waiting since: the sandbox's time, with its date, as the page's clock shows it.
+        expect(rows.first).to_contain_text(re.compile(r"\w{3} \d{2} \w{3} \d{4}, \d{2}:\d{2}:\d{2} UTC"))
+        expect(rows.first.get_by_test_id("waiting-attempts")).to_have_text("1")
+        expect(chats).to_have_count(1)
+
+        # Capacity is freed (a chat more) and Retry now runs retry_waiting: the customer gets a
+        # chat and their message reaches the agent.
+        page.get_by_test_id("capacity-limit").fill("1")
+        page.get_by_test_id("capacity-set").click()
+        expect(capacity).to_have_text("0 of 1 chat in use")
+        page.get_by_test_id("retry-now").click()
+        expect(page.get_by_test_id("retry-result")).to_contain_text("Retry now:")
+        expect(chats).to_have_count(2)
+        newest = page.locator("[data-testid=chat-item][data-status=ACTIVE]")
+        expect(newest).to_have_count(1)
+        assert newest.get_attribute("data-contact-id") != first_chat
+        expect(agent_thread).to_contain_text("Is anyone there?")
+        expect(rows).to_have_count(0)
+        expect(page.get_by_test_id("waiting-empty")).to_be_visible()
+        expect(capacity).to_have_text("1 of 1 chat in use")
+        expect(page.locator("[data-testid=hop][data-hop=retry_waiting]")).to_contain_text("dynamodb.Query")
+        expect(business.filter(has_text=DEFAULT_BUSY_MESSAGE)).to_have_count(1)
+
+    # The schedule (retry_waiting each minute of the sandbox's time) runs in the local stage, and
+    # "+24 h" does not stop it: it runs once at the new time, then each minute from there.
+    assert sandbox.get("/sandbox/health")["schedule"] is True
+    moved_to = sandbox.post("/sandbox/api/clock", {"seconds": 24 * 3600})["now"]
+    schedule = wait_for(lambda: (lambda s: s["nextAt"] > moved_to and s)(
+        sandbox.get("/sandbox/api/waiting")["schedule"]))
+    assert schedule["running"] is True and schedule["error"] == ""
+    assert schedule["nextAt"] <= moved_to + 60 + 5

@@ -10,6 +10,7 @@ import time
 import boto3
 import pytest
 
+from chalicelib.config import DEFAULT_BUSY_MESSAGE
 from emulator.reference_events import status_of_sent
 
 from tests.conftest import ROOT, load_event
@@ -409,7 +410,137 @@ def test_the_picker_sends_the_agents_template_command_with_each_parameter_quoted
     assert bad.status_code == 400
 
 
-# --- retry_waiting's schedule ---------------------------------------------------------------------
+# --- the contact centre's capacity and the waiting room ------------------------------------------
+
+CONVERSATION = f"101996265140636#{CUSTOMER}"
+OTHER_CUSTOMER = "15550100077"
+
+
+def test_the_capacity_control_sets_and_clears_the_twins_concurrent_chats_limit(page):
+    answer = page.post("/sandbox/api/capacity", {"limit": 3})
+
+    assert answer.status_code == 200
+    assert answer.json == {"active": 1, "limit": 3, "full": False, "text": "1 of 3 chats in use"}
+    assert page.twin.limits["concurrent_chats"] == 3
+    assert page.state()["capacity"] == answer.json
+
+    off = page.post("/sandbox/api/capacity", {"limit": None})
+
+    assert off.json == {"active": 1, "limit": None, "full": False, "text": "1 chat in use (no limit)"}
+    assert page.twin.limits["concurrent_chats"] is None
+    refused = [page.post("/sandbox/api/capacity", body)
+               for body in ({"limit": -1}, {"limit": "2"}, {"limit": True}, {"limit": 1.5}, {})]
+    assert [r.status_code for r in refused] == [400] * 5
+    assert page.twin.limits["concurrent_chats"] is None
+
+
+def test_filling_the_contact_centre_sets_the_limit_to_the_chats_open_now(page):
+    answer = page.post("/sandbox/api/capacity/fill")
+
+    assert answer.json == {"active": 1, "limit": 1, "full": True, "text": "1 of 1 chat in use"}
+    assert page.twin.limits["concurrent_chats"] == 1
+    assert page.client.get("/sandbox/api/capacity").json == answer.json
+
+
+def wait_in_the_room(page, text="Is anyone there?"):
+    """The agent ends the page's chat, the contact centre is filled (no chat open: a limit of 0),
+    and the phone's customer writes again: the flush cannot open a chat, the conversation waits."""
+    page.agent("end")  # its chat.ended reaches on_connect_event, which closes the session
+    assert page.post("/sandbox/api/capacity/fill").json["limit"] == 0
+    assert page.post("/sandbox/api/phone/send", {"text": text}).status_code == 200
+    assert page.bridge.flush()["batchItemFailures"] == []
+
+
+def business_texts(page):
+    return [i.get("text") for i in page.state()["phone"] if i["from"] == "business"]
+
+
+def test_a_customer_who_writes_while_the_contact_centre_is_full_is_listed_in_the_waiting_room(page):
+    wait_in_the_room(page)
+    now = page.twin.clock.timestamp()
+
+    (row,) = page.client.get("/sandbox/api/waiting").json["waiting"]
+
+    assert (row["conversationId"], row["customer"], row["number"]) == (CONVERSATION, "Ana Souza", "*******0001")
+    assert (row["reason"], row["reasonText"], row["attempts"]) == ("capacity", "capacity: every chat in use", 1)
+    assert now - 5 <= row["since"] <= now
+    since = datetime.datetime.fromtimestamp(row["since"], datetime.UTC)
+    assert row["sinceText"] == since.strftime("%a %d %b %Y, %H:%M:%S UTC")
+    # Capacity is tried again busy_retry_seconds (30 by default) after the attempt.
+    assert row["nextAttemptAt"] == row["since"] + 30
+    assert (row["due"], row["dueText"][:3]) == (False, "in ")
+    assert row["busyToldAt"] == row["since"] and row["busyText"].startswith("sent ")
+    # The customer was told once, and Connect opened no chat.
+    assert business_texts(page) == [DEFAULT_BUSY_MESSAGE]
+    assert [c["status"] for c in page.twin.contacts.values()] == ["ENDED"]
+    assert [r["conversationId"] for r in page.state()["waiting"]] == [CONVERSATION]
+
+
+def another_customer_writes(page):
+    """A customer of the same business number the phone does not play, through /sandbox/events."""
+    event = json.loads(json.dumps(load_event("eum-text")).replace(CUSTOMER, OTHER_CUSTOMER)
+                       .replace("Ana Souza", "Bruno Lima"))
+    page.twin.customer_wrote(BUSINESS_ARN, OTHER_CUSTOMER, int(page.twin.clock.timestamp()))
+    assert page.post("/sandbox/events", event).json["function"] == "on_whatsapp_event"
+    page.bridge.flush()
+
+
+def test_the_waiting_room_lists_the_oldest_wait_first_with_each_customers_whatsapp_name(page):
+    wait_in_the_room(page)
+    page.twin.advance_clock(5)
+    another_customer_writes(page)
+
+    rows = page.client.get("/sandbox/api/waiting").json["waiting"]
+
+    assert [(r["customer"], r["number"]) for r in rows] == [("Ana Souza", "*******0001"),
+                                                          ("Bruno Lima", "*******0077")]
+    assert rows[0]["since"] < rows[1]["since"]
+
+
+def test_retry_now_retries_at_once_and_lets_the_customer_in_once_capacity_is_freed(page):
+    wait_in_the_room(page)
+    before = page.twin.clock.timestamp()
+
+    still_full = page.post("/sandbox/api/waiting/retry")
+    page.bridge.flush()
+
+    # Not due yet: the sandbox's time moved to the next attempt, and retry_waiting retried it.
+    assert still_full.status_code == 200
+    assert still_full.json["function"] == "retry_waiting"
+    assert still_full.json["result"] == {"waiting": 1, "retried": 1}
+    assert 1 <= still_full.json["movedSeconds"] <= 30
+    assert page.twin.clock.timestamp() - before == pytest.approx(still_full.json["movedSeconds"], abs=3)
+    (row,) = page.state()["waiting"]
+    assert row["attempts"] == 2
+    assert business_texts(page) == [DEFAULT_BUSY_MESSAGE]  # told once per wait
+
+    assert page.post("/sandbox/api/capacity", {"limit": 1}).json["text"] == "0 of 1 chat in use"
+    answer = page.post("/sandbox/api/waiting/retry")
+    page.bridge.flush()
+
+    assert answer.json["result"] == {"waiting": 1, "retried": 1}
+    assert page.state()["waiting"] == []
+    (chat,) = [c for c in page.state()["chats"] if c["status"] == "ACTIVE"]
+    assert [i["Content"] for i in chat["items"] if i["ParticipantRole"] == "CUSTOMER"] == ["Is anyone there?"]
+    assert page.state()["capacity"]["text"] == "1 of 1 chat in use"
+    # retry_waiting is a hop of its own in the page's call log: the index, then the retry item.
+    retry_calls = page.state()["calls"]["retry_waiting"]
+    assert ("Query", "WaitingIndex") in [(c["operation"], c["summary"].split("IndexName=")[-1].split()[0])
+                                         for c in retry_calls]
+    assert "PutItem" in [c["operation"] for c in retry_calls]
+
+
+def test_retry_now_with_nobody_waiting_runs_retry_waiting_and_leaves_the_clock(page):
+    before = page.twin.clock.timestamp()
+
+    answer = page.post("/sandbox/api/waiting/retry")
+
+    assert answer.json["result"] == {"waiting": 0, "retried": 0}
+    assert answer.json["movedSeconds"] == 0
+    assert page.twin.clock.timestamp() - before < 5
+
+
+# --- retry_waiting's schedule --------------------------------------------------------------------
 
 
 def test_a_scheduled_event_goes_to_retry_waiting(client, bridge):

@@ -1,5 +1,5 @@
-// The sandbox page: polls /sandbox/api/state and renders the phone, the agent console and the
-// AWS calls per hop. No framework and no build step on purpose: it is read more than changed.
+// The sandbox page: polls /sandbox/api/state and renders the phone, the agent console, the
+// contact centre's capacity and waiting room, and the AWS calls per hop. No framework and no build step on purpose: it is read more than changed.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -299,7 +299,7 @@ function drawTemplateParameters() {
 }
 
 function drawCalls(state) {
-  const order = ["on_whatsapp_event", "flush_buffer", "on_connect_event", "on_transcription_job"];
+  const order = ["on_whatsapp_event", "flush_buffer", "on_connect_event", "retry_waiting", "on_transcription_job"];
   const hops = Object.keys(state.calls).sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
   $("calls").replaceChildren(...(hops.length ? hops : ["(none yet)"]).map((hop) => {
     const calls = state.calls[hop] || [];
@@ -308,6 +308,38 @@ function drawCalls(state) {
         `${new Date(c.time * 1000).toLocaleTimeString()} ${c.service}.${c.operation} `,
         el("span", {}, c.error || String(c.status || "…"))))));
   }));
+}
+
+// The emulated Connect's capacity: chats in use against the twin's concurrent chats limit.
+function drawCapacity(state) {
+  const capacity = state.capacity;
+  for (const id of ["capacity-limit", "capacity-off", "capacity-fill"]) $(id).disabled = !capacity;
+  $("capacity-form").querySelector("button").disabled = !capacity;
+  $("capacity-unavailable").hidden = Boolean(capacity);
+  $("capacity-text").textContent = capacity ? capacity.text : "no twin";
+  $("capacity-text").dataset.full = capacity ? String(capacity.full) : "false";
+  // What is set shows as the input's placeholder; what the user is typing stays.
+  $("capacity-limit").placeholder = capacity && capacity.limit !== null ? String(capacity.limit) : "no limit";
+}
+
+// The conversations waiting for a chat, oldest first (the bridge's WaitingIndex).
+function drawWaiting(state) {
+  const rows = state.waiting;
+  $("waiting-count").textContent = rows.length ? `${rows.length} waiting` : "";
+  $("waiting-empty").hidden = rows.length > 0;
+  const schedule = state.schedule;
+  $("waiting-schedule").textContent = schedule.running
+    ? `retry_waiting runs each minute; next ${schedule.nextText || "within a minute"}`
+      + (schedule.error ? ` (last run failed: ${schedule.error})` : "")
+    : "no schedule here: retry_waiting runs only from Retry now";
+  $("waiting-rows").replaceChildren(...rows.map((row) => el("tr",
+    {"data-testid": "waiting-row", "data-reason": row.reason, "data-busy": String(row.busyToldAt !== null)},
+    el("td", {}, row.customer, el("small", {}, row.number)),
+    el("td", {}, row.reasonText),
+    el("td", {}, row.sinceText, el("small", {}, `for ${row.waitedText}`)),
+    el("td", {"data-testid": "waiting-attempts"}, String(row.attempts)),
+    el("td", {class: row.due ? "due" : ""}, row.nextAttemptText, el("small", {}, row.dueText)),
+    el("td", {}, row.busyText))));
 }
 
 function drawOnce(section, value, draw, state) {
@@ -322,12 +354,15 @@ async function refresh() {
     const state = await api("GET", "/sandbox/api/state");
     $("status").textContent = (state.twin ? "against the local twin" : "against a real AWS account")
       + (state.poller.running ? " · stream poller on" : " · no stream poller")
-      + (state.poller.error ? ` · ${state.poller.error}` : "");
+      + (state.poller.error ? ` · ${state.poller.error}` : "")
+      + (state.schedule.running ? " · retry_waiting each minute" : "");
     drawOnce("phone", [state.phone, state.customer, state.typing], drawPhone, state);
     reportStatuses(state);
     $("sandbox-clock").textContent = state.clock.text;
     drawOnce("chats", [state.chats, selected], drawChats, state);
     drawOnce("templates", state.templates, drawTemplates, state);
+    drawOnce("capacity", state.capacity, drawCapacity, state);
+    drawOnce("waiting", [state.waiting, state.schedule], drawWaiting, state);
     drawOnce("calls", state.calls, drawCalls, state);
   } catch (error) {
     $("status").textContent = `not answering: ${error.message}`;
@@ -398,6 +433,23 @@ $("clock-advance").onclick = () => guarded(() => api("POST", "/sandbox/api/clock
 $("bot-list").onclick = () => selected && guarded(() => api("POST", `/sandbox/api/agent/${selected}/bot-listpicker`));
 $("end-chat").onclick = () => selected && guarded(() => api("POST", `/sandbox/api/agent/${selected}/end`));
 $("sheet-close").onclick = () => { $("phone-sheet").hidden = true; };
+$("capacity-form").onsubmit = (event) => {
+  event.preventDefault();
+  const typed = $("capacity-limit").value.trim();
+  $("capacity-limit").value = "";
+  guarded(() => api("POST", "/sandbox/api/capacity", {limit: typed === "" ? null : Number(typed)}));
+};
+$("capacity-off").onclick = () => guarded(() => api("POST", "/sandbox/api/capacity", {limit: null}));
+$("capacity-fill").onclick = () => guarded(() => api("POST", "/sandbox/api/capacity/fill"));
+$("retry-now").onclick = () => guarded(async () => {
+  $("retry-result").textContent = "retrying…";
+  const answer = await api("POST", "/sandbox/api/waiting/retry").catch((error) => {
+    $("retry-result").textContent = "";
+    throw error;
+  });
+  $("retry-result").textContent = `Retry now: ${answer.result.retried} of ${answer.result.waiting} retried`
+    + (answer.movedSeconds ? `; the sandbox's time moved ${answer.movedSeconds} s, to the first next attempt` : "");
+});
 document.addEventListener("visibilitychange", refresh);
 
 refresh();
