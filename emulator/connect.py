@@ -206,13 +206,16 @@ class ConnectEmulator:
         self.contacts[contact_id]["status"] = "ENDED"
 
     @locked
-    def add_transcript_item(self, contact_id, item):
+    def add_transcript_item(self, contact_id, item, visibility="ALL"):
         """Appends an item sent by someone other than the customer (agent, system, bot); a
-        participant.joined or .left event changes who is active in the chat."""
+        participant.joined or .left event changes who is active in the chat. An item streamed with
+        MessageVisibility AGENT stays out of the customer's transcript (get_transcript)."""
         contact = self.contacts.get(contact_id)
         if contact is None:
             return
         contact["transcript"].append(item)
+        if visibility == "AGENT":
+            contact.setdefault("agent_only", set()).add(item["Id"])
         if item.get("ContentType") == PARTICIPANT_JOINED:
             contact["participants"][item["ParticipantId"]] = item["ParticipantRole"]
         elif item.get("ContentType") == PARTICIPANT_LEFT:
@@ -608,15 +611,37 @@ class ConnectEmulator:
 
     @locked
     def get_transcript(self, params):
+        """The chat's items as the customer's connection sees them, a page at a time, in the order
+        Connect took them (connectparticipant model, GetTranscript): ScanDirection "Default:
+        BACKWARD when no StartPosition is provided", so pages walk from the most recent item back
+        to the chat's start (FORWARD: from its start on); SortOrder "Default: DESCENDING" sorts
+        each page; MaxResults "Default: 10", at most 100; NextToken is the one the page before
+        returned. StartPosition is not emulated, and refused, so that nothing relies on a guess
+        at it.
+
+        Messages streamed for agents only (MessageVisibility AGENT) are not in it. Undocumented:
+        an item names no visibility, and Amazon's customer chat widget shows the customer's
+        transcript as it comes, so such messages cannot be among its items."""
         contact = self._connected_contact(params)
-        items = list(contact["transcript"])
-        if params.get("SortOrder") == "DESCENDING":
+        if params.get("StartPosition"):
+            raise ServiceError("ValidationException", "The twin does not emulate StartPosition")
+        hidden = contact.get("agent_only", ())
+        items = [item for item in contact["transcript"] if item["Id"] not in hidden]
+        backward = params.get("ScanDirection", "BACKWARD") == "BACKWARD"
+        if backward:
             items.reverse()
-        start = int(params.get("NextToken", "0"))
+        try:
+            start = int(params.get("NextToken", "0"))
+        except ValueError:
+            raise ServiceError("ValidationException", "Invalid NextToken") from None
         limit = params.get("MaxResults", 10)
+        if not 0 <= limit <= 100 or start < 0:
+            raise ServiceError("ValidationException", "MaxResults must be 0 to 100")
         page = items[start : start + limit]
+        if backward != (params.get("SortOrder", "DESCENDING") == "DESCENDING"):
+            page.reverse()
         response = {"InitialContactId": contact["contact_id"], "Transcript": page}
-        if start + limit < len(items):
+        if limit and start + limit < len(items):
             response["NextToken"] = str(start + limit)
         return response
 

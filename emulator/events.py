@@ -249,7 +249,7 @@ class StreamingEvents:
         # The customer's own items are already in the transcript (SendMessage put them there).
         if participant_role != "CUSTOMER":
             item = {k: v for k, v in body.items() if k != "InitialContactId"}
-            self._connect.add_transcript_item(contact_id, item)
+            self._connect.add_transcript_item(contact_id, item, visibility)
         return self._envelope(contact, body, attributes)
 
     def _envelope(self, contact, body, attributes):

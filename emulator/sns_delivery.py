@@ -6,11 +6,19 @@ attributes in the notification, and retries an endpoint that is down or answers 
 streaming relies on the attributes (MessageVisibility lives only there), so the twin restores
 them; a subscriber may call back into the twin while it handles a notification, which only
 background delivery allows.
+
+Nor does a standard topic keep order: only FIFO topics deliver "in a strict order" (SNS Developer
+Guide, "Amazon SNS message grouping for FIFO topics"), and Connect streams to a standard topic
+(StartContactStreaming refuses a FIFO one). By default the twin delivers one notification at a
+time in publish order, which keeps tests exact; `reorder(seconds)` makes each delivery wait a
+random time up to `seconds`, on a thread of its own, so deliveries overtake one another and run
+side by side, as SNS's do (the sandbox turns it on).
 """
 
 import json
 import logging
 import queue
+import random
 import threading
 import time
 
@@ -30,6 +38,17 @@ _original_publish = Subscription.publish
 _deliveries: "queue.Queue[tuple[str, dict]]" = queue.Queue()
 _worker_lock = threading.Lock()
 _worker: threading.Thread | None = None
+# 0: in publish order, one at a time; otherwise each delivery's random delay's upper bound.
+_reorder_seconds = 0.0
+
+
+def reorder(seconds: float) -> None:
+    """Deliveries from now on wait a random time up to `seconds` each, side by side, and so
+    arrive in any order; 0 restores one at a time, in publish order. Process-wide, as install()."""
+    global _reorder_seconds
+    if seconds < 0:
+        raise ValueError("seconds must be 0 or more")
+    _reorder_seconds = float(seconds)
 
 
 def install():
@@ -49,10 +68,20 @@ def _publish(self, message, message_id, subject=None, message_attributes=None, g
     if message_structure == "json":
         message = self._parse_message_structure(message, self.protocol)
     post_data = self.get_post_data(message, message_id, subject, message_attributes=message_attributes)
+    if _reorder_seconds:
+        delay = random.uniform(0, _reorder_seconds)
+        threading.Thread(target=_deliver_after, args=(delay, self.endpoint, post_data),
+                         name="sns-http-delivery-reordered", daemon=True).start()
+        return None
     _start_worker()
     # One worker delivers in publish order, which keeps a chat's items in order for the subscriber.
     _deliveries.put((self.endpoint, post_data))
     return None
+
+
+def _deliver_after(delay, endpoint, post_data):
+    time.sleep(delay)
+    _deliver(endpoint, post_data)
 
 
 def _start_worker():

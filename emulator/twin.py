@@ -13,6 +13,7 @@ from emulator.moto_server import create_moto_app
 from emulator.serving import BackgroundServer
 from emulator.sns_delivery import StreamingPublisher
 from emulator.sns_delivery import install as install_sns_http_delivery
+from emulator.sns_delivery import reorder as reorder_sns_http_delivery
 from emulator.social import SocialEmulator
 from emulator.transcribe import TranscribeEmulator
 
@@ -26,7 +27,10 @@ class Twin:
     `instances` maps Connect instance ids to their contact flow ids. With `publish_streaming`,
     Connect publishes every item of a chat to the chat's streaming SNS topic in moto, as the real
     service does (the local sandbox); otherwise streaming events are only returned to the caller
-    (the tests invoke the handler themselves).
+    (the tests invoke the handler themselves). With `reorder_deliveries_seconds`, SNS delivers each
+    notification to an HTTP endpoint after a random delay up to that, side by side with the
+    others, so they arrive in any order, as a standard topic's do (emulator/sns_delivery.py; the
+    sandbox sets it, tests keep the default 0: one at a time, in order).
 
     `clock` is the one time Connect and End User Messaging Social read; with `clock_start`
     (epoch seconds) it begins there, and returns there on reset(), instead of at the wall clock.
@@ -48,8 +52,10 @@ class Twin:
         region="us-east-1",
         publish_streaming=False,
         clock_start=None,
+        reorder_deliveries_seconds=0.0,
     ):
         install_sns_http_delivery()
+        reorder_sns_http_delivery(reorder_deliveries_seconds)
         self.clock = Clock(clock_start)
         self._limits = Limits(self.clock)
         self.call_log = CallLog()

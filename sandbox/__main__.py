@@ -27,6 +27,9 @@ from emulator.twin import Twin
 from sandbox import resources
 
 READY_TIMEOUT_SECONDS = 60
+# SNS delivers a standard topic's notifications in any order and side by side: each one here waits
+# up to this long, so the sandbox meets a bot's burst of messages as the bridge will.
+SNS_REORDER_SECONDS = 0.5
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # chalice local's access log lines for the page's own polling would bury the bridge's logs.
 _QUIET = re.compile(r'"GET /sandbox/(api/state|static/|api/phone/media|api/agent/attachments)|"GET / HTTP')
@@ -62,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     instance_id = os.environ.get("CONNECT_INSTANCE_ID") or resources.INSTANCE_ID
     flow_id = os.environ.get("CONNECT_CONTACT_FLOW_ID") or resources.CONTACT_FLOW_ID
     twin = Twin(moto_port=args.moto_port, emulator_port=args.emulator_port,
-                instances={instance_id: [flow_id]}, publish_streaming=True).start()
+                instances={instance_id: [flow_id]}, publish_streaming=True,
+                reorder_deliveries_seconds=SNS_REORDER_SECONDS).start()
     child: subprocess.Popen | None = None
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
