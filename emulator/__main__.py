@@ -5,6 +5,7 @@ import signal
 import threading
 
 from emulator.twin import Twin
+from emulator.undocumented import BEHAVIOURS
 
 
 def main(argv=None):
@@ -17,6 +18,8 @@ def main(argv=None):
                         help="Connect publishes chat items to the chat's streaming SNS topic")
     parser.add_argument("--clock-start", type=float, default=None, metavar="EPOCH",
                         help="the twin's clock starts (and resets to) this time, not the wall clock")
+    parser.add_argument("--strict", action="store_true",
+                        help="none of what AWS and Meta do without documenting it (emulator/undocumented.py)")
     args = parser.parse_args(argv)
 
     stopping = threading.Event()
@@ -26,6 +29,8 @@ def main(argv=None):
     with Twin(moto_port=args.moto_port, emulator_port=args.emulator_port,
               publish_streaming=args.publish_streaming, clock_start=args.clock_start) as twin:
         twin.latency_seconds = twin.pacing.seconds = args.latency_ms / 1000
+        if args.strict:  # until a reset, which turns them back on
+            twin.set_undocumented(**dict.fromkeys(BEHAVIOURS, False))
         for name, value in twin.endpoint_env().items():
             print(f"{name}={value}", flush=True)
         stopping.wait()

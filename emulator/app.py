@@ -35,6 +35,8 @@ _CONTROL = Map(
         Rule("/_emulator/active-chats", methods=["GET"], endpoint="active_chats"),
         Rule("/_emulator/contacts", methods=["GET"], endpoint="contacts"),
         Rule("/_emulator/contacts/<contact_id>/expire-connections", methods=["POST"], endpoint="expire"),
+        Rule("/_emulator/undocumented", methods=["GET"], endpoint="undocumented"),
+        Rule("/_emulator/undocumented", methods=["POST"], endpoint="set_undocumented"),
         Rule("/_emulator/contacts/<contact_id>/end", methods=["POST"], endpoint="end"),
         Rule("/_emulator/contacts/<contact_id>/events", methods=["POST"], endpoint="event"),
         Rule("/_emulator/contacts/<contact_id>/attachment-events", methods=["POST"],
@@ -195,6 +197,12 @@ class EmulatorApp:
                 return json_response(twin.contacts)
             elif endpoint == "expire":
                 twin.expire_connections(args["contact_id"])
+            elif endpoint == "set_undocumented":
+                # Twin.set_undocumented's keywords (false: the strict mode's); the behaviours after.
+                twin.set_undocumented(**body)
+                return json_response(twin.undocumented)
+            elif endpoint == "undocumented":
+                return json_response(twin.undocumented)
             elif endpoint == "end":
                 return json_response(twin.end_chat(args["contact_id"]))
             elif endpoint == "event":

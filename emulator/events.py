@@ -6,6 +6,7 @@ import json
 import uuid
 
 from emulator.connect import DEFAULT_INSTANCE_ID, PARTICIPANT_JOINED, iso
+from emulator.undocumented import Undocumented
 
 TYPING = "application/vnd.amazonaws.connect.event.typing"
 RECEIPT_CONTENT_TYPES = {
@@ -43,11 +44,13 @@ class StreamingEvents:
     SupportedMessagingContentTypes (`_deliverable_content_type`).
     """
 
-    def __init__(self, connect, account_id="123456789012", region="us-east-1", publisher=None):
+    def __init__(self, connect, account_id="123456789012", region="us-east-1", publisher=None,
+                 undocumented=None):
         self._connect = connect
         self.account_id = account_id
         self.region = region
         self.publisher = publisher
+        self.undocumented = undocumented or Undocumented()
 
     def message(
         self,
@@ -111,12 +114,17 @@ class StreamingEvents:
 
         Refused like SendEvent refuses a receipt (emulator.restjson.ServiceError): an unknown
         message, or more than two active participants (ConflictException).
+
+        With the twin's `read_receipts_streamed` off (emulator/undocumented.py) the receipt is
+        recorded but not streamed, and None is returned: no event reaches the bridge.
         """
         contact = self._connect.contacts.get(contact_id)
         content_type = RECEIPT_CONTENT_TYPES[kind]
         participant = self._participant(contact, contact_id, participant_role, display_name)
         content = json.dumps({"messageId": message_id})
         message = self._connect.record_receipt(contact_id, participant["ParticipantId"], content_type, content)
+        if not self.undocumented.read_receipts_streamed:
+            return None
         if form == "metadata":
             body = {
                 "AbsoluteTime": self._now(),

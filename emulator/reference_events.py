@@ -57,20 +57,24 @@ def status_of_sent(sent: dict, status: str) -> dict:
     carrying its `biz_opaque_callback_data` back as Meta does: `sent`, `delivered` or `read` for
     a message that reached the phone; `failed`, with the errors Meta gives (eum-status-failed.json),
     for one the twin refused (its record's `failure`). Any other pairing is not something Meta
-    sends, and raises ValueError."""
+    sends, and raises ValueError. The status names the message by the record's `wamid`, and
+    leaves the callback data out when the record says it is not echoed (the twin's strict mode,
+    emulator/undocumented.py)."""
     failure = sent.get("failure")
     if (status == "failed") != (failure is not None):
         raise ValueError(f"Meta sends no {status!r} status for a message that "
                          + ("failed" if failure else "reached the phone"))
     event = load_event("eum-status-failed" if failure else "eum-status-sent-delivered-read")
+    # One status, one SNS message (the reference event's others are about another message).
+    event["Records"] = event["Records"][:1]
     entry = json.loads(sns_message(event)["whatsAppWebhookEntry"])
     template = entry["changes"][0]["value"]["statuses"][0]
-    item = {**template, "id": sent["messageId"], "status": status}
+    item = {**template, "id": sent.get("wamid", sent["messageId"]), "status": status}
     if failure:
         item["errors"] = [failure]
     if "to" in sent["message"]:
         item["recipient_id"] = sent["message"]["to"]
-    if "biz_opaque_callback_data" in sent["message"]:
+    if "biz_opaque_callback_data" in sent["message"] and sent.get("callbackDataEchoed", True):
         item["biz_opaque_callback_data"] = sent["message"]["biz_opaque_callback_data"]
     return with_webhook_value(event, statuses=[item])
 

@@ -1,5 +1,6 @@
 """AWS End User Messaging Social: sending WhatsApp messages and moving media through S3."""
 
+import base64
 import copy
 import json
 import re
@@ -16,6 +17,7 @@ from emulator.clock import Clock
 from emulator.limits import Limits
 from emulator.moto_server import INTERNAL_HEADER, internal_client
 from emulator.restjson import ServiceError, locked
+from emulator.undocumented import Undocumented
 
 SOCIAL_OPERATIONS = (
     "SendWhatsAppMessage",
@@ -95,13 +97,18 @@ class SocialEmulator:
     which the twin resets itself, as it does the `limits` it shares (emulator/limits.py).
     """
 
-    def __init__(self, s3_endpoint_url, region="us-east-1", clock=None, limits=None):
+    def __init__(self, s3_endpoint_url, region="us-east-1", clock=None, limits=None, undocumented=None):
         self._lock = threading.RLock()
         self._s3 = internal_client("s3", s3_endpoint_url, region,
                                    Config(s3={"addressing_style": "path"}))
         self.clock = clock or Clock()
         self.limits = limits or Limits(self.clock)
         self.reset()
+    Each record of `sent` says what Meta will do with the message: `wamid`, the id its statuses
+    and the customer's replies name (the `messageId` returned unless the twin's
+    `message_id_is_wamid` is off), and `callbackDataEchoed`, whether its statuses will carry its
+    `biz_opaque_callback_data` (the twin's `callback_data_echo`; emulator/undocumented.py).
+
 
     @locked
     def reset(self):
@@ -109,6 +116,7 @@ class SocialEmulator:
         self.media = {}
         # WABA id -> its template definitions (Meta's template objects), in creation order.
         self.templates = {}
+        self.undocumented = undocumented or Undocumented()
         # phone number id -> WABA id
         self._phone_wabas = {}
         # (phone number id, customer wa_id) -> WhatsApp timestamp of the customer's newest message
@@ -239,7 +247,9 @@ class SocialEmulator:
             "originationPhoneNumberId": origination_id,
             "metaApiVersion": params["metaApiVersion"],
             "message": message,
-            "messageId": str(uuid.uuid4()),
+            "messageId": message_id,
+            "wamid": message_id if self.undocumented.message_id_is_wamid else _wamid(message),
+            "callbackDataEchoed": self.undocumented.callback_data_echo,
         }
         # Outside the window Meta still accepts the request and returns a message id; the message
         # never reaches the phone and a `failed` status with 131047 follows. Templates are exempt,
@@ -264,6 +274,7 @@ class SocialEmulator:
                 "Give only one of destinationS3File and destinationS3PresignedUrl",
             )
         media = self.media.get(media_id)
+        message_id = str(uuid.uuid4())
         if media is None:
             raise ServiceError("ResourceNotFoundException", f"Media {media_id} not found", 404)
         result = {"mimeType": media["mime_type"], "fileSize": len(media["data"])}
@@ -389,6 +400,12 @@ def _check_phone_number_id(value):
             "ValidationException",
             f"originationPhoneNumberId must be phone-number-id-<id> or its ARN, got {value}",
         )
+
+def _wamid(message):
+    """A WhatsApp message id of Meta's form (base64 that spells the recipient's number)."""
+    recipient = message.get("to") or message.get("recipient") or ""
+    return "wamid." + base64.b64encode(f"{recipient}{uuid.uuid4().hex}".encode()).decode()
+
 
 
 def _decode_message(blob):

@@ -17,6 +17,7 @@ from emulator.sns_delivery import reorder as reorder_sns_http_delivery
 from emulator.social import SocialEmulator
 from emulator.transcribe import TranscribeEmulator
 
+from emulator.undocumented import Undocumented
 MOTO_SERVICES = ("DYNAMODB", "DYNAMODB_STREAMS", "S3", "SNS", "SSM", "TRANSCRIBE")
 EMULATED_SERVICES = ("CONNECT", "CONNECTPARTICIPANT", "SOCIALMESSAGING")
 
@@ -75,8 +76,10 @@ class Twin:
             clock=self.clock,
             limits=self._limits,
         )
-        self.social = SocialEmulator(self.moto_url, region, clock=self.clock, limits=self._limits)
-        self.streaming = StreamingEvents(self.connect, account_id, region)
+        self._undocumented = Undocumented()
+        self.social = SocialEmulator(self.moto_url, region, clock=self.clock, limits=self._limits,
+                                     undocumented=self._undocumented)
+        self.streaming = StreamingEvents(self.connect, account_id, region, undocumented=self._undocumented)
         # A chat the 5-minute connection rule ends streams chat.ended, as any ended chat does.
         self.connect.on_chat_ended = self.streaming.chat_ended
         if publish_streaming:
@@ -129,7 +132,8 @@ class Twin:
     def reset(self):
         """Empties moto (all its backends), the emulator's state, its faults and the call log;
         the clock is back at its start (the wall clock without clock_start); End User Messaging
-        Social has only the reference account's templates again; the limits are the defaults."""
+        Social has only the reference account's templates again; the limits are the defaults,
+        and every undocumented behaviour is on."""
         request = urllib.request.Request(f"{self.moto_url}/moto-api/reset", method="POST")
         with urllib.request.urlopen(request, timeout=10):
             pass
@@ -141,6 +145,7 @@ class Twin:
         self._app.clear_faults()
         self.pacing.seconds = self.latency_seconds
         self.pacing.reset()
+        self._undocumented.reset()
         self.clear_calls()
 
     # --- emulator state and agent side ---
@@ -218,6 +223,23 @@ class Twin:
         """Moves the twin's one clock forward (Connect's rules and WhatsApp's 24-hour window).
         Chats whose customer was never marked connected (CreateParticipantConnection with
         ConnectParticipant) within 5 minutes of StartChatContact end; returns their chat.ended
+    # --- what AWS and Meta do without documenting it ---
+
+    @property
+    def undocumented(self):
+        """Which undocumented behaviours the twin shows, by name (emulator/undocumented.py)."""
+        return self._undocumented.values()
+
+    def set_undocumented(self, **behaviours):
+        """Turns the named undocumented behaviours on or off; the strict mode is all three off.
+        `callback_data_echo`: statuses carry the message's biz_opaque_callback_data.
+        `read_receipts_streamed`: agent_read_receipt and agent_delivered_receipt stream the receipt
+        (off: recorded on the message, and None returned instead of the event).
+        `message_id_is_wamid`: SendWhatsAppMessage returns the id statuses and the customer's
+        replies name (off: each sent record's `wamid` differs from its `messageId`).
+        All are on after reset(); an unknown name is a TypeError."""
+        self._undocumented.set(**behaviours)
+
         streaming events."""
         self.clock.advance(seconds)
         return [self.streaming.chat_ended(contact_id) for contact_id in self.connect.end_chats_never_connected()]

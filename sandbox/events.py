@@ -118,9 +118,9 @@ def failed_status(record: dict, now: float) -> dict:
     refused (`record`: its SendWhatsAppMessage record, whose `failure` is Meta's error), shaped like
     events/eum-status-failed.json."""
     message = record["message"]
-    element = {"id": record["messageId"], "status": "failed", "timestamp": str(int(now)),
+    element = {"id": record.get("wamid", record["messageId"]), "status": "failed", "timestamp": str(int(now)),
                "recipient_id": message.get("to", ""), "errors": [record["failure"]]}
-    if message.get("biz_opaque_callback_data"):
+    if message.get("biz_opaque_callback_data") and record.get("callbackDataEchoed", True):
         element["biz_opaque_callback_data"] = message["biz_opaque_callback_data"]
     return element
 

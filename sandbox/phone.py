@@ -3,7 +3,9 @@ read from the twin's SendWhatsAppMessage log.
 
 - The business's messages carry WhatsApp's status for them (`sent`, `delivered`, `read`), which
   the page moves forward as the customer's phone would (`advance`), and the
-  `biz_opaque_callback_data` they were sent with, which every status webhook echoes.
+  `biz_opaque_callback_data` they were sent with, which every status webhook echoes (none when
+  the twin's strict mode keeps it out). They are known by Meta's id for them (the record's
+  `wamid`), which statuses and the customer's replies name.
 - The customer's messages turn `read` when the bridge sends WhatsApp's read receipt for them.
 - The bridge's typing indicator (a read receipt with `typing_indicator`) shows "typing…" until the
   business's next message, or for WhatsApp's 25 seconds.
@@ -64,7 +66,9 @@ class PhoneTimeline:
                 message = record["message"]
                 if message.get("type") == "template" and definitions is None:
                     definitions = templates()
-                self._take(message, customer, record.get("messageId", ""), definitions or ())
+                # Meta's id for the message: what its statuses and the customer's replies name.
+                self._take(message, customer, record.get("wamid") or record.get("messageId", ""),
+                           definitions or (), record.get("callbackDataEchoed", True))
             self._sent_seen = len(sent)
         return refused
 
@@ -95,7 +99,8 @@ class PhoneTimeline:
                 item["status"] = status
             return steps, item.get("callback_data", "")
 
-    def _take(self, message: dict, customer: str, message_id: str, definitions: Sequence[dict]) -> None:
+    def _take(self, message: dict, customer: str, message_id: str, definitions: Sequence[dict],
+              echoes_callback_data: bool = True) -> None:
         if message.get("status") == "read":
             target = self._by_wamid.get(message.get("message_id", ""))
             if target is not None:
@@ -114,7 +119,8 @@ class PhoneTimeline:
         # The reply ends the indicator, as on WhatsApp.
         self._typing_until = 0.0
         item = {"id": message_id, "from": "business", "kind": kind, "time": self._clock(),
-                "status": "", "callback_data": message.get("biz_opaque_callback_data", "")}
+                "status": "",
+                "callback_data": message.get("biz_opaque_callback_data", "") if echoes_callback_data else ""}
         content = message.get(kind) or {}
         if kind == "text":
             item["text"] = content.get("body", "")

@@ -25,6 +25,9 @@ def test_send_decodes_the_message_blob(sdk, twin):
             "metaApiVersion": "v20.0",
             "message": message,
             "messageId": message_id,
+            # Meta's id for it, which its statuses name, and whether they carry its callback data.
+            "wamid": message_id,
+            "callbackDataEchoed": True,
         }
     ]
     assert twin.calls_to("socialmessaging", "SendWhatsAppMessage")[0]["params"]["message"] == message
