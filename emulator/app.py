@@ -32,11 +32,11 @@ _CONTROL = Map(
         Rule("/_emulator/clock", methods=["POST"], endpoint="clock"),
         Rule("/_emulator/limits", methods=["GET"], endpoint="limits"),
         Rule("/_emulator/limits", methods=["POST"], endpoint="set_limits"),
+        Rule("/_emulator/undocumented", methods=["GET"], endpoint="undocumented"),
+        Rule("/_emulator/undocumented", methods=["POST"], endpoint="set_undocumented"),
         Rule("/_emulator/active-chats", methods=["GET"], endpoint="active_chats"),
         Rule("/_emulator/contacts", methods=["GET"], endpoint="contacts"),
         Rule("/_emulator/contacts/<contact_id>/expire-connections", methods=["POST"], endpoint="expire"),
-        Rule("/_emulator/undocumented", methods=["GET"], endpoint="undocumented"),
-        Rule("/_emulator/undocumented", methods=["POST"], endpoint="set_undocumented"),
         Rule("/_emulator/contacts/<contact_id>/end", methods=["POST"], endpoint="end"),
         Rule("/_emulator/contacts/<contact_id>/events", methods=["POST"], endpoint="event"),
         Rule("/_emulator/contacts/<contact_id>/attachment-events", methods=["POST"],
@@ -191,18 +191,18 @@ class EmulatorApp:
                 return json_response(twin.limits)
             elif endpoint == "limits":
                 return json_response(twin.limits)
-            elif endpoint == "active_chats":
-                return json_response({"active_chats": twin.active_chats(request.args.get("instance_id"))})
-            elif endpoint == "contacts":
-                return json_response(twin.contacts)
-            elif endpoint == "expire":
-                twin.expire_connections(args["contact_id"])
             elif endpoint == "set_undocumented":
                 # Twin.set_undocumented's keywords (false: the strict mode's); the behaviours after.
                 twin.set_undocumented(**body)
                 return json_response(twin.undocumented)
             elif endpoint == "undocumented":
                 return json_response(twin.undocumented)
+            elif endpoint == "active_chats":
+                return json_response({"active_chats": twin.active_chats(request.args.get("instance_id"))})
+            elif endpoint == "contacts":
+                return json_response(twin.contacts)
+            elif endpoint == "expire":
+                twin.expire_connections(args["contact_id"])
             elif endpoint == "end":
                 return json_response(twin.end_chat(args["contact_id"]))
             elif endpoint == "event":

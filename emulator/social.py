@@ -92,6 +92,11 @@ class SocialEmulator:
     """Sent messages land in `sent` (a free-form one outside the customer's window with the
     `failure` Meta reports for it); media (by Meta media id) in `media`; templates per WABA.
 
+    Each record of `sent` says what Meta will do with the message: `wamid`, the id its statuses
+    and the customer's replies name (the `messageId` returned unless the twin's
+    `message_id_is_wamid` is off), and `callbackDataEchoed`, whether its statuses will carry its
+    `biz_opaque_callback_data` (the twin's `callback_data_echo`; emulator/undocumented.py).
+
     Business accounts, phone numbers and customers are keyed by the last part of their ids
     (`waba-<id>` and `arn:…:waba/<id>` name the same account). `clock` is the twin's one clock,
     which the twin resets itself, as it does the `limits` it shares (emulator/limits.py).
@@ -99,16 +104,12 @@ class SocialEmulator:
 
     def __init__(self, s3_endpoint_url, region="us-east-1", clock=None, limits=None, undocumented=None):
         self._lock = threading.RLock()
+        self.undocumented = undocumented or Undocumented()
         self._s3 = internal_client("s3", s3_endpoint_url, region,
                                    Config(s3={"addressing_style": "path"}))
         self.clock = clock or Clock()
         self.limits = limits or Limits(self.clock)
         self.reset()
-    Each record of `sent` says what Meta will do with the message: `wamid`, the id its statuses
-    and the customer's replies name (the `messageId` returned unless the twin's
-    `message_id_is_wamid` is off), and `callbackDataEchoed`, whether its statuses will carry its
-    `biz_opaque_callback_data` (the twin's `callback_data_echo`; emulator/undocumented.py).
-
 
     @locked
     def reset(self):
@@ -116,7 +117,6 @@ class SocialEmulator:
         self.media = {}
         # WABA id -> its template definitions (Meta's template objects), in creation order.
         self.templates = {}
-        self.undocumented = undocumented or Undocumented()
         # phone number id -> WABA id
         self._phone_wabas = {}
         # (phone number id, customer wa_id) -> WhatsApp timestamp of the customer's newest message
@@ -243,6 +243,7 @@ class SocialEmulator:
         if message.get("type") == "interactive":
             interactive_rules.check(message["interactive"])
         self._throttle(origination_id, message)
+        message_id = str(uuid.uuid4())
         record = {
             "originationPhoneNumberId": origination_id,
             "metaApiVersion": params["metaApiVersion"],
@@ -274,7 +275,6 @@ class SocialEmulator:
                 "Give only one of destinationS3File and destinationS3PresignedUrl",
             )
         media = self.media.get(media_id)
-        message_id = str(uuid.uuid4())
         if media is None:
             raise ServiceError("ResourceNotFoundException", f"Media {media_id} not found", 404)
         result = {"mimeType": media["mime_type"], "fileSize": len(media["data"])}
@@ -372,6 +372,12 @@ class SocialEmulator:
         return definitions
 
 
+def _wamid(message):
+    """A WhatsApp message id of Meta's form (base64 that spells the recipient's number)."""
+    recipient = message.get("to") or message.get("recipient") or ""
+    return "wamid." + base64.b64encode(f"{recipient}{uuid.uuid4().hex}".encode()).decode()
+
+
 def _last_part(resource_id):
     """`arn:…:waba/<id>` and `waba-<id>` (phone numbers alike) -> `<id>`."""
     return re.split(r"[/]|^waba-|^phone-number-id-", resource_id)[-1]
@@ -400,12 +406,6 @@ def _check_phone_number_id(value):
             "ValidationException",
             f"originationPhoneNumberId must be phone-number-id-<id> or its ARN, got {value}",
         )
-
-def _wamid(message):
-    """A WhatsApp message id of Meta's form (base64 that spells the recipient's number)."""
-    recipient = message.get("to") or message.get("recipient") or ""
-    return "wamid." + base64.b64encode(f"{recipient}{uuid.uuid4().hex}".encode()).decode()
-
 
 
 def _decode_message(blob):

@@ -16,8 +16,8 @@ from emulator.sns_delivery import install as install_sns_http_delivery
 from emulator.sns_delivery import reorder as reorder_sns_http_delivery
 from emulator.social import SocialEmulator
 from emulator.transcribe import TranscribeEmulator
-
 from emulator.undocumented import Undocumented
+
 MOTO_SERVICES = ("DYNAMODB", "DYNAMODB_STREAMS", "S3", "SNS", "SSM", "TRANSCRIBE")
 EMULATED_SERVICES = ("CONNECT", "CONNECTPARTICIPANT", "SOCIALMESSAGING")
 
@@ -139,13 +139,13 @@ class Twin:
             pass
         self.clock.reset()
         self._limits.reset()
+        self._undocumented.reset()
         self.connect.reset()
         self.social.reset()
         self.transcripts.reset()
         self._app.clear_faults()
         self.pacing.seconds = self.latency_seconds
         self.pacing.reset()
-        self._undocumented.reset()
         self.clear_calls()
 
     # --- emulator state and agent side ---
@@ -214,15 +214,6 @@ class Twin:
         """
         self._limits.set(**limits)
 
-    def active_chats(self, instance_id=None):
-        """How many chats (of the instance, or of all) are not ENDED; the chats the 5-minute
-        connection rule has ended meanwhile end first."""
-        return self.connect.active_chats(instance_id)
-
-    def advance_clock(self, seconds):
-        """Moves the twin's one clock forward (Connect's rules and WhatsApp's 24-hour window).
-        Chats whose customer was never marked connected (CreateParticipantConnection with
-        ConnectParticipant) within 5 minutes of StartChatContact end; returns their chat.ended
     # --- what AWS and Meta do without documenting it ---
 
     @property
@@ -240,6 +231,15 @@ class Twin:
         All are on after reset(); an unknown name is a TypeError."""
         self._undocumented.set(**behaviours)
 
+    def active_chats(self, instance_id=None):
+        """How many chats (of the instance, or of all) are not ENDED; the chats the 5-minute
+        connection rule has ended meanwhile end first."""
+        return self.connect.active_chats(instance_id)
+
+    def advance_clock(self, seconds):
+        """Moves the twin's one clock forward (Connect's rules and WhatsApp's 24-hour window).
+        Chats whose customer was never marked connected (CreateParticipantConnection with
+        ConnectParticipant) within 5 minutes of StartChatContact end; returns their chat.ended
         streaming events."""
         self.clock.advance(seconds)
         return [self.streaming.chat_ended(contact_id) for contact_id in self.connect.end_chats_never_connected()]
