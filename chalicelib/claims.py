@@ -25,6 +25,11 @@ SENT_SNIPPETS_KEPT = 20
 class ClaimInProgress(Exception):
     """Another invocation holds the message; Lambda should retry after its lock expires."""
 
+    def __init__(self, message_id: str, until: int = 0) -> None:
+        super().__init__(message_id)
+        # When the holder's lock expires (epoch seconds; 0: not known).
+        self.until = until
+
 
 class AlreadySent(Exception):
     """The message was sent before: a redelivery."""
@@ -39,6 +44,8 @@ class Claim:
     session: Session
     message_id: str
     steps_done: int
+    # The chat's messages already sent when the claim was taken (ordering.py reads them).
+    completed: frozenset[str] = frozenset()
 
 
 def _lock_attribute(message_id: str) -> str:
@@ -72,9 +79,10 @@ def claim(dynamodb: Any, table: str, contact_id: str, message_id: str, lock_seco
             raise UnknownSession(contact_id) from None
         if message_id in old.get(COMPLETED_IDS, ()):
             raise AlreadySent(message_id) from None
-        raise ClaimInProgress(message_id) from None
+        raise ClaimInProgress(message_id, int(old.get(_lock_attribute(message_id), 0))) from None
     item = from_attributes(response["Attributes"])
-    return Claim(Session.from_item(item), message_id, int(item.get(_steps_attribute(message_id), 0)))
+    return Claim(Session.from_item(item), message_id, int(item.get(_steps_attribute(message_id), 0)),
+                 frozenset(item.get(COMPLETED_IDS, ())))
 
 
 def step_done(dynamodb: Any, table: str, claimed: Claim, steps: int) -> None:

@@ -24,6 +24,7 @@ DECLARED_CONTENT_TYPES = (
 )
 DELIVERED_RECEIPT = "application/vnd.amazonaws.connect.event.message.delivered"
 READ_RECEIPT = "application/vnd.amazonaws.connect.event.message.read"
+TRANSCRIPT_PAGE = 100
 
 
 class TokenRefused(Exception):
@@ -107,6 +108,21 @@ def send_message(participant: Any, connection_token: str, content: str, token: s
             ConnectionToken=connection_token,
         )
     return response.get("Id", "")
+
+
+def transcript_page(participant: Any, connection_token: str,
+                    next_token: str | None = None) -> tuple[list[dict], str | None]:
+    """One page of the chat's transcript as the customer's connection sees it, newest item first
+    (GetTranscript: SortOrder DESCENDING, and ScanDirection BACKWARD from the most recent, both
+    its defaults without a StartPosition, said here), and the token of the page before it (None
+    at the chat's start). MaxResults is the model's largest, 100."""
+    request: dict[str, Any] = {"ConnectionToken": connection_token, "MaxResults": TRANSCRIPT_PAGE,
+                               "SortOrder": "DESCENDING", "ScanDirection": "BACKWARD"}
+    if next_token:
+        request["NextToken"] = next_token
+    with _token_refusal("connection token"):
+        response = participant.get_transcript(**request)
+    return list(response.get("Transcript") or []), response.get("NextToken") or None
 
 
 def disconnect(participant: Any, connection_token: str, token: str) -> None:

@@ -1,13 +1,15 @@
-"""Agent, bot or flow to customer: Connect contact streaming events become WhatsApp messages."""
+"""Agent, bot or flow to customer: Connect contact streaming events become WhatsApp messages,
+in the order Connect took them (ordering.py: before a message, every earlier one not sent yet)."""
 from __future__ import annotations
 
+import time
 from typing import Callable
 
 from botocore.exceptions import ClientError
 
 from . import (
-    audio, chat, claims, connect, logs, media, media_staging, messaging, reading, receipts, sessions,
-    template_commands, templates, waiting, whatsapp, window,
+    audio, chat, claims, connect, logs, media, media_staging, messaging, ordering, reading, receipts,
+    sessions, template_commands, templates, waiting, whatsapp, window,
 )
 from .config import MARK_READ_BY_AGENT
 from .customer_text import whatsapp_payloads, whatsapp_text
@@ -82,26 +84,18 @@ def _close(item: StreamingItem, runtime: Runtime) -> None:
 Send = Callable[[Session, claims.Steps], dict[str, str]]
 
 
-def _once(item: StreamingItem, runtime: Runtime, send: Send, free_form: bool = True) -> None:
-    """Run `send` for the item's session once, however often Connect streams the item. `send`
-    walks its steps through the Steps it is given, so a retry resumes where an attempt failed,
-    and returns the WhatsApp ids it sent with a snippet of each. A `free_form` message goes out
-    only inside WhatsApp's 24-hour window; a template goes out whenever."""
+def _once(item: StreamingItem, runtime: Runtime, send: Send, free_form: bool = True,
+          claimed: claims.Claim | None = None) -> None:
+    """Run `send` for the item's session once, however often Connect streams the item, after
+    every earlier message not sent yet. `send` walks its steps through the Steps it is given, so
+    a retry resumes where an attempt failed, and returns the WhatsApp ids it sent with a snippet
+    of each. A `free_form` message goes out only inside WhatsApp's 24-hour window; a template
+    goes out whenever. `claimed`: an earlier message, claimed by the later one that sends it."""
     dynamodb, table = runtime.clients.dynamodb, runtime.env.sessions_table
-    try:
-        claimed = _claim(item, runtime)
-    except claims.UnknownSession:
-        logs.warning("message_for_unknown_session_dropped", contactId=item.initial_contact_id,
-                     connectMessageId=item.id)
-        return
-    except claims.AlreadySent:
-        logs.info("streaming_redelivery_skipped", contactId=item.initial_contact_id,
-                  connectMessageId=item.id)
-        return
-    except claims.ClaimInProgress:
-        logs.warning("streaming_message_in_progress_retry_later", contactId=item.initial_contact_id,
-                     connectMessageId=item.id)
-        raise
+    if claimed is None:
+        claimed = _claim_in_turn(item, runtime)
+        if claimed is None:
+            return
     sent: dict[str, str] = {}
     window_told: dict[str, int] = {}
     try:
@@ -120,6 +114,68 @@ def _once(item: StreamingItem, runtime: Runtime, send: Send, free_form: bool = T
     claims.complete(dynamodb, table, claimed, sent, window_told)
     if sent:
         reading.read_on_reply(runtime, claimed.session)
+
+
+def _claim_in_turn(item: StreamingItem, runtime: Runtime) -> claims.Claim | None:
+    """The item claimed once every earlier message the customer may see went out before it;
+    None when it needs no sending (a redelivery, or no session). A claim another invocation took
+    a moment ago is waited for: it is sending the message, or sending it ahead of a later one."""
+    deadline = time.monotonic() + ordering.WAIT_SECONDS
+    try:
+        claimed = ordering.claim_waiting(runtime, lambda: _claim(item, runtime),
+                                         OUTBOUND_LOCK_SECONDS, deadline)
+    except claims.UnknownSession:
+        logs.warning("message_for_unknown_session_dropped", contactId=item.initial_contact_id,
+                     connectMessageId=item.id)
+        return None
+    except claims.AlreadySent:
+        logs.info("streaming_redelivery_skipped", contactId=item.initial_contact_id,
+                  connectMessageId=item.id)
+        return None
+    except claims.ClaimInProgress:
+        logs.warning("streaming_message_in_progress_retry_later", contactId=item.initial_contact_id,
+                     connectMessageId=item.id)
+        raise
+    try:
+        return _earlier_first(item, claimed, runtime, deadline)
+    except claims.ClaimInProgress:
+        logs.warning("earlier_message_in_progress_retry_later", contactId=claimed.session.contact_id,
+                     connectMessageId=item.id)
+        claims.release(runtime.clients.dynamodb, runtime.env.sessions_table, claimed)
+        raise
+    except Exception:
+        claims.release(runtime.clients.dynamodb, runtime.env.sessions_table, claimed)
+        raise
+
+
+def _earlier_first(item: StreamingItem, claimed: claims.Claim, runtime: Runtime,
+                   deadline: float) -> claims.Claim:
+    """Send, oldest first, the messages Connect took before the item that are not sent yet, each
+    claimed and sent as if its own event had come; the item's claim, its session as they left it.
+    ClaimInProgress when one is still held by another invocation at `deadline`."""
+    try:
+        session, earlier = ordering.earlier_unsent(runtime, claimed, item)
+    except ordering.OrderUnknown as unknown:
+        logs.info("sent_without_order", contactId=claimed.session.contact_id,
+                  connectMessageId=item.id, reason=str(unknown))
+        return claimed
+    dynamodb, table = runtime.clients.dynamodb, runtime.env.sessions_table
+    for message in earlier:
+        try:
+            earlier_claim = ordering.claim_waiting(runtime, lambda message_id=message.id: claims.claim(
+                dynamodb, table, session.contact_id, message_id, OUTBOUND_LOCK_SECONDS,
+                runtime.clock()), OUTBOUND_LOCK_SECONDS, deadline)
+        except (claims.AlreadySent, claims.UnknownSession):
+            continue  # sent meanwhile, by its own event or ahead of another message
+        logs.info("earlier_message_sent_first", contactId=session.contact_id,
+                  connectMessageId=message.id, before=item.id)
+        if is_for_customer(message):
+            _send_to_customer(message, runtime, earlier_claim)
+        else:
+            _send_attachments(message, runtime, earlier_claim)
+    if earlier:
+        session = sessions.get(dynamodb, table, session.contact_id) or session
+    return claims.with_session(claimed, session)
 
 
 def _tell_window_closed(item: StreamingItem, session: Session, runtime: Runtime) -> dict[str, int]:
@@ -175,11 +231,12 @@ def _claim(item: StreamingItem, runtime: Runtime) -> claims.Claim:
     return claims.claim(dynamodb, table, item.contact_id, item.id, OUTBOUND_LOCK_SECONDS, now)
 
 
-def _send_to_customer(item: StreamingItem, runtime: Runtime) -> None:
+def _send_to_customer(item: StreamingItem, runtime: Runtime,
+                      claimed: claims.Claim | None = None) -> None:
     command = template_commands.parse(item.content, markdown=item.content_type == TEXT_MARKDOWN
                                       ) if is_command_capable(item) else None
     if command is not None:
-        _run_template_command(item, command, runtime)
+        _run_template_command(item, command, runtime, claimed)
         return
 
     def send(session: Session, steps: claims.Steps) -> dict[str, str]:
@@ -196,11 +253,11 @@ def _send_to_customer(item: StreamingItem, runtime: Runtime) -> None:
         # A reaction names the message it reacts to; the last part of a split text stands for it.
         return {whatsapp_message_id: text[:SNIPPET_CHARS]} if whatsapp_message_id else {}
 
-    _once(item, runtime, send)
+    _once(item, runtime, send, claimed=claimed)
 
 
 def _run_template_command(item: StreamingItem, command: template_commands.Command | TemplateError,
-                          runtime: Runtime) -> None:
+                          runtime: Runtime, claimed: claims.Claim | None = None) -> None:
     def note(session: Session, text: str, purpose: str) -> Session:
         return _note_to_agent(runtime, session, text, client_token(purpose, item.id))
 
@@ -212,10 +269,11 @@ def _run_template_command(item: StreamingItem, command: template_commands.Comman
         sent = template_commands.run(command, session, steps, runtime, note, send_payload)
         return {whatsapp_id: text[:SNIPPET_CHARS] for whatsapp_id, text in sent.items()}
 
-    _once(item, runtime, send, free_form=False)
+    _once(item, runtime, send, free_form=False, claimed=claimed)
 
 
-def _send_attachments(item: StreamingItem, runtime: Runtime) -> None:
+def _send_attachments(item: StreamingItem, runtime: Runtime,
+                      claimed: claims.Claim | None = None) -> None:
     def send(session: Session, steps: claims.Steps) -> dict[str, str]:
         sent: dict[str, str] = {}
         for attachment in steps.pending(item.attachments):
@@ -226,7 +284,7 @@ def _send_attachments(item: StreamingItem, runtime: Runtime) -> None:
             session = _send_attachment(item, session, attachment, runtime, sent)
         return sent
 
-    _once(item, runtime, send)
+    _once(item, runtime, send, claimed=claimed)
 
 
 def _send_attachment(item: StreamingItem, session: Session, attachment: dict, runtime: Runtime,

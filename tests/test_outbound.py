@@ -70,10 +70,12 @@ def test_agent_text_is_sent_from_the_business_number_to_the_customer(bridge):
     # Replying is reading: the customer's message gets its blue ticks after the reply.
     assert ticks["message"] == {"messaging_product": "whatsapp", "status": "read",
                                 "message_id": FIRST_WAMID}
-    # One write before the send (the claim, which reads the session), one after.
+    # Two calls before the send (the claim, which reads the session, and the transcript, which
+    # tells whether an earlier message must go first), one write after.
     assert [(c["service"], c["operation"]) for c in bridge.twin.calls] == [
-        ("dynamodb", "UpdateItem"), ("socialmessaging", "SendWhatsAppMessage"),
-        ("dynamodb", "UpdateItem"), ("socialmessaging", "SendWhatsAppMessage")]
+        ("dynamodb", "UpdateItem"), ("connectparticipant", "GetTranscript"),
+        ("socialmessaging", "SendWhatsAppMessage"), ("dynamodb", "UpdateItem"),
+        ("socialmessaging", "SendWhatsAppMessage")]
 
 
 def test_markdown_is_converted_to_whatsapp_formatting(bridge):

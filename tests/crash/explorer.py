@@ -205,6 +205,8 @@ def whatsapp_units(sent: list[dict]) -> list[str]:
             units.extend(p.strip() for p in message["text"]["body"].split("\n\n"))
         elif kind == "template":
             units.append(f"template: {message['template']['name']}")
+        elif kind == "interactive":
+            units.append(f"interactive: {message['interactive']['body']['text']}")
         else:
             media = message.get(kind, {})
             units.append(f"{kind}: {media.get('filename', media.get('id'))}")

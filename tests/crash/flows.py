@@ -161,6 +161,39 @@ def _agent_attachment(bridge) -> dict:
                                               content_type="application/pdf", data=PDF)
 
 
+BOT_GREETING = "Hi, I'm the order assistant."
+BOT_LIST = sns_message(load_event("connect-interactive-listpicker"))["Content"]
+BOT_LIST_BODY = "How can we help you today?\nTap to select an option"
+BOT_FOLLOW_UP = "Or type your question and an agent will answer."
+INTERACTIVE = "application/vnd.amazonaws.connect.message.interactive"
+
+
+def _bot_out_of_order() -> tuple[Callable[[Any], dict], Callable[[Any, Callable[[list], None]], None]]:
+    """A flow's greeting, its list and a follow-up, which Connect took in that order and SNS
+    delivers third, first, second: the follow-up's invocation is the one killed; the greeting's
+    and the list's events come after its retries."""
+    earlier: list[dict] = []
+
+    def says(bridge, contact_id: str, content: str, content_type: str = "text/plain") -> dict:
+        return bridge.twin.connect_streaming_event(contact_id, participant_role="SYSTEM",
+                                                   display_name="BOT", content=content,
+                                                   content_type=content_type)
+
+    def prepare(bridge) -> dict:
+        contact_id = open_chat(bridge)
+        earlier[:] = [says(bridge, contact_id, BOT_GREETING), says(bridge, contact_id, BOT_LIST, INTERACTIVE)]
+        return says(bridge, contact_id, BOT_FOLLOW_UP)
+
+    def later(bridge, _deliver: Callable[[list], None]) -> None:
+        for event in earlier:
+            bridge.connect_event(event)
+
+    return prepare, later
+
+
+_bot_says_out_of_order, _bot_says_the_rest = _bot_out_of_order()
+
+
 def _chat_ended(bridge) -> dict:
     return bridge.twin.end_chat(open_chat(bridge))
 
@@ -403,6 +436,8 @@ FLOWS = (
     Flow("campaign-reply", FLUSH, _campaign_reply,
          chat=("📋 The business started this conversation with the template welcome_back (en_US); "
                "the customer read:", CAMPAIGN["text"], FIRST_TEXT)),
+    Flow("bot-out-of-order", STREAMING, _bot_says_out_of_order, later=_bot_says_the_rest, chat=(FIRST_TEXT,),
+         whatsapp=(BOT_GREETING, f"interactive: {BOT_LIST_BODY}", BOT_FOLLOW_UP)),
 )
 FLOWS_BY_NAME = {flow.name: flow for flow in FLOWS}
 
