@@ -15,7 +15,8 @@ from .config import Settings
 from .errors import error_code
 from .digests import short_digest
 from .media import (
-    AttachmentRules, base_mime, connect_refusal, human_size, is_voice_note, safe_file_name,
+    TOO_LARGE, AttachmentRules, Reason, base_mime, connect_refusal, human_size, is_voice_note,
+    safe_file_name,
 )
 from .runtime import Runtime
 from .media_staging import StoredMedia
@@ -41,7 +42,14 @@ class MediaRefusal:
     name: str
     mime_type: str
     size: int
-    reason: str
+    reason: Reason  # its code for the logs, its words for the agent and the customer
+
+
+# Reason codes of customer media (media.py has the file rules' own).
+MEDIA_ID_MISSING = "media_id_missing"
+MEDIA_UNAVAILABLE = "media_unavailable"
+VOICE_NOTE_TOO_LONG = "voice_note_too_long"
+AUDIO_NOT_CONVERTED = "audio_not_converted"
 
 
 def media_prefix(entry: BufferedEntry) -> str:
@@ -65,7 +73,8 @@ def prepare(runtime: Runtime, settings: Settings, entry: BufferedEntry,
     name = (f"voice-note-{entry.timestamp}.wav" if is_voice
             else safe_file_name(media.get("filename"), mime_type, f"{kind}-{entry.timestamp}"))
     if not media.get("id"):
-        return MediaRefusal(name, mime_type, 0, "WhatsApp did not say where the file is")
+        return MediaRefusal(name, mime_type, 0,
+                            Reason(MEDIA_ID_MISSING, "WhatsApp did not say where the file is"))
     try:
         stored = media_staging.fetch_media_to_s3(
             runtime.clients.social, runtime.clients.s3,
@@ -76,12 +85,13 @@ def prepare(runtime: Runtime, settings: Settings, entry: BufferedEntry,
             raise
         logs.warning("customer_media_unavailable", messageId=entry.message_id,
                      error=error_code(error))
-        return MediaRefusal(name, mime_type, 0, "WhatsApp could not provide the file")
+        return MediaRefusal(name, mime_type, 0,
+                            Reason(MEDIA_UNAVAILABLE, "WhatsApp could not provide the file"))
     try:
         data = media_staging.read_media(runtime.clients.s3, stored, settings.max_media_bytes)
     except media_staging.MediaTooLarge as too_large:
-        return MediaRefusal(name, mime_type, too_large.size,
-                            f"larger than the {human_size(settings.max_media_bytes)} limit")
+        return MediaRefusal(name, mime_type, too_large.size, Reason(
+            TOO_LARGE, f"larger than the {human_size(settings.max_media_bytes)} limit"))
     if is_voice:
         return _prepare_voice_note(name, mime_type, data, stored, settings)
     refusal = connect_refusal(name, len(data), rules)
@@ -97,10 +107,12 @@ def _prepare_voice_note(name: str, mime_type: str, ogg: bytes, stored: StoredMed
     except audio.AudioTooLong:
         minutes = settings.max_voice_note_seconds / 60
         limit = f"{minutes:g} minutes" if minutes >= 1 else f"{settings.max_voice_note_seconds} seconds"
-        return MediaRefusal(name, mime_type, len(ogg), f"longer than the {limit} limit for voice notes")
+        return MediaRefusal(name, mime_type, len(ogg), Reason(
+            VOICE_NOTE_TOO_LONG, f"longer than the {limit} limit for voice notes"))
     except audio.AudioError as error:
         logs.warning("voice_note_not_converted", reason=str(error))
-        return MediaRefusal(name, mime_type, len(ogg), "the audio could not be converted")
+        return MediaRefusal(name, mime_type, len(ogg),
+                            Reason(AUDIO_NOT_CONVERTED, "the audio could not be converted"))
     return MediaUpload(name, converted.mime_type, converted.data, VoiceNote(ogg, stored))
 
 
@@ -108,8 +120,9 @@ def agent_note(refusal: MediaRefusal) -> str:
     kind = refusal.mime_type or "unknown type"
     size = f", {human_size(refusal.size)}" if refusal.size else ""
     return (f"📎 The customer sent {refusal.name} ({kind}{size}), "
-            f"which could not be attached: {refusal.reason}.")
+            f"which could not be attached: {refusal.reason.words}.")
 
 
 def customer_line(refusal: MediaRefusal) -> str:
-    return f"Sorry, your file {refusal.name} could not be passed on to the agent: {refusal.reason}."
+    return (f"Sorry, your file {refusal.name} could not be passed on to the agent: "
+            f"{refusal.reason.words}.")

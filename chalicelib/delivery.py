@@ -288,9 +288,10 @@ class ConversationDelivery:
     def _refuse_media(self, session: Session, part: ChatMedia,
                       refusal: customer_media.MediaRefusal) -> Session:
         """The agent learns what the file was; the customer learns it did not get through."""
+        # A fixed code, never the words: they name the file, which the customer chose.
         logs.info("attachment_refused", contactId=session.contact_id,
                   messageIds=list(part.delivery_ids), mimeType=refusal.mime_type, size=refusal.size,
-                  reason=refusal.reason)
+                  reason=refusal.reason.code)
         session = self._say(session, part, customer_media.agent_note(refusal), "refused")
         messaging.send_best_effort(
             self.runtime.clients.social, part.entry.business.origination_id,

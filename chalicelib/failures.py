@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from . import transfer
 from .errors import error_code
+from .media import Reason
 
 CAPACITY = "capacity"
 THROTTLED = "throttled"
@@ -66,12 +67,15 @@ def name(error: BaseException) -> str:
     return (error_code(error) if isinstance(error, ClientError) else None) or type(error).__name__
 
 
-def refusal_reason(error: BaseException) -> str:
-    """Why a customer's file is not in the chat, in words the agent and the customer read."""
+def refusal_reason(error: BaseException) -> Reason:
+    """Why a customer's file is not in the chat: a code for the logs, and words the agent and the
+    customer read."""
     if isinstance(error, ClientError) and error_code(error) == "ServiceQuotaExceededException":
-        return "this chat already holds as many files as Amazon Connect allows in one chat (35)"
+        return Reason("attachment_quota_reached", "this chat already holds as many files as "
+                      "Amazon Connect allows in one chat (35)")
     if isinstance(error, ClientError):
-        return f"Amazon Connect refused it ({error_code(error)})"
+        return Reason("connect_refused", f"Amazon Connect refused it ({error_code(error)})")
     if isinstance(error, transfer.TransferFailed) and error.status:
-        return f"Amazon Connect's storage refused the upload (HTTP {error.status})"
-    return "Amazon Connect gave an upload address the bridge does not use"
+        return Reason("upload_refused",
+                      f"Amazon Connect's storage refused the upload (HTTP {error.status})")
+    return Reason("upload_url_refused", "Amazon Connect gave an upload address the bridge does not use")

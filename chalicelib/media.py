@@ -51,6 +51,22 @@ _UNSAFE_NAME_CHARACTERS = re.compile(r"[^\w.\- ()]+")
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a file does not go where it was sent. `code` is one of a fixed few, for logs, which
+    carry no text a person chose (a file's name, even its extension); `words` are for the people
+    in the chat."""
+
+    code: str
+    words: str
+
+
+# The codes a Reason carries (customer_media.py and failures.py add theirs).
+EXTENSION_NOT_ALLOWED = "extension_not_allowed"
+TOO_LARGE = "too_large"
+EMPTY = "empty"
+
+
+@dataclass(frozen=True)
 class AttachmentRules:
     extensions: frozenset[str]
     max_bytes: int
@@ -96,15 +112,16 @@ def safe_file_name(name: str | None, mime_type: str, stem: str) -> str:
     return cleaned
 
 
-def connect_refusal(name: str, size: int, rules: AttachmentRules) -> str | None:
+def connect_refusal(name: str, size: int, rules: AttachmentRules) -> Reason | None:
     """Why Connect would refuse the attachment, or None when it accepts it."""
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in rules.extensions:
-        return f"Amazon Connect chat does not accept .{extension or '(none)'} files"
+        return Reason(EXTENSION_NOT_ALLOWED,
+                      f"Amazon Connect chat does not accept .{extension or '(none)'} files")
     if size > rules.max_bytes:
-        return f"larger than Amazon Connect's {human_size(rules.max_bytes)} limit"
+        return Reason(TOO_LARGE, f"larger than Amazon Connect's {human_size(rules.max_bytes)} limit")
     if size < 1:
-        return "the file is empty"
+        return Reason(EMPTY, "the file is empty")
     return None
 
 
@@ -121,12 +138,12 @@ def whatsapp_media(mime_type: str) -> WhatsAppMedia | None:
     return WhatsAppMedia(kind[0], mime) if kind else None
 
 
-def whatsapp_refusal(media: WhatsAppMedia, size: int) -> str | None:
+def whatsapp_refusal(media: WhatsAppMedia, size: int) -> Reason | None:
     limit = _WHATSAPP_KINDS[media.mime_type][1]
     if size > limit:
-        return f"larger than WhatsApp's {human_size(limit)} limit for {media.kind} files"
+        return Reason(TOO_LARGE, f"larger than WhatsApp's {human_size(limit)} limit for {media.kind} files")
     if size < 1:
-        return "the file is empty"
+        return Reason(EMPTY, "the file is empty")
     return None
 
 

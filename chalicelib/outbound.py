@@ -296,6 +296,8 @@ def _send_attachment(item: StreamingItem, session: Session, attachment: dict, ru
     convert = mime_type in media.WAV_TYPES
     target = media.whatsapp_media("audio/aac" if convert else mime_type)
     if target is None:
+        logs.info("attachment_not_sent", contactId=session.contact_id, connectMessageId=item.id,
+                  reason="type_not_accepted", mimeType=mime_type)
         reason = f"WhatsApp does not accept {mime_type} files"
         return _note_to_agent(runtime, session, _not_sent(name, reason), note_token)
     try:
@@ -321,7 +323,10 @@ def _send_attachment(item: StreamingItem, session: Session, attachment: dict, ru
         data, name = converted.data, f"{name.rsplit('.', 1)[0]}.aac"
     refusal = media.whatsapp_refusal(target, len(data))
     if refusal:
-        return _note_to_agent(runtime, session, _not_sent(name, refusal), note_token)
+        # The code alone: the agent's note names the file, which the agent chose.
+        logs.info("attachment_not_sent", contactId=session.contact_id, connectMessageId=item.id,
+                  reason=refusal.code, mimeType=target.mime_type, size=len(data))
+        return _note_to_agent(runtime, session, _not_sent(name, refusal.words), note_token)
     settings = runtime.settings()
     contact_hash = short_digest(session.contact_id)
     media_id = media_staging.post_media(

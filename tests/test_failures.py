@@ -3,6 +3,7 @@ import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from chalicelib import failures, transfer
+from chalicelib.media import Reason
 
 
 def aws_error(code: str, message: str = "") -> ClientError:
@@ -31,13 +32,14 @@ def test_each_error_has_one_kind(error, kind):
     assert failures.classify(error) == kind
 
 
-def test_the_agent_reads_why_a_file_is_not_attached():
-    assert failures.refusal_reason(aws_error("ServiceQuotaExceededException")) == (
+def test_the_agent_reads_why_a_file_is_not_attached_and_the_log_a_fixed_code():
+    assert failures.refusal_reason(aws_error("ServiceQuotaExceededException")) == Reason(
+        "attachment_quota_reached",
         "this chat already holds as many files as Amazon Connect allows in one chat (35)")
-    assert failures.refusal_reason(aws_error("ValidationException")) == (
-        "Amazon Connect refused it (ValidationException)")
-    assert failures.refusal_reason(transfer.TransferFailed("upload answered HTTP 403", 403)) == (
-        "Amazon Connect's storage refused the upload (HTTP 403)")
+    assert failures.refusal_reason(aws_error("ValidationException")) == Reason(
+        "connect_refused", "Amazon Connect refused it (ValidationException)")
+    assert failures.refusal_reason(transfer.TransferFailed("upload answered HTTP 403", 403)) == Reason(
+        "upload_refused", "Amazon Connect's storage refused the upload (HTTP 403)")
 
 
 def test_a_log_names_the_code_never_the_message():

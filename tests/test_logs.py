@@ -12,7 +12,7 @@ from tests.conftest import (
     CUSTOMER_WA_ID, DEFAULT_SETTINGS, SESSIONS_TABLE, load_event, put_settings, text_from_customer,
     with_messages,
 )
-from tests.test_media_inbound import voice_note_event
+from tests.test_media_inbound import voice_note_event, webhook_message
 
 FIRST_WAMID = "wamid.HBgLMTU1NTAxMDAwMDEVAgASGBQ0NENBMUMxM0RFRjlGQkFFODBBOAA="
 FIXTURE_CONTACT = "21a81720-8a48-4512-88e6-d4987715835e"
@@ -179,3 +179,33 @@ def test_mask_keeps_only_the_last_four_characters():
     assert logs.mask_identifier("15550100001") == "*******0001"
     assert logs.mask_identifier("US.13491208655302741918") == "*******************1918"
     assert logs.mask_identifier("123") == "***"
+
+
+def test_no_file_name_or_caption_a_person_chose_reaches_a_log_line(bridge, capsys):
+    """The refusal's words name the file for the agent and the customer; its log line carries a
+    fixed code."""
+    invocations = Invocations(capsys)
+    invocations.invoke("on_whatsapp_event", load_event("eum-text"))
+    flush(bridge, invocations)
+    event = load_event("eum-document")
+    message = webhook_message(event)
+    message["document"].update(filename="john.doe-passport.exe", mime_type="application/x-msdownload",
+                               caption="John Doe passport, page 2")
+    bridge.twin.register_media(message["document"]["id"], b"MZ" + b"x" * 2046, "application/x-msdownload")
+    invocations.invoke("on_whatsapp_event", with_messages(event, [message]))
+    refused = flush(bridge, invocations)
+    (contact_id,) = bridge.twin.contacts
+    sent_back = invocations.invoke("on_connect_event", bridge.twin.agent_attachment_event(
+        contact_id, name="john.doe-passport.heic", content_type="image/heic", data=b"heic" * 100))
+
+    for line in invocations.lines():
+        assert "john" not in line.lower() and "passport" not in line.lower(), line
+        assert ".exe" not in line and ".heic" not in line, line  # not even the extension
+    (customer_file,) = [e for e in refused if e["event"] == "attachment_refused"]
+    assert customer_file["reason"] == "extension_not_allowed"
+    (agent_file,) = [e for e in sent_back if e["event"] == "attachment_not_sent"]
+    assert agent_file["reason"] == "type_not_accepted"
+    # The people in the chat still read which file it was.
+    notes = [i.get("Content", "") for i in bridge.twin.contacts[contact_id]["transcript"]]
+    assert any("john.doe-passport.exe" in note and "does not accept .exe files" in note for note in notes)
+    assert any(note.startswith("⚠️ john.doe-passport.heic was not sent") for note in notes)

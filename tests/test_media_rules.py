@@ -23,10 +23,14 @@ def test_connect_refusal_by_extension_size_and_emptiness():
 
     assert media.connect_refusal("a.pdf", 10, rules) is None
     assert media.connect_refusal("a.JPG", 10, rules) is None
-    assert media.connect_refusal("a.png", 10, rules) == "Amazon Connect chat does not accept .png files"
-    assert media.connect_refusal("noext", 10, rules) == "Amazon Connect chat does not accept .(none) files"
-    assert media.connect_refusal("a.pdf", 1001, rules) == "larger than Amazon Connect's 1000 bytes limit"
-    assert media.connect_refusal("a.pdf", 0, rules) == "the file is empty"
+    # The words name the extension, which the sender chose; the code, for the logs, never does.
+    assert media.connect_refusal("a.png", 10, rules) == media.Reason(
+        "extension_not_allowed", "Amazon Connect chat does not accept .png files")
+    assert media.connect_refusal("noext", 10, rules) == media.Reason(
+        "extension_not_allowed", "Amazon Connect chat does not accept .(none) files")
+    assert media.connect_refusal("a.pdf", 1001, rules) == media.Reason(
+        "too_large", "larger than Amazon Connect's 1000 bytes limit")
+    assert media.connect_refusal("a.pdf", 0, rules) == media.Reason("empty", "the file is empty")
 
 
 def test_connect_defaults_take_what_whatsapp_customers_send_except_ogg_and_webp():
@@ -61,8 +65,8 @@ def test_whatsapp_takes_no_such_file(mime):
 def test_whatsapp_size_limits_per_kind():
     image = media.whatsapp_media("image/png")
     assert media.whatsapp_refusal(image, 5 * 1024 * 1024) is None
-    assert media.whatsapp_refusal(image, 5 * 1024 * 1024 + 1) == (
-        "larger than WhatsApp's 5 MB limit for image files")
+    assert media.whatsapp_refusal(image, 5 * 1024 * 1024 + 1) == media.Reason(
+        "too_large", "larger than WhatsApp's 5 MB limit for image files")
     document = media.whatsapp_media("application/pdf")
     assert media.whatsapp_refusal(document, 99 * 1024 * 1024) is None
 
