@@ -98,9 +98,10 @@ def step_done(dynamodb: Any, table: str, claimed: Claim, steps: int) -> None:
 def complete(dynamodb: Any, table: str, claimed: Claim, sent: dict[str, str],
              window_told: dict[str, int] | None = None) -> None:
     """Mark the message sent and remember the WhatsApp ids it became (with a snippet, so a
-    customer's reply or reaction can name it), and what the agent was told of the window
-    (`window_told`: session attribute -> the window's customer message time), in one write.
-    Sets make concurrent completions safe."""
+    customer's reply or reaction can name it, and the Connect message, so a status can name it
+    without its callback data), and what the agent was told of the window (`window_told`:
+    session attribute -> the window's customer message time), in one write. Sets make
+    concurrent completions safe."""
     names = {"#completed": COMPLETED_IDS, "#lock": _lock_attribute(claimed.message_id),
              "#steps": _steps_attribute(claimed.message_id)}
     values: dict[str, Any] = {":id": {"SS": [claimed.message_id]}}
@@ -113,6 +114,8 @@ def complete(dynamodb: Any, table: str, claimed: Claim, sent: dict[str, str],
         names[f"#sent{index}"] = whatsapp_id
         values[f":snippet{index}"] = {"S": snippet}
         assignments.append(f"sentSnippets.#sent{index} = :snippet{index}")
+    if sent:
+        assignments += _sent_messages(claimed, sent, values)
     # An agent whose reply went out has read what the customer wrote before (reading.read_on_reply).
     removals = ["#lock", "#steps"] + (
         ["unreadMessageId"] if sent and claimed.session.unread_message_id else [])
@@ -121,6 +124,10 @@ def complete(dynamodb: Any, table: str, claimed: Claim, sent: dict[str, str],
     for index, whatsapp_id in enumerate(stale):
         names[f"#stale{index}"] = whatsapp_id
         removals.append(f"sentSnippets.#stale{index}")
+    known = claimed.session.sent_messages or {}
+    for index, whatsapp_id in enumerate(list(known)[:max(0, len(known) + len(sent) - SENT_SNIPPETS_KEPT)]):
+        names[f"#old{index}"] = whatsapp_id
+        removals.append(f"sentMessages.#old{index}")
     expression = "ADD #completed :id REMOVE " + ", ".join(removals)
     if assignments:
         expression = "SET " + ", ".join(assignments) + " " + expression
@@ -128,6 +135,17 @@ def complete(dynamodb: Any, table: str, claimed: Claim, sent: dict[str, str],
         TableName=table, Key={"contactId": {"S": claimed.session.contact_id}},
         UpdateExpression=expression, ExpressionAttributeNames=names,
         ExpressionAttributeValues=values)
+
+
+def _sent_messages(claimed: Claim, sent: dict[str, str], values: dict[str, Any]) -> list[str]:
+    """The assignments that map each WhatsApp id (`#sent<n>`) to the Connect message it carried.
+    A session stored before the bridge kept the map gets it whole (of two such completions at
+    once, one's ids are kept)."""
+    if claimed.session.sent_messages is None:
+        values[":messages"] = {"M": {whatsapp_id: {"S": claimed.message_id} for whatsapp_id in sent}}
+        return ["sentMessages = :messages"]
+    values[":connect"] = {"S": claimed.message_id}
+    return [f"sentMessages.#sent{index} = :connect" for index in range(len(sent))]
 
 
 def release(dynamodb: Any, table: str, claimed: Claim) -> None:

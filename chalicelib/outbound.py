@@ -113,7 +113,7 @@ def _once(item: StreamingItem, runtime: Runtime, send: Send, free_form: bool = T
         raise
     claims.complete(dynamodb, table, claimed, sent, window_told)
     if sent:
-        reading.read_on_reply(runtime, claimed.session)
+        reading.read_on_reply(runtime, claimed.session, by_agent=item.participant_role == "AGENT")
 
 
 def _claim_in_turn(item: StreamingItem, runtime: Runtime) -> claims.Claim | None:
@@ -242,16 +242,18 @@ def _send_to_customer(item: StreamingItem, runtime: Runtime,
     def send(session: Session, steps: claims.Steps) -> dict[str, str]:
         settings = runtime.settings()
         text = whatsapp_text(item)
-        whatsapp_message_id = ""
+        whatsapp_message_ids = []
         # Text in chunks of WhatsApp's size; an interactive message as a list or reply buttons.
         for payload in steps.pending(whatsapp_payloads(item, session.customer_address)):
-            whatsapp_message_id = messaging.send(
+            whatsapp_message_ids.append(messaging.send(
                 runtime.clients.social, session.system_number, _tracked(payload, session, item),
-                settings.meta_api_version)
+                settings.meta_api_version))
         logs.info("sent_to_whatsapp", contactId=session.contact_id, connectMessageId=item.id,
-                  whatsappMessageId=whatsapp_message_id, role=item.participant_role)
-        # A reaction names the message it reacts to; the last part of a split text stands for it.
-        return {whatsapp_message_id: text[:SNIPPET_CHARS]} if whatsapp_message_id else {}
+                  whatsappMessageId=(whatsapp_message_ids or [""])[-1], role=item.participant_role)
+        # A reaction or a status names the part it is about; each part of a split text stands for
+        # the whole message.
+        return {whatsapp_id: text[:SNIPPET_CHARS] for whatsapp_id in whatsapp_message_ids
+                if whatsapp_id}
 
     _once(item, runtime, send, claimed=claimed)
 

@@ -2,12 +2,17 @@
 
 With `mark_as_read` "agent", a customer's message is marked read on WhatsApp when the agent's
 read receipt for its chat message arrives, or when the agent types or replies (both certain to
-arrive; whether Connect streams receipts is undocumented). The typing indicator marks the
-customer's newest message read too, so it is shown only when reading is shown at all.
+arrive; whether Connect streams receipts is undocumented, so typing and replying are the fallback
+that works without them). The typing indicator marks the customer's newest message read too, so it
+is shown only when reading is shown at all.
+
+The probe `read_receipts_streamed` (probes.py) notes a streamed read receipt, and an agent's reply
+to a message no read receipt had marked read: the sign, unless the receipt is merely late, that
+Connect streams none.
 """
 from __future__ import annotations
 
-from . import logs, messaging, sessions, whatsapp, window
+from . import logs, messaging, probes, sessions, whatsapp, window
 from .config import MARK_READ_BY_AGENT, MARK_READ_NEVER
 from .runtime import Runtime
 from .sessions import Session
@@ -37,6 +42,9 @@ def show_typing(item: StreamingItem, runtime: Runtime) -> None:
 
 def agent_read(item: StreamingItem, runtime: Runtime) -> None:
     """The agent's read receipt for a customer's chat message: blue ticks on what it carried."""
+    runtime.caches.probes.observe(probes.READ_RECEIPTS_STREAMED, True,
+                                  "Connect streamed an agent's read receipt",
+                                  contactId=item.initial_contact_id)
     if runtime.settings().mark_as_read != MARK_READ_BY_AGENT:
         return
     session = sessions.get(runtime.clients.dynamodb, runtime.env.sessions_table,
@@ -67,9 +75,15 @@ def _opening_read(item: StreamingItem, session: Session, runtime: Runtime) -> st
     return session.opening_message_id
 
 
-def read_on_reply(runtime: Runtime, session: Session) -> None:
-    """An agent who replies has read what came before (the claim already cleared the mark)."""
+def read_on_reply(runtime: Runtime, session: Session, by_agent: bool = True) -> None:
+    """Whoever replies has read what came before (the claim already cleared the mark). An agent's
+    reply to a message still unread suggests that no read receipt was streamed for it."""
     if session.unread_message_id and runtime.settings().mark_as_read == MARK_READ_BY_AGENT:
+        if by_agent:
+            runtime.caches.probes.observe(
+                probes.READ_RECEIPTS_STREAMED, False,
+                "an agent replied to a message no read receipt had marked read",
+                conclusive=False, contactId=session.contact_id)
         mark_read(runtime, session, session.unread_message_id)
 
 

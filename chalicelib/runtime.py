@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from . import connect, templates
 from .caching import ExpiringCache
+from .probes import Probes
 from .config import Environment, Settings, SettingsCache
 from .media import AttachmentRules
 
@@ -86,16 +87,18 @@ class Clients:
 
 
 class Caches:
-    """What a warm container remembers of AWS's answers, each for its own time."""
+    """What a warm container remembers of AWS's answers, each for its own time, and what it has
+    seen of the behaviours AWS and Meta do not document (probes.py)."""
 
     def __init__(self) -> None:
         self.settings = SettingsCache()
         self.attachment_rules: ExpiringCache[AttachmentRules] = ExpiringCache(
             ATTACHMENT_RULES_CACHE_SECONDS)
         self.templates: ExpiringCache[Any] = ExpiringCache(TEMPLATES_CACHE_SECONDS)
+        self.probes = Probes()
 
     def clear(self) -> None:
-        for cache in (self.settings, self.attachment_rules, self.templates):
+        for cache in (self.settings, self.attachment_rules, self.templates, self.probes):
             cache.clear()
 
 

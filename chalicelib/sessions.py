@@ -59,6 +59,9 @@ class Session:
     # The ids of the chat part whose first chunk opened the chat as StartChatContact's message.
     opened_with: tuple[str, ...] = ()
     sent_snippets: dict[str, str] = field(default_factory=dict)
+    # The Connect message each of those WhatsApp ids carried, for a status that comes back without
+    # the callback data naming it (receipts.py); None on a session stored before the bridge kept it.
+    sent_messages: dict[str, str] | None = field(default_factory=dict)
     # Blue ticks: which WhatsApp message each customer chat message carried (by Connect message
     # id), the newest one, the newest one nobody has read yet, and the opening message's WhatsApp
     # id until Connect's echo names its chat message.
@@ -99,6 +102,7 @@ class Session:
             "expiresAt": self.expires_at,
             "openedWith": list(self.opened_with),
             "sentSnippets": dict(self.sent_snippets),
+            "sentMessages": dict(self.sent_messages or {}),
             "customerMessages": dict(self.customer_messages),
         }
         optional = {"lastCustomerMessageId": self.last_customer_message_id,
@@ -137,6 +141,7 @@ class Session:
             expires_at=int(item.get("expiresAt", 0)),
             opened_with=tuple(item.get("openedWith", ())),
             sent_snippets=dict(item.get("sentSnippets", {})),
+            sent_messages=dict(item["sentMessages"]) if "sentMessages" in item else None,
             customer_messages=dict(item.get("customerMessages", {})),
             last_customer_message_id=item.get("lastCustomerMessageId", ""),
             unread_message_id=item.get("unreadMessageId", ""),
@@ -377,6 +382,20 @@ def mark_read(dynamodb: Any, table: str, contact_id: str, whatsapp_id: str) -> N
             TableName=table, Key=_key(contact_id), UpdateExpression="REMOVE unreadMessageId",
             ConditionExpression="unreadMessageId = :read",
             ExpressionAttributeValues={":read": {"S": whatsapp_id}})
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        pass
+
+
+def keep_snippet_as(dynamodb: Any, table: str, contact_id: str, whatsapp_id: str,
+                    snippet: str) -> None:
+    """A sent message's snippet under the WhatsApp id its statuses name, when that is not the id
+    SendWhatsAppMessage returned: a reaction or quoted reply names the message by it."""
+    try:
+        dynamodb.update_item(
+            TableName=table, Key=_key(contact_id), UpdateExpression="SET sentSnippets.#sent = :snippet",
+            ConditionExpression="attribute_exists(systemNumber) AND attribute_exists(sentSnippets)",
+            ExpressionAttributeNames={"#sent": whatsapp_id},
+            ExpressionAttributeValues={":snippet": {"S": snippet}})
     except dynamodb.exceptions.ConditionalCheckFailedException:
         pass
 

@@ -7,7 +7,7 @@ import pytest
 
 import app as app_module
 from tests.conftest import (
-    DEFAULT_SETTINGS, PHONE_NUMBER_ARN, SESSIONS_TABLE, load_event, put_settings,
+    CUSTOMER_WA_ID, DEFAULT_SETTINGS, PHONE_NUMBER_ARN, SESSIONS_TABLE, load_event, put_settings,
     text_from_customer, with_messages,
 )
 from emulator.reference_events import status_of_sent
@@ -41,6 +41,17 @@ def second_message(bridge, contact_id, wamid="wamid.second", text="Are you there
     bridge.whatsapp(with_messages(load_event("eum-text"), [text_from_customer(wamid, 1762956100, text)]))
     bridge.flush()
     return bridge.twin.contacts[contact_id]["transcript"][-1]["Id"]
+
+
+def agent_receipts(twin, contact_id):
+    """The receipts the agent sees on their messages: Connect message id -> Delivered / Read."""
+    customer = twin.contacts[contact_id]["participant_id"]
+    shown = {}
+    for item in twin.contacts[contact_id]["transcript"]:
+        for receipt in (item.get("MessageMetadata") or {}).get("Receipts", []):
+            if receipt["RecipientParticipantId"] == customer:
+                shown[item["Id"]] = {kind for kind in ("Delivered", "Read") if receipt.get(f"{kind}Timestamp")}
+    return shown
 
 
 def agent_read_event(contact_id, message_id):
@@ -173,7 +184,17 @@ def test_no_ticks_and_no_typing_when_mark_as_read_is_no(bridge):
     assert bridge.twin.sent_whatsapp == []
 
 
-def test_whatsapps_delivered_and_read_statuses_become_the_agents_receipts(bridge):
+# The receipts' undocumented ground, each taken away in turn (emulator/undocumented.py).
+RECEIPT_MODES = {
+    "documented": {},
+    "no-callback-data-in-statuses": {"callback_data_echo": False},
+    "returned-id-is-not-the-wamid": {"message_id_is_wamid": False},
+}
+
+
+@pytest.mark.parametrize("undocumented", RECEIPT_MODES.values(), ids=RECEIPT_MODES)
+def test_whatsapps_delivered_and_read_statuses_become_the_agents_receipts(bridge, undocumented):
+    bridge.twin.set_undocumented(**undocumented)
     contact_id = open_chat(bridge)
     # A message in the chat's transcript, which Connect checks a receipt against.
     reply = bridge.twin.connect_streaming_event(contact_id, participant_role="AGENT",
@@ -191,6 +212,8 @@ def test_whatsapps_delivered_and_read_statuses_become_the_agents_receipts(bridge
     assert [(e["params"]["ContentType"], json.loads(e["params"]["Content"])) for e in events] == [
         (DELIVERED, {"messageId": connect_message_id}), (READ, {"messageId": connect_message_id})]
     assert all(e["params"]["ClientToken"] for e in events)
+    # What the agent sees: the reply marked delivered and read.
+    assert agent_receipts(bridge.twin, contact_id) == {connect_message_id: {"Delivered", "Read"}}
     # Statuses are not buffered: nothing reaches the flush.
     assert bridge.twin.calls_to("dynamodb", "PutItem") == []
 
@@ -213,8 +236,162 @@ def test_a_receipt_connect_refuses_for_a_crowded_chat_is_dropped_quietly(bridge)
 
 def test_a_status_for_a_message_the_bridge_did_not_send_is_dropped(bridge):
     open_chat(bridge)
-    sent = {"messageId": "wamid.not-ours", "message": {"biz_opaque_callback_data": None}}
+    sent = {"messageId": "wamid.not-ours", "message": {"to": CUSTOMER_WA_ID}}
 
     bridge.whatsapp(status_of_sent(sent, "read"))
 
-    assert bridge.twin.calls == [c for c in bridge.twin.calls if c["service"] == "ssm"]
+    # Looked up in the customer's open chat (the conversation, then its session), not found:
+    # nothing is written, nothing reaches the agent.
+    assert [(c["service"], c["operation"]) for c in bridge.twin.calls if c["service"] != "ssm"] == [
+        ("dynamodb", "GetItem"), ("dynamodb", "GetItem")]
+
+
+def agent_reply(bridge, contact_id, content="Your parcel left the depot today."):
+    """The agent's reply, sent to WhatsApp: its Connect message id and the sends it became."""
+    reply = bridge.twin.connect_streaming_event(contact_id, participant_role="AGENT", content=content)
+    before = len(bridge.twin.sent_whatsapp)
+    bridge.connect_event(reply)
+    sends = [s for s in bridge.twin.sent_whatsapp[before:] if s["message"].get("type") == "text"]
+    return json.loads(reply["Records"][0]["Sns"]["Message"])["Id"], sends
+
+
+def streamed_receipt(bridge, contact_id, chat_message):
+    """The agent reads the customer's message; what Connect streams of it, if anything, reaches
+    the bridge."""
+    event = bridge.twin.agent_read_receipt(contact_id, chat_message)
+    if event is not None:
+        bridge.connect_event(event)
+
+
+def probe_results(capsys):
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    return [(line["behaviour"], line["holds"]) for line in lines if line["event"] == "probe_result"]
+
+
+def test_without_callback_data_or_the_returned_id_no_status_reaches_the_agent_and_nothing_fails(bridge):
+    """Both undocumented grounds gone: nothing names the message a status is about."""
+    bridge.twin.set_undocumented(callback_data_echo=False, message_id_is_wamid=False)
+    contact_id = open_chat(bridge)
+    _, (sent,) = agent_reply(bridge, contact_id)
+
+    bridge.whatsapp(status_of_sent(sent, "delivered"))
+    bridge.whatsapp(status_of_sent(sent, "read"))
+
+    assert agent_receipts(bridge.twin, contact_id) == {}
+
+
+@pytest.mark.parametrize("undocumented", RECEIPT_MODES.values(), ids=RECEIPT_MODES)
+def test_every_part_of_a_split_text_gets_its_receipt(bridge, undocumented):
+    bridge.twin.set_undocumented(**undocumented)
+    contact_id = open_chat(bridge)
+    connect_message_id, parts = agent_reply(bridge, contact_id, "first " * 600 + "\n\n" + "second " * 500)
+    assert len(parts) == 2
+    bridge.twin.clear_calls()
+
+    for part in parts:
+        bridge.whatsapp(status_of_sent(part, "delivered"))
+
+    events = bridge.twin.calls_to("connectparticipant", "SendEvent")
+    assert [json.loads(e["params"]["Content"]) for e in events] == [{"messageId": connect_message_id}] * 2
+    assert agent_receipts(bridge.twin, contact_id) == {connect_message_id: {"Delivered"}}
+
+
+@pytest.mark.parametrize("undocumented", RECEIPT_MODES.values(), ids=RECEIPT_MODES)
+def test_a_customers_reaction_and_quoted_reply_name_the_agents_message(bridge, undocumented):
+    """The customer's phone names the message by Meta's id for it, which a delivered status
+    tells when SendWhatsAppMessage returned another."""
+    bridge.twin.set_undocumented(**undocumented)
+    contact_id = open_chat(bridge)
+    _, (sent,) = agent_reply(bridge, contact_id, "Your parcel left the depot today.")
+    bridge.whatsapp(status_of_sent(sent, "delivered"))
+    bridge.whatsapp(status_of_sent(sent, "read"))
+    reaction = {"from": CUSTOMER_WA_ID, "id": "wamid.reaction", "timestamp": "1763200000",
+                "type": "reaction", "reaction": {"message_id": sent["wamid"], "emoji": "👍"}}
+    quoted = {**text_from_customer("wamid.quoted", 1763200001, "Great, thanks"),
+              "context": {"from": "15550100100", "id": sent["wamid"]}}
+
+    bridge.deliver(with_messages(load_event("eum-text"), [reaction, quoted]))
+
+    assert bridge.twin.contacts[contact_id]["transcript"][-1]["Content"] == (
+        'Reacted 👍 to: "Your parcel left the depot today."\n'
+        '↩ Replying to: "Your parcel left the depot today."\nGreat, thanks')
+
+
+def test_the_probes_say_once_what_statuses_show(bridge, capsys):
+    contact_id = open_chat(bridge)
+    _, (sent,) = agent_reply(bridge, contact_id)
+    capsys.readouterr()
+
+    for status in ("delivered", "read"):
+        bridge.whatsapp(status_of_sent(sent, status))
+
+    assert probe_results(capsys) == [("callback_data_echoed", True), ("message_id_is_wamid", True)]
+
+
+def test_the_probes_say_when_statuses_come_without_callback_data(bridge, capsys):
+    bridge.twin.set_undocumented(callback_data_echo=False)
+    contact_id = open_chat(bridge)
+    _, (sent,) = agent_reply(bridge, contact_id)
+    capsys.readouterr()
+
+    for status in ("delivered", "read"):
+        bridge.whatsapp(status_of_sent(sent, status))
+
+    assert probe_results(capsys) == [("callback_data_echoed", False), ("message_id_is_wamid", True)]
+
+
+def test_the_probes_say_when_statuses_name_another_id_than_the_one_returned(bridge, capsys):
+    bridge.twin.set_undocumented(message_id_is_wamid=False)
+    contact_id = open_chat(bridge)
+    _, (sent,) = agent_reply(bridge, contact_id)
+    capsys.readouterr()
+
+    for status in ("delivered", "read"):
+        bridge.whatsapp(status_of_sent(sent, status))
+
+    assert probe_results(capsys) == [("callback_data_echoed", True), ("message_id_is_wamid", False)]
+
+
+READ_MODES = {"receipts-streamed": True, "no-receipts-streamed": False}
+
+
+@pytest.mark.parametrize("streamed", READ_MODES.values(), ids=READ_MODES)
+def test_blue_ticks_come_from_the_agents_reading_when_streamed_and_from_the_reply_always(bridge, streamed):
+    bridge.twin.set_undocumented(read_receipts_streamed=streamed)
+    contact_id = open_chat(bridge)
+    chat_message = second_message(bridge, contact_id)
+
+    streamed_receipt(bridge, contact_id, chat_message)
+    assert [r["message_id"] for r in read_receipts(bridge.twin)] == (["wamid.second"] if streamed else [])
+
+    agent_reply(bridge, contact_id)
+    # Read once: by the receipt, or else by the reply.
+    assert [r["message_id"] for r in read_receipts(bridge.twin)] == ["wamid.second"]
+
+
+@pytest.mark.parametrize("streamed", READ_MODES.values(), ids=READ_MODES)
+def test_typing_shows_the_message_read_whether_or_not_receipts_stream(bridge, streamed):
+    bridge.twin.set_undocumented(read_receipts_streamed=streamed)
+    contact_id = open_chat(bridge)
+    second_message(bridge, contact_id)
+
+    bridge.connect_event(bridge.twin.agent_typing(contact_id))
+
+    assert [s["message"] for s in bridge.twin.sent_whatsapp] == [
+        {"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.second",
+         "typing_indicator": {"type": "text"}}]
+
+
+@pytest.mark.parametrize("streamed", READ_MODES.values(), ids=READ_MODES)
+def test_the_probe_says_whether_read_receipts_stream(bridge, capsys, streamed):
+    bridge.twin.set_undocumented(read_receipts_streamed=streamed)
+    contact_id = open_chat(bridge)
+    chat_message = second_message(bridge, contact_id)
+    capsys.readouterr()
+
+    streamed_receipt(bridge, contact_id, chat_message)
+    agent_reply(bridge, contact_id)
+    second_message(bridge, contact_id, "wamid.third", "And one more thing")
+    agent_reply(bridge, contact_id, "Noted.")
+
+    assert probe_results(capsys) == [("read_receipts_streamed", streamed)]

@@ -136,6 +136,30 @@ def test_sent_snippets_are_bounded(dynamodb):
     assert f"wamid.out.{claims.SENT_SNIPPETS_KEPT + 4}" in snippets and "wamid.out.0" not in snippets
 
 
+def test_the_connect_message_of_each_sent_id_is_kept_as_long_as_its_snippet(dynamodb):
+    sessions.open_session(dynamodb, SESSIONS_TABLE, make_session("contact-1"))
+    for n in range(claims.SENT_SNIPPETS_KEPT + 5):
+        claimed = claims.claim(dynamodb, SESSIONS_TABLE, "contact-1", f"m{n}", lock_seconds=120, now=n)
+        claims.complete(dynamodb, SESSIONS_TABLE, claimed, {f"wamid.out.{n}.a": "part", f"wamid.out.{n}.b": "part"})
+
+    stored = sessions.get(dynamodb, SESSIONS_TABLE, "contact-1")
+    assert len(stored.sent_messages) == claims.SENT_SNIPPETS_KEPT
+    last = claims.SENT_SNIPPETS_KEPT + 4
+    assert stored.sent_messages[f"wamid.out.{last}.a"] == stored.sent_messages[f"wamid.out.{last}.b"] == f"m{last}"
+
+
+def test_a_session_stored_before_the_map_gets_it_with_its_next_send(dynamodb):
+    sessions.open_session(dynamodb, SESSIONS_TABLE, make_session("contact-1"))
+    boto3.resource("dynamodb").Table(SESSIONS_TABLE).update_item(
+        Key={"contactId": "contact-1"}, UpdateExpression="REMOVE sentMessages")
+    assert sessions.get(dynamodb, SESSIONS_TABLE, "contact-1").sent_messages is None
+
+    claimed = claims.claim(dynamodb, SESSIONS_TABLE, "contact-1", "m1", lock_seconds=120, now=1)
+    claims.complete(dynamodb, SESSIONS_TABLE, claimed, {"wamid.out.1": "Hello"})
+
+    assert sessions.get(dynamodb, SESSIONS_TABLE, "contact-1").sent_messages == {"wamid.out.1": "m1"}
+
+
 def test_a_released_claim_resumes_after_its_completed_steps(dynamodb):
     sessions.open_session(dynamodb, SESSIONS_TABLE, make_session("contact-1"))
     claimed = claims.claim(dynamodb, SESSIONS_TABLE, "contact-1", "message-2", lock_seconds=120, now=1000)

@@ -213,6 +213,20 @@ def whatsapp_units(sent: list[dict]) -> list[str]:
     return units
 
 
+def receipt_units(bridge) -> list[str]:
+    """What the agent sees of WhatsApp's statuses: `Delivered: <text>` and `Read: <text>` for each
+    of the agent's messages the customer's side marked (a receipt marks a message once)."""
+    units: list[str] = []
+    for contact in bridge.twin.contacts.values():
+        for item in contact["transcript"]:
+            for receipt in (item.get("MessageMetadata") or {}).get("Receipts", []):
+                if receipt["RecipientParticipantId"] != contact["participant_id"]:
+                    continue
+                units += [f"{kind}: {item.get('Content', '')}" for kind in ("Delivered", "Read")
+                          if receipt.get(f"{kind}Timestamp")]
+    return units
+
+
 def open_contacts_without_session(bridge) -> list[str]:
     """Chats Connect still holds open that no open session points at: the agent's replies in them
     would be dropped."""
@@ -263,6 +277,10 @@ def judge(bridge, flow: Flow, kind: str, killed_after: KillPoint | None, whatsap
     details += whatsapp_details
     labels = [p.split(" after ")[0].split(" on ")[0] for p in problems]
     details += problems
+    receipts = receipt_units(bridge)
+    if sorted(receipts) != sorted(flow.receipts):
+        labels.append("RECEIPT")
+        details.append(f"the agent's receipts: {receipts}, not {list(flow.receipts)}")
     orphans = open_contacts_without_session(bridge)
     if orphans:
         labels.append("ORPHAN")

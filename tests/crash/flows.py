@@ -64,6 +64,9 @@ class Flow:
     # What a chat unit says whenever it is said: a note that names the time left varies with when
     # the retry ran.
     same_unit: Callable[[str], str] = lambda unit: unit
+    # The marks WhatsApp's statuses leave on the agent's messages, `Delivered: <text>` or
+    # `Read: <text>` (explorer.receipt_units); none unless a flow says so.
+    receipts: tuple[str, ...] = ()
 
 
 def _webhook_message(event: dict) -> dict:
@@ -385,6 +388,33 @@ def _image_over_the_quota(bridge) -> list:
     bridge.twin.set_limits(attachments_per_chat=0)
     return _image(bridge)
 
+# --- what AWS and Meta do not document, taken away (emulator/undocumented.py) ---
+
+QUOTED_REPLY = ("wamid.crash-quoted", 1763000600, "Great, thanks")
+
+
+def _status_of_agent_text(status: str, **undocumented: bool) -> Callable[[Any], dict]:
+    """WhatsApp's status for the agent's text, sent and reported with the twin's undocumented
+    behaviours as given."""
+    def prepare(bridge) -> dict:
+        bridge.twin.set_undocumented(**undocumented)
+        contact_id = open_chat(bridge)
+        bridge.connect_event(bridge.twin.connect_streaming_event(
+            contact_id, participant_role="AGENT", content=AGENT_TEXT, display_name="Jordan"))
+        sent = next(s for s in bridge.twin.sent_whatsapp if s["message"].get("type") == "text")
+        event = status_of_sent(sent, status)
+        bridge.twin.clear_calls()
+        return event
+    return prepare
+
+
+def _customer_quotes_the_agent(bridge, deliver: Callable[[list], None]) -> None:
+    """The customer replies to the agent's text, which their phone names by Meta's id for it."""
+    sent = next(s for s in bridge.twin.sent_whatsapp if s["message"].get("type") == "text")
+    quoted = {**text_from_customer(*QUOTED_REPLY), "context": {"from": "15550100100", "id": sent["wamid"]}}
+    deliver(_buffered(bridge, with_messages(load_event("eum-text"), [quoted])))
+
+
 FLOWS = (
     Flow("new-chat", FLUSH, _new_chat, chat=(FIRST_TEXT,)),
     Flow("open-chat", FLUSH, _open_chat_texts, chat=(FIRST_TEXT,) + tuple(t for *_, t in OPEN_CHAT_TEXTS)),
@@ -411,7 +441,7 @@ FLOWS = (
     Flow("opening-echo", STREAMING, _opening_echo, chat=(FIRST_TEXT,)),
     Flow("agent-read", STREAMING, _agent_reads, chat=(FIRST_TEXT,)),
     Flow("agent-read-before-echo", STREAMING, _agent_reads_before_the_echo, chat=(FIRST_TEXT,)),
-    Flow("whatsapp-status", RECEIVE, _whatsapp_status, chat=(FIRST_TEXT,)),
+    Flow("whatsapp-status", RECEIVE, _whatsapp_status, chat=(FIRST_TEXT,), receipts=(f"Read: {AGENT_TEXT}",)),
     Flow("window-closed", STREAMING, _agent_says_at(25, AGENT_TEXT),
          chat=(FIRST_TEXT,) + WINDOW_CLOSED_NOTE),
     Flow("window-warning", STREAMING, _agent_says_at(23.5, AGENT_TEXT),
@@ -438,6 +468,12 @@ FLOWS = (
                "the customer read:", CAMPAIGN["text"], FIRST_TEXT)),
     Flow("bot-out-of-order", STREAMING, _bot_says_out_of_order, later=_bot_says_the_rest, chat=(FIRST_TEXT,),
          whatsapp=(BOT_GREETING, f"interactive: {BOT_LIST_BODY}", BOT_FOLLOW_UP)),
+    Flow("status-without-callback-data", RECEIVE, _status_of_agent_text("read", callback_data_echo=False),
+         chat=(FIRST_TEXT,), receipts=(f"Read: {AGENT_TEXT}",)),
+    Flow("status-names-another-id", RECEIVE, _status_of_agent_text("delivered", message_id_is_wamid=False),
+         later=_customer_quotes_the_agent,
+         chat=(FIRST_TEXT, f'↩ Replying to: "{AGENT_TEXT}"', QUOTED_REPLY[2]),
+         receipts=(f"Delivered: {AGENT_TEXT}",)),
 )
 FLOWS_BY_NAME = {flow.name: flow for flow in FLOWS}
 
