@@ -9,7 +9,9 @@ import os
 
 from chalice import Chalice, Rate
 
-from chalicelib import conversation_start, flush, outbound, receive, transcripts, waiting
+from chalicelib import (
+    conversation_start, flush, local_blueprints, outbound, receive, transcripts, waiting,
+)
 from chalicelib.config import Environment
 from chalicelib import logs
 from chalicelib.runtime import Caches, Clients, Runtime
@@ -19,9 +21,10 @@ app = Chalice(app_name="whatsapp-connect-chat")
 # A stage may add blueprints, as "module:attribute" names separated by commas. Only the local stage
 # of .chalice/config.json does (the sandbox's page and test-event routes, which stay outside the
 # deployment package); the deployed stages have no API. Named by the stage, not here, so the app
-# imports nothing of the sandbox and the sandbox depends on the app, never the reverse.
-for _blueprint in filter(None, os.environ.get("LOCAL_BLUEPRINTS", "").split(",")):
-    _module, _, _attribute = _blueprint.strip().partition(":")
+# imports nothing of the sandbox and the sandbox depends on the app, never the reverse. Set for
+# `chalice deploy` or `chalice package`, it is refused in one line (chalicelib/local_blueprints.py).
+for _blueprint in local_blueprints.to_register(os.environ):
+    _module, _, _attribute = _blueprint.partition(":")
     app.register_blueprint(getattr(importlib.import_module(_module), _attribute))
 
 INBOUND_TOPIC = os.environ.get("INBOUND_TOPIC", "whatsapp-connect-chat-inbound")

@@ -204,6 +204,16 @@ def parameter_values(template: Mapping, stage: str, settings: Mapping[str, Any],
     return values
 
 
+def shell_refusal(command: str, stage: str, environ: Mapping[str, str] = os.environ) -> str | None:
+    """One line when the shell would make `chalice <command>` ship the sandbox: app.py refuses it
+    there too (chalicelib/local_blueprints.py), but only after the resources stack is deployed."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from chalicelib import local_blueprints
+
+    return local_blueprints.refusal(local_blueprints.names(environ), command, stage)
+
+
 def stream_mapping_settings(template: Mapping, resolver: Resolver) -> dict:
     """The event source mapping settings the merge template adds to Chalice's, as Lambda's
     UpdateEventSourceMapping takes them."""
@@ -379,12 +389,20 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--stage", default=os.environ.get("STAGE", "dev"))
     parser.add_argument("--dry-run", action="store_true",
                         help="print the resources template, its parameters and the decorator wiring; call nothing")
+    parser.add_argument("--check", choices=("deploy", "package"),
+                        help="only check the stage's settings and the shell for this command (make "
+                             "package runs it first); call nothing")
     args = parser.parse_args(list(argv) if argv is not None else None)
     stage = args.stage
+    refusal = shell_refusal(args.check or "deploy", stage)
+    if refusal:
+        raise SystemExit(refusal)
     template = load_template()
     settings = stage_settings(stage)
     bootstrap = bootstrap_template(template)
     parameters = parameter_values(bootstrap, stage, settings, known=template["Parameters"])
+    if args.check:
+        return 0
     if args.dry_run:
         print(json.dumps({"stack": stack_name(stage), "parameters": parameters,
                           "resources": list(bootstrap["Resources"]),

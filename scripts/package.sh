@@ -14,6 +14,8 @@ if [ ! -f "infra/stages/$STAGE.json" ]; then
   exit 2
 fi
 "$VENV_BIN/python" scripts/supported_python.py
+# The stage's scoping parameters, and no sandbox routes from the shell (LOCAL_BLUEPRINTS).
+"$VENV_BIN/python" scripts/deploy_bridge.py --stage "$STAGE" --check package
 rm -rf "$OUTDIR"
 "$VENV_BIN/chalice" package --stage "$STAGE" --merge-template infra/resources.json "$OUTDIR"
 "$VENV_BIN/python" - "$STAGE" "$OUTDIR/parameters.json" <<'PY'
