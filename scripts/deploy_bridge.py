@@ -65,6 +65,12 @@ FAILURE_QUEUE_OUTPUTS = ("FlushFailureQueueUrl", "AsyncFailureQueueUrl")
 # The version an event invoke config applies to: SAM's choice for a function without an alias,
 # and what SNS and EventBridge invoke (the unqualified function).
 EVENT_INVOKE_QUALIFIER = "$LATEST"
+# The parameters that scope the functions' policies and the topics' publishers to one Connect
+# instance and one WhatsApp business account. `*` (or nothing) admits every instance, or every
+# business account, of this AWS account and Region: handy for trying the bridge in dev, too wide
+# for anything that serves customers, so every other stage must name both.
+SCOPING_PARAMETERS = ("ConnectInstanceId", "WhatsAppBusinessAccountId")
+WILDCARD_STAGES = frozenset({"dev"})
 
 
 def stack_name(stage: str) -> str:
@@ -201,7 +207,21 @@ def parameter_values(template: Mapping, stage: str, settings: Mapping[str, Any],
     unknown = sorted(set(settings) - set(known if known is not None else template.get("Parameters", {})))
     if unknown:
         raise SystemExit(f"infra/stages/{stage}.json names unknown parameters: {', '.join(unknown)}")
+    refusal = scope_refusal(stage, values)
+    if refusal:
+        raise SystemExit(refusal)
     return values
+
+
+def scope_refusal(stage: str, values: Mapping[str, str]) -> str | None:
+    """One line when a stage other than dev leaves its Connect instance or business account open."""
+    wide = [name for name in SCOPING_PARAMETERS if name in values and values[name] in ("*", "")]
+    if stage in WILDCARD_STAGES or not wide:
+        return None
+    return (f"infra/stages/{stage}.json: set {' and '.join(wide)} (the instance id; the business "
+            f"account's id, the last part of its ARN): `*` would let the {stage} stage reach every "
+            f"Connect instance and business account of this AWS account and Region, and only dev "
+            f"may use it (docs/deploy.md, Stage settings)")
 
 
 def shell_refusal(command: str, stage: str, environ: Mapping[str, str] = os.environ) -> str | None:
