@@ -256,7 +256,8 @@ class EmulatorApp:
                     "data_base64": base64.b64encode(media["data"]).decode(),
                 })
             elif endpoint == "customer_wrote":
-                twin.customer_wrote(body["origination_id"], body["wa_id"], body["timestamp"])
+                twin.customer_wrote(body["origination_id"], body["wa_id"], body["timestamp"],
+                                    body.get("user_id"))
             elif endpoint == "templates":
                 # Meta's template objects of a WABA (`waba-<id>` or its ARN), for a picker.
                 return json_response(twin.social.templates_of(request.args["waba"]))

@@ -74,14 +74,28 @@ def status_of_sent(sent: dict, status: str) -> dict:
         item["errors"] = [failure]
     if "to" in sent["message"]:
         item["recipient_id"] = sent["message"]["to"]
+    elif "recipient" in sent["message"]:
+        # Sent to a business-scoped user id: the status names it, and no number (Meta, *Business-
+        # scoped user IDs*: recipient_user_id; recipient_id only while the number is shared).
+        item.pop("recipient_id", None)
+        item["recipient_user_id"] = sent["message"]["recipient"]
     if "biz_opaque_callback_data" in sent["message"] and sent.get("callbackDataEchoed", True):
         item["biz_opaque_callback_data"] = sent["message"]["biz_opaque_callback_data"]
     return with_webhook_value(event, statuses=[item])
 
 
 def customer_messages(event: dict) -> list[tuple[str, str, int]]:
-    """(business number ARN, customer wa_id, WhatsApp timestamp) of each customer message in a
-    Lambda SNS event from End User Messaging Social; what does not parse as one is skipped."""
+    """(business number ARN, customer, WhatsApp timestamp) of each customer message in a Lambda
+    SNS event from End User Messaging Social, the customer named by wa_id (`from`) or, when
+    WhatsApp hides their number, by business-scoped user id (`from_user_id`); what does not parse
+    as one is skipped."""
+    return [(origination, customer, timestamp)
+            for origination, customer, timestamp, _ in customer_writes(event)]
+
+
+def customer_writes(event: dict) -> list[tuple[str, str, int, str | None]]:
+    """customer_messages, each with the business-scoped user id the message also names when it
+    names the number too (`from` and `from_user_id`): the same customer by either id."""
     found = []
     for record in event.get("Records", []) if isinstance(event, dict) else []:
         try:
@@ -91,8 +105,13 @@ def customer_messages(event: dict) -> list[tuple[str, str, int]]:
                 continue
             entry = json.loads(envelope["whatsAppWebhookEntry"])
             messages = [m for change in entry["changes"] for m in change["value"].get("messages", [])]
-            found += [(origination, m["from"], int(m["timestamp"])) for m in messages
-                      if isinstance(m.get("from"), str) and str(m.get("timestamp", "")).isdigit()]
+            for m in messages:
+                number, user_id = m.get("from"), m.get("from_user_id")
+                number = number if isinstance(number, str) and number else None
+                user_id = user_id if isinstance(user_id, str) and user_id else None
+                if (number or user_id) and str(m.get("timestamp", "")).isdigit():
+                    found.append((origination, number or user_id, int(m["timestamp"]),
+                                  user_id if number else None))
         except (KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError):
             continue
     return found

@@ -60,6 +60,18 @@ RE_ENGAGEMENT_FAILURE = {
     "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
 }
 _MEDIA_ID = re.compile(r"^[A-Za-z0-9]{1,100}$")
+# Who a message is for (Meta, *Business-scoped user IDs*, developers.facebook.com/documentation/
+# business-messaging/whatsapp/business-scoped-user-ids): "to" takes a phone number, "recipient" a
+# business-scoped user id (BSUID: a two-letter country code, a period and up to 128 alphanumerics,
+# `US.13491208655302741918`; a parent BSUID `US.ENT.…`); when both are given, "to" wins. A wa_id
+# is the number's digits, with or without a leading +.
+_PHONE_NUMBER = re.compile(r"^\+?[0-9]+$")
+# What Meta answers a BSUID in "to" is not on that page nor on the error codes page; the nearest
+# documented answer is the error codes page's 131009 "Parameter value is not valid" ("One or more
+# parameter values are invalid"), passed on, like the template refusals (emulator/templates.py), as
+# a ValidationException with Meta's code first.
+BSUID_IN_TO = ("(#131009) Parameter value is not valid: to takes a phone number; send to a "
+               "business-scoped user id with recipient")
 # The extension the service appends to the destination key prefix. Only ogg is documented (the
 # model's example `audio/` + `123.ogg`); the rest follow the file types WhatsApp sends.
 _EXTENSIONS = {
@@ -119,8 +131,11 @@ class SocialEmulator:
         self.templates = {}
         # phone number id -> WABA id
         self._phone_wabas = {}
-        # (phone number id, customer wa_id) -> WhatsApp timestamp of the customer's newest message
+        # (phone number id, customer) -> WhatsApp timestamp of the customer's newest message; a
+        # customer is named by wa_id or BSUID, and (phone number id, BSUID) -> the customer's
+        # wa_id once a message named both: one person, one window, one pair rate.
         self._customer_wrote = {}
+        self._same_customer = {}
         for definition in templates.reference_templates():
             self.add_template(templates.REFERENCE_WABA_ARN, definition)
         for phone_number in templates.REFERENCE_PHONE_NUMBER_ARNS:
@@ -158,16 +173,30 @@ class SocialEmulator:
         self.templates.setdefault(_last_part(waba_id), [])
 
     @locked
-    def customer_wrote(self, origination_id, wa_id, timestamp):
-        """The customer `wa_id` wrote to the business number at `timestamp` (WhatsApp's epoch
-        seconds): the window for free-form messages is open until 24 hours after their newest."""
-        key = (_last_part(origination_id), wa_id.lstrip("+"))
+    def customer_wrote(self, origination_id, customer, timestamp, user_id=None):
+        """The customer (a wa_id, or a BSUID when their number is hidden) wrote to the business
+        number at `timestamp` (WhatsApp's epoch seconds): the window for free-form messages is
+        open until 24 hours after their newest. `user_id`, with a wa_id, is the same customer's
+        BSUID, as a webhook that names both says: a message to either reaches the one person."""
+        number = _last_part(origination_id)
+        key = self._customer_key(number, customer)
+        if user_id:
+            linked = self._customer_key(number, user_id)
+            if linked != key:
+                self._same_customer[linked] = key
+                older = self._customer_wrote.pop(linked, None)
+                if older is not None:
+                    self._customer_wrote[key] = max(older, self._customer_wrote.get(key, older))
         self._customer_wrote[key] = max(float(timestamp), self._customer_wrote.get(key, float("-inf")))
 
     @locked
-    def window_open(self, origination_id, wa_id):
-        wrote = self._customer_wrote.get((_last_part(origination_id), wa_id.lstrip("+")))
+    def window_open(self, origination_id, customer):
+        wrote = self._customer_wrote.get(self._customer_key(_last_part(origination_id), customer))
         return wrote is not None and self.clock.timestamp() < wrote + WINDOW_SECONDS
+
+    def _customer_key(self, number, customer):
+        key = (number, customer.lstrip("+"))
+        return self._same_customer.get(key, key)
 
     @locked
     def templates_of(self, waba_id):
@@ -256,7 +285,7 @@ class SocialEmulator:
         # never reaches the phone and a `failed` status with 131047 follows. Templates are exempt,
         # and a read receipt (with or without a typing indicator) is not a message.
         if (message.get("status") != "read" and message.get("type") != "template"
-                and not self.window_open(origination_id, message["to"])):
+                and not self.window_open(origination_id, _addressee(message))):
             record["failure"] = dict(RE_ENGAGEMENT_FAILURE)
         self.sent.append(record)
         return {"messageId": record["messageId"]}
@@ -355,8 +384,8 @@ class SocialEmulator:
                 "(#130429) Rate limit hit: Cloud API message throughput has been reached.",
                 429,
             )
-        customer = message.get("to", "").lstrip("+")
-        if customer and not self.limits.allow("whatsapp_pair_rate", (number, customer)):
+        customer = _addressee(message)
+        if customer and not self.limits.allow("whatsapp_pair_rate", self._customer_key(number, customer)):
             raise ServiceError(
                 "ThrottledRequestException", "(#131056) (Business Account, Consumer Account) pair rate limit hit", 429
             )
@@ -419,14 +448,22 @@ def _decode_message(blob):
         if not message.get("message_id"):
             raise ServiceError("ValidationException", "A read receipt needs message_id")
         return message
-    if not message.get("to"):
-        raise ServiceError("ValidationException", "message needs a recipient in 'to'")
+    to, recipient = message.get("to"), message.get("recipient")
+    if not to and not recipient:
+        raise ServiceError("ValidationException", "message needs a recipient in 'to' or 'recipient'")
+    if to and not (isinstance(to, str) and _PHONE_NUMBER.match(to)):
+        raise ServiceError("ValidationException", BSUID_IN_TO)
     message_type = message.get("type", "text")
     if message_type not in message:
         raise ServiceError(
             "ValidationException", f"message of type {message_type} needs a '{message_type}' object"
         )
     return message
+
+
+def _addressee(message):
+    """Whom a message goes to: "to" when given (Meta: it wins over "recipient"), else the BSUID."""
+    return (message.get("to") or message.get("recipient") or "").lstrip("+")
 
 
 def _http(url, method, headers, data=None):

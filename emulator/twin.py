@@ -158,10 +158,12 @@ class Twin:
     def sent_whatsapp(self):
         return self.social.sent
 
-    def customer_wrote(self, origination_id, wa_id, timestamp):
-        """The customer wrote to the business number at `timestamp` (WhatsApp's epoch seconds), as
-        Meta knows: free-form messages reach them until 24 hours after their newest message."""
-        self.social.customer_wrote(origination_id, wa_id, timestamp)
+    def customer_wrote(self, origination_id, customer, timestamp, user_id=None):
+        """The customer (a wa_id, or a business-scoped user id when WhatsApp hides their number)
+        wrote to the business number at `timestamp` (WhatsApp's epoch seconds), as Meta knows:
+        free-form messages reach them until 24 hours after their newest message. `user_id`, with a
+        wa_id: the same customer's business-scoped user id, so a message to either reaches them."""
+        self.social.customer_wrote(origination_id, customer, timestamp, user_id)
 
     def add_contact_flow(self, instance_id, flow_id):
         self.connect.add_contact_flow(instance_id, flow_id)

@@ -14,8 +14,8 @@ import pytest
 from chalice.test import Client
 
 from emulator.reference_events import (  # noqa: F401 - test modules import them from here
-    REFERENCE_CLOCK_START, REFERENCE_CUSTOMER_WA_ID, customer_messages, sns_message, text_from_customer,
-    with_messages,
+    REFERENCE_CLOCK_START, REFERENCE_CUSTOMER_WA_ID, customer_messages, customer_writes, sns_message,
+    text_from_customer, with_messages,
 )
 from emulator.stream_records import StreamReader
 from emulator.twin import Twin
@@ -156,8 +156,8 @@ class Bridge:
 
     def invoke(self, function_name: str, event: dict) -> Any:
         if function_name == "on_whatsapp_event":
-            for origination_id, wa_id, timestamp in customer_messages(event):
-                self.twin.customer_wrote(origination_id, wa_id, timestamp)
+            for origination_id, customer, timestamp, user_id in customer_writes(event):
+                self.twin.customer_wrote(origination_id, customer, timestamp, user_id)
         return self.client.lambda_.invoke(function_name, event).payload
 
     def connect_event(self, event: dict) -> Any:

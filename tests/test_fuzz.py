@@ -185,7 +185,8 @@ EUM_EVENTS = [
     "eum-text", "eum-text-burst", "eum-text-reply-context", "eum-image", "eum-document", "eum-video",
     "eum-audio-voice", "eum-sticker", "eum-reaction", "eum-reaction-removed", "eum-location",
     "eum-contacts", "eum-interactive-button-reply", "eum-interactive-list-reply", "eum-button",
-    "eum-unsupported", "eum-status-sent-delivered-read", "eum-status-failed",
+    "eum-unsupported", "eum-status-sent-delivered-read", "eum-status-failed", "eum-text-username",
+    "eum-text-username-and-number",
 ]
 
 # The inputs the issue names, besides the drawn ones.

@@ -31,7 +31,7 @@ ROOT_PARENT = re.compile(r"\b(?:ROOT|PROJECT_DIR)\.parent\b")
 def test_every_reference_event_is_a_lambda_sns_event_of_the_project():
     names = sorted(path.name for path in EVENTS_DIR.glob("*.json"))
 
-    assert len(names) == 36
+    assert len(names) == 38
     for name in names:
         (first, *_) = load_event(name)["Records"]
         assert first["EventSource"] == "aws:sns"
