@@ -81,6 +81,28 @@ Lambda can end a function between any two AWS calls (a timeout, running out of m
 failure) and then retries it: a DynamoDB-stream batch from its checkpoint, an asynchronous (SNS,
 EventBridge) invocation twice more, about one and then two minutes later.
 
+## What the bridge assumes beyond the documentation
+
+Where the bridge relies on something AWS or Meta do not document, it keeps a fallback that works
+without it, and a probe that says which one production has. The first time a container (a warm
+Lambda) sees which way a behaviour goes, and again only if that changes, it logs one
+`probe_result` line: `behaviour`, `holds`, `seen` (what showed it) and, at warning level when the
+behaviour does not hold, the `fallback` in use (`chalicelib/probes.py`, where the CloudWatch
+metric will join the line). The twin can take each behaviour away (`Twin.set_undocumented(...)`,
+`POST /_emulator/undocumented`, `python -m emulator --strict` for all three), and the tests run
+the flows that depend on one both ways (`tests/test_reading.py`, `tests/emulator/test_undocumented.py`).
+
+| behaviour (`probe_result`) | what relies on it | without it | what the probe notes |
+|---|---|---|---|
+| `callback_data_echoed`: a status of an agent's message carries the `biz_opaque_callback_data` it was sent with. Meta documents the echo; that End User Messaging Social passes the field on is not documented. | The agent's Delivered and Read: the callback data names the chat and the Connect message a status becomes a receipt for. | The write that completes a sent message (the one write after the send, as before) also maps each WhatsApp id it became to its Connect message on the session (`sentMessages`, the last 20, like `sentSnippets`). A status without callback data is looked up by its id in the customer's open chat: the conversation item names the chat (`GetItem`), its session holds the map (`GetItem`), then `SendEvent`. Every part of a split text is mapped. Up to two reads are paid by every delivered or read status without callback data, those of the bridge's own notices too. | Holds when a status carries callback data; does not when a status without it matched a message the bridge sent with it. |
+| `read_receipts_streamed`: Connect's contact streaming carries the agent's read receipts. The streaming documentation lists messages and events, not receipts. | Blue ticks the moment the agent reads (`mark_as_read` "agent"). | Blue ticks when the agent types (WhatsApp's typing indicator marks the newest message read) or when a reply goes out (the newest unread message is marked read after the send); Connect streams both for certain. The ticks come at the first sign of the agent, not at reading; a message the agent reads and never answers keeps grey ticks. | Holds at the first streamed read receipt. An agent's reply to a message no read receipt had marked read says it does not, but a receipt may only be late: that is said only while the container has seen nothing else, and a streamed receipt overturns it. |
+| `message_id_is_wamid`: the `messageId` SendWhatsAppMessage returns is the WhatsApp id that the message's statuses, and the customer's reactions and quoted replies, name. The socialmessaging model says only "The unique identifier of the message". | Reactions and quoted replies showing what the agent wrote (`sentSnippets` is keyed by the returned id); the receipts' fallback above. | A status whose callback data names a message the session knows under another id tells the id WhatsApp uses: the message's snippet is kept under it too (one `UpdateItem`, once per id; a message is delivered before the customer can react to it), so the customer's reaction or quoted reply still shows what it refers to. Several files of one Connect message share their callback data and cannot be told apart: none is re-keyed. | Holds when a status names a message by the returned id; does not when its callback data names a message the session knows under another id. |
+
+Without both the callback data and the returned id, nothing ties a status to a message: the agent
+sees no Delivered or Read, and a reaction or quoted reply shows as "to an earlier message"; both
+probes say so. The crash matrix runs the two flows that exercise the fallbacks' calls with the
+twin's behaviour taken away: `status-without-callback-data` and `status-names-another-id`.
+
 ## How the crash-point explorer works
 
 `tests/crash/` runs each flow below through the real handlers against the twin, once, listing the
@@ -104,12 +126,13 @@ instead (the waiting room): the flows `capacity-wait`, `chat-end-lets-in`, `sche
 `waiting-retry` run with the twin's concurrent chats quota at one chat, held by another customer
 until the flow frees it, and `file-over-quota` with a chat full of files. Each cell then checks: every customer message, attachment and transcript is in the chat
 exactly once and in order (across every chat of the conversation); every agent message reached
-WhatsApp, at most twice and twice only when the kill fell right after `SendWhatsAppMessage`; and
+WhatsApp, at most twice and twice only when the kill fell right after `SendWhatsAppMessage`; the
+agent's messages carry exactly the Delivered and Read marks WhatsApp's statuses reported; and
 every chat Connect holds open has a session, else the agent's replies would be dropped.
 
 Outcomes: `ok`; `ok (WhatsApp twice: unavoidable)`; `LOST` (a message never arrived); `DOUBLED`;
-`EXTRA` (something nobody sent, such as a failure note); `ORDER`; `ORPHAN` (an open chat without a
-session); `FAILURE QUEUE` (a stream batch's retries ran out); `RAISED …` (an asynchronous
+`EXTRA` (something nobody sent, such as a failure note); `ORDER`; `RECEIPT` (a Delivered or Read
+mark missing from, or added to, the agent's messages); `ORPHAN` (an open chat without a session); `FAILURE QUEUE` (a stream batch's retries ran out); `RAISED …` (an asynchronous
 event's retries still failed, so it ends in its failure queue).
 
 **The one window no API closes**: a kill right after `SendWhatsAppMessage` and before the bridge
