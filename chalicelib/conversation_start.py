@@ -190,7 +190,10 @@ def _send_template(request: Request, runtime: Runtime) -> dict[str, str]:
     conversation = conversation_id(business.meta_phone_number_id, request.customer_wa_id)
     known = sessions.get_conversation(runtime.clients.dynamodb, runtime.env.sessions_table,
                                       conversation)
-    if known.open_session:
+    # The customer's chats live under their business-scoped user id once one opened there
+    # (identities.py): the number's conversation points at it.
+    if known.open_session or (known.user_conversation_id and sessions.find_open(
+            runtime.clients.dynamodb, runtime.env.sessions_table, known.user_conversation_id)):
         raise BadRequest("The customer is in an open chat: the agent sends the template there, "
                          "with /template.")
     digest = _request_digest(request)

@@ -13,8 +13,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Iterator, Mapping, TypeVar
 
 from . import (
-    buffer, chat, connect, customer_media, failures, logs, messaging, sessions, transcripts, waiting,
-    whatsapp,
+    buffer, chat, connect, customer_media, failures, identities, logs, messaging, sessions,
+    transcripts, waiting, whatsapp,
 )
 from .buffer import BufferedEntry
 from .chat import ChatGone
@@ -59,6 +59,8 @@ class ConversationDelivery:
         self.transcriptions: list[tuple[Future, ChatMedia, customer_media.VoiceNote]] = []
         # The template start_conversation sent, when this delivery opens the chat replying to it.
         self.campaign: dict | None = None
+        # The customer's conversation under their other id, when this one has no open chat.
+        self.elsewhere = identities.Elsewhere()
         self.pending = 0
         self.finished = False
         self.opened_chat = False
@@ -100,10 +102,15 @@ class ConversationDelivery:
         blocks = self._blocks(conversation, wanted)
         self.first = next((e for block in blocks for e in block), None)
         self.pending = sum(map(len, blocks))
-        session = conversation.open_session
+        session, campaign = conversation.open_session, conversation.campaign
+        if session is None and self.pending:
+            # Off the hot path: the customer's chat may be open under their other id.
+            self.elsewhere = identities.elsewhere(self.dynamodb, self.table, self.conversation_id,
+                                                  conversation, [e for b in blocks for e in b])
+            session, campaign = self.elsewhere.session, campaign or self.elsewhere.campaign
         parts = compose_blocks(blocks, _LazySnippets(self, session))
-        if session is None and self._campaign_applies(conversation.campaign, parts):
-            self.campaign = conversation.campaign
+        if session is None and self._campaign_applies(campaign, parts):
+            self.campaign = campaign
             parts = [campaign_part(self.campaign)] + parts
         if not parts:
             logs.info("redelivered_entries_skipped", count=len(wanted))
@@ -383,7 +390,8 @@ class ConversationDelivery:
             waba_id=entry.business.waba_id,
         )
         try:
-            sessions.open_session(self.dynamodb, self.table, session)
+            sessions.open_session(self.dynamodb, self.table, session, self.elsewhere.sibling,
+                                  self.elsewhere.alias)
         except sessions.ConversationBusy:
             # Another chat holds the conversation: leave ours, and let the retry use that one.
             connect.disconnect(self.runtime.clients.participant, connection_token,
@@ -468,7 +476,8 @@ def _contact_attributes(entry: BufferedEntry, campaign: dict | None) -> dict[str
     (the bridge's win a clash: a flow routes on them)."""
     attributes = {
         "Channel": sessions.CHANNEL,
-        "customerId": entry.customer.customer_id,
+        # The number when known, as before usernames, so flows that route on it keep working.
+        "customerId": entry.customer.address,
         "customerName": entry.customer.name,
         "businessNumber": entry.business.display_phone_number,
         "businessPhoneNumberId": entry.business.meta_phone_number_id,

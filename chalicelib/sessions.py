@@ -205,6 +205,9 @@ class Conversation:
     # conversation_start.py): its text, language, name, contact attributes and when it went out.
     campaign: dict[str, Any] | None = None
     wait: Wait | None = None
+    # On a conversation keyed by phone number: the same customer's conversation under their
+    # business-scoped user id, once a chat opened there (chalicelib/identities.py).
+    user_conversation_id: str = ""
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "Conversation":
@@ -216,6 +219,7 @@ class Conversation:
             earlier_blocks=tuple(tuple(block) for block in item.get("attempts", ()) if block),
             campaign=item.get("campaign") if isinstance(item.get("campaign"), dict) else None,
             wait=Wait.from_item(item),
+            user_conversation_id=item.get("userConversationId", ""),
         )
 
 
@@ -400,10 +404,25 @@ def keep_snippet_as(dynamodb: Any, table: str, contact_id: str, whatsapp_id: str
         pass
 
 
-def open_session(dynamodb: Any, table: str, session: Session) -> None:
-    """Store a new session and claim its conversation; ConversationBusy if another chat holds it.
+def open_session(dynamodb: Any, table: str, session: Session, sibling: str = "",
+                 alias: bool = False) -> None:
+    """Store a new session and claim its conversation; ConversationBusy if another chat holds it,
+    or holds the `sibling` conversation (the same customer under their other id: identities.py).
+    With `alias`, the sibling (keyed by phone number) learns that the customer's chats now live
+    under this conversation, and forgets its campaign, which belongs to the chat opened here.
     Storing the same session again (a retry) claims nothing new."""
     item = session.to_item()
+    items: list[dict[str, Any]] = []
+    if sibling:
+        guard = {"TableName": table, "Key": _key(conversation_key(sibling)),
+                 "ConditionExpression": "attribute_not_exists(openContactId) OR openContactId = :contact",
+                 "ExpressionAttributeValues": {":contact": {"S": session.contact_id}}}
+        if alias:
+            guard["UpdateExpression"] = ("SET userConversationId = :own, expiresAt = :expires "
+                                         "REMOVE campaign")
+            guard["ExpressionAttributeValues"] |= {
+                ":own": {"S": session.conversation_id}, ":expires": {"N": str(session.expires_at)}}
+        items.append({"Update" if alias else "ConditionCheck": guard})
     try:
         dynamodb.transact_write_items(TransactItems=[
             {"Update": {
@@ -420,12 +439,54 @@ def open_session(dynamodb: Any, table: str, session: Session) -> None:
                 },
             }},
             {"Put": {"TableName": table, "Item": to_attributes(item)}},
-        ])
+        ] + items)
     except dynamodb.exceptions.TransactionCanceledException as error:
-        reasons = error.response.get("CancellationReasons", [])
-        if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+        if _condition_failed(error):
             raise ConversationBusy(session.conversation_id) from None
         raise
+
+
+def adopt(dynamodb: Any, table: str, session: Session, conversation_id: str,
+          user_id: str) -> Session | None:
+    """Move an open chat to the customer's conversation under their business-scoped user id
+    (identities.py), in one transaction: the old conversation lets it go and points at the new
+    one, the new one holds it, the session names it. None when another flush moved, closed or
+    replaced something first: the caller goes on as if there were no chat to adopt."""
+    adopted = replace(session, conversation_id=conversation_id,
+                      customer_user_id=session.customer_user_id or user_id)
+    contact = {":contact": {"S": session.contact_id}}
+    try:
+        dynamodb.transact_write_items(TransactItems=[
+            {"Update": {
+                "TableName": table, "Key": _key(conversation_key(session.conversation_id)),
+                "UpdateExpression": "SET userConversationId = :to REMOVE openContactId, openSession",
+                "ConditionExpression": "openContactId = :contact",
+                "ExpressionAttributeValues": contact | {":to": {"S": conversation_id}}}},
+            {"Update": {
+                "TableName": table, "Key": _key(conversation_key(conversation_id)),
+                "UpdateExpression": ("SET openContactId = :contact, openSession = :session, "
+                                     "expiresAt = :expires"),
+                "ConditionExpression": "attribute_not_exists(openContactId)",
+                "ExpressionAttributeValues": contact | {
+                    ":session": to_attribute(adopted.to_item()),
+                    ":expires": {"N": str(session.expires_at)}}}},
+            {"Update": {
+                "TableName": table, "Key": _key(session.contact_id),
+                "UpdateExpression": "SET conversationId = :to, customerUserId = :user",
+                "ConditionExpression": "attribute_exists(systemNumber)",
+                "ExpressionAttributeValues": {":to": {"S": conversation_id},
+                                              ":user": {"S": adopted.customer_user_id or user_id}}}},
+        ])
+    except dynamodb.exceptions.TransactionCanceledException as error:
+        if _condition_failed(error):
+            return None
+        raise
+    return adopted
+
+
+def _condition_failed(error: Any) -> bool:
+    return any(reason.get("Code") == "ConditionalCheckFailed"
+               for reason in error.response.get("CancellationReasons", []))
 
 
 def get(dynamodb: Any, table: str, contact_id: str) -> Session | None:

@@ -12,6 +12,8 @@ import shlex
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from .whatsapp import recipient_fields
+
 COMMAND = "/template"
 LISTING_COMMAND = "/templates"
 # The command's syntax, as every note and error the agent reads spells it.
@@ -189,8 +191,7 @@ def whatsapp_payload(to: str, template: Template, parameters: Sequence[str]) -> 
         body["components"] = [{"type": "body", "parameters": [
             _parameter(template, name, value)
             for name, value in zip(template.body_parameters, parameters)]}]
-    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
-            "type": "template", "template": body}
+    return {**recipient_fields(to), "type": "template", "template": body}
 
 
 def _parameter(template: Template, name: str, value: str) -> dict:

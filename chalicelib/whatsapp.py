@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -13,6 +14,9 @@ PROFILE_NAME_MAX_CHARS = 256
 IDENTIFIER_MAX_BYTES = 256
 ARN_MAX_CHARS = 2048
 WORD_MAX_CHARS = 64  # a message type or a status name
+# A wa_id is the phone number's digits; a business-scoped user id is a country code, a period and
+# alphanumerics (`US.13491208655302741918`, a parent one `US.ENT.…`), so it is never all digits.
+_PHONE_NUMBER = re.compile(r"^\+?[0-9]+$")
 
 
 class MalformedEvent(ValueError):
@@ -31,13 +35,18 @@ class BusinessNumber:
 
 @dataclass(frozen=True)
 class Customer:
-    customer_id: str  # wa_id, or the business-scoped user id when WhatsApp leaves wa_id out
+    """A WhatsApp user as a webhook names them: by phone number (`wa_id`), by business-scoped user
+    id (`user_id`, the BSUID), or both. Which one keys their conversation: chalicelib/identities.py."""
+
+    customer_id: str  # the business-scoped user id when the webhook carries one, else wa_id
     wa_id: str | None
     user_id: str | None
     name: str
 
     @property
     def address(self) -> str:
+        """Whom a message goes to: the phone number when known (Meta recommends it), else the
+        business-scoped user id; recipient_fields says which field carries it."""
         return self.wa_id or self.customer_id
 
 
@@ -233,7 +242,7 @@ def _customer(contacts: list[dict], wa_id: Any, user_id: Any) -> Customer:
     )
     wa_id = wa_id or _optional_identifier(contact.get("wa_id"))
     user_id = user_id or _optional_identifier(contact.get("user_id"))
-    customer_id = wa_id or user_id
+    customer_id = user_id or wa_id
     if not customer_id:
         raise _Refused("no customer id (wa_id or user_id)")
     return Customer(customer_id=customer_id, wa_id=wa_id, user_id=user_id,
@@ -300,14 +309,25 @@ def _delivery_status(business: BusinessNumber, contacts: list[dict], status: Any
     )
 
 
+def is_phone_number(address: str) -> bool:
+    return bool(_PHONE_NUMBER.match(address))
+
+
+def recipient_fields(to: str) -> dict:
+    """Whom a message is for, as Meta's Messages API takes it: a phone number in `to`, a
+    business-scoped user id in `recipient` and no `to` (Meta, *Business-scoped user IDs*;
+    docs/reference/WHATSAPP_PAYLOADS.md §7)."""
+    field_name = "to" if is_phone_number(to) else "recipient"
+    return {"messaging_product": "whatsapp", "recipient_type": "individual", field_name: to}
+
+
 def text_message(to: str, body: str) -> dict:
-    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
-            "type": "text", "text": {"body": body, "preview_url": "http" in body}}
+    return {**recipient_fields(to), "type": "text",
+            "text": {"body": body, "preview_url": "http" in body}}
 
 
 def interactive_message(to: str, interactive: dict) -> dict:
-    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
-            "type": "interactive", "interactive": interactive}
+    return {**recipient_fields(to), "type": "interactive", "interactive": interactive}
 
 
 def read_receipt(message_id: str) -> dict:
@@ -327,8 +347,8 @@ def with_callback_data(payload: dict, data: str) -> dict:
 
 
 def reaction_message(to: str, message_id: str, emoji: str) -> dict:
-    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
-            "type": "reaction", "reaction": {"message_id": message_id, "emoji": emoji}}
+    return {**recipient_fields(to), "type": "reaction",
+            "reaction": {"message_id": message_id, "emoji": emoji}}
 
 
 def media_message(to: str, kind: str, media_id: str, *, filename: str | None = None,
@@ -338,5 +358,4 @@ def media_message(to: str, kind: str, media_id: str, *, filename: str | None = N
         media["filename"] = filename
     if caption and kind in ("image", "video", "document"):
         media["caption"] = caption
-    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
-            "type": kind, kind: media}
+    return {**recipient_fields(to), "type": kind, kind: media}

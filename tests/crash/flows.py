@@ -388,6 +388,37 @@ def _image_over_the_quota(bridge) -> list:
     bridge.twin.set_limits(attachments_per_chat=0)
     return _image(bridge)
 
+# --- customers with usernames (chalicelib/identities.py) ---
+
+BOTH_IDS_TEXT = "Can I change the delivery address?"  # events/eum-text-username-and-number.json
+USERNAME_TEXT = "Hi, it's Ana again, from my username now"  # events/eum-text-username.json
+
+
+def _username_adoption(bridge) -> list:
+    """A chat opened under the customer's number; now they write with their number and their
+    business-scoped user id, and the flush adopts the chat under the latter."""
+    open_chat(bridge)
+    return _buffered(bridge, load_event("eum-text-username-and-number"))
+
+
+def _username_alone(bridge, deliver: Callable[[list], None]) -> None:
+    """Then the number disappears from the webhooks: the customer is still in their one chat."""
+    deliver(_buffered(bridge, load_event("eum-text-username")))
+    opened = len(bridge.twin.calls_to("connect", "StartChatContact"))
+    assert len(bridge.twin.contacts) == 1, f"the customer has {len(bridge.twin.contacts)} chats"
+    assert opened == 0, f"{opened} StartChatContact calls after the first chat"
+
+
+NUMBER_ONLY = ("wamid.crash-number-only", 1762956500, "Sent from an old phone")
+
+
+def _number_alone(bridge) -> list:
+    """The customer's chat opened under their business-scoped user id (their first text named
+    both ids); now a webhook names the number alone, and its conversation points at that chat."""
+    bridge.deliver(load_event("eum-text-username-and-number"))
+    bridge.twin.clear_calls()
+    return _buffered(bridge, _texts(NUMBER_ONLY))
+
 # --- what AWS and Meta do not document, taken away (emulator/undocumented.py) ---
 
 QUOTED_REPLY = ("wamid.crash-quoted", 1763000600, "Great, thanks")
@@ -474,6 +505,9 @@ FLOWS = (
          later=_customer_quotes_the_agent,
          chat=(FIRST_TEXT, f'↩ Replying to: "{AGENT_TEXT}"', QUOTED_REPLY[2]),
          receipts=(f"Delivered: {AGENT_TEXT}",)),
+    Flow("username-adoption", FLUSH, _username_adoption, later=_username_alone,
+         chat=(FIRST_TEXT, BOTH_IDS_TEXT, USERNAME_TEXT)),
+    Flow("username-number-alone", FLUSH, _number_alone, chat=(BOTH_IDS_TEXT, NUMBER_ONLY[2])),
 )
 FLOWS_BY_NAME = {flow.name: flow for flow in FLOWS}
 
