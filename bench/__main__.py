@@ -8,6 +8,9 @@ The cold-start and size rows measure the deployment zip itself: `chalice package
 handler imported and run by an interpreter that sees only the package and the standard library.
 `--baseline REVISION` builds and measures that git revision's package in the same run, for a
 before/after comparison; `--part package` runs only those rows.
+
+The surge (bench/surge.py) runs a thousand new customers against Connect's limits in real time, on
+a twin of its own; `--part surge` runs only it (several minutes).
 """
 from __future__ import annotations
 
@@ -32,12 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import cost  # noqa: E402
+from bench import cost, surge  # noqa: E402
 from bench.scenarios import FLOWS, Scenario, TwinClient  # noqa: E402
 from emulator.reference_events import REFERENCE_CLOCK_START  # noqa: E402
 
-# BENCHMARKS.md sections: the flows (`--part all` only) and the package (both parts).
-SECTIONS = {"flows": "bench", "package": "bench:package"}
+# BENCHMARKS.md sections: the flows (`--part all` only), the package (`all` and `package`) and the
+# surge (`all` and `surge`).
+SECTIONS = {"flows": "bench", "package": "bench:package", "surge": "bench:surge"}
 
 
 def free_port() -> int:
@@ -46,10 +50,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_twin(latency_ms: float) -> tuple[subprocess.Popen, dict[str, str]]:
+def start_twin(latency_ms: float, module: str = "emulator") -> tuple[subprocess.Popen, dict[str, str]]:
     # The twin's clock starts after the reference events, as in the tests: the customers' WhatsApp
-    # timestamps are of 2025, and the 24-hour window is measured from them.
-    command = [sys.executable, "-m", "emulator", "--moto-port", str(free_port()),
+    # timestamps are of 2025, and the 24-hour window is measured from them. `module` runs it:
+    # `bench.surge` is the twin with surge.py's one change to moto.
+    command = [sys.executable, "-m", module, "--moto-port", str(free_port()),
                "--emulator-port", str(free_port()), "--latency-ms", str(latency_ms),
                "--clock-start", str(REFERENCE_CLOCK_START)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True,
@@ -64,6 +69,14 @@ def start_twin(latency_ms: float) -> tuple[subprocess.Popen, dict[str, str]]:
     # Keep reading whatever else the twin prints, so a full pipe never blocks it.
     threading.Thread(target=process.stdout.read, daemon=True).start()
     return process, endpoints
+
+
+def stop_twin(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -221,8 +234,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--per-conversation", type=int, default=5)
-    parser.add_argument("--part", choices=("all", "package"), default="all",
-                        help="package: only the package's size and cold starts")
+    parser.add_argument("--part", choices=("all", "package", "surge"), default="all",
+                        help="package: only the package's size and cold starts; surge: only the surge")
+    parser.add_argument("--surge-customers", type=int, default=surge.SurgeParameters.customers)
+    parser.add_argument("--surge-limit-seconds", type=float,
+                        default=surge.SurgeParameters.limit_seconds,
+                        help="the surge stops here and reports what was left")
     parser.add_argument("--baseline", metavar="REVISION",
                         help="also build and measure this git revision's package, in the same run")
     parser.add_argument("--cold-repeats", type=int, default=5)
@@ -231,31 +248,39 @@ def main() -> None:
 
     # The bridge's own JSON log lines would bury the table.
     logging.getLogger("whatsapp_connect_chat").disabled = True
-    with tempfile.TemporaryDirectory() as scratch:
-        workdir = Path(scratch)
-        packages = []
-        if args.baseline:
-            packages.append(build_package(source_tree(args.baseline, workdir), f"before ({args.baseline})",
-                                          workdir))
-        packages.append(build_package(ROOT, "after" if args.baseline else "this tree", workdir))
-        process, endpoints = start_twin(args.latency_ms)
-        try:
-            os.environ.update(endpoints)
-            scenario = Scenario(TwinClient(endpoints["AWS_ENDPOINT_URL_CONNECT"]))
-            if args.part == "all":
-                flows = measure_flows(scenario, args.repeats)
-                throughput = scenario.throughput(args.conversations, args.per_conversation)
-                voice = scenario.voice_conversion_ms(runs=5)
-            cold = measure_cold_starts(packages, endpoints, scenario, args.cold_repeats)
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
+    tables = {}
+    if args.part in ("all", "package"):
+        with tempfile.TemporaryDirectory() as scratch:
+            workdir = Path(scratch)
+            packages = []
+            if args.baseline:
+                packages.append(build_package(source_tree(args.baseline, workdir),
+                                              f"before ({args.baseline})", workdir))
+            packages.append(build_package(ROOT, "after" if args.baseline else "this tree", workdir))
+            process, endpoints = start_twin(args.latency_ms)
             try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        tables = {"package": render_package(args, packages, cold)}
-        if args.part == "all":
-            tables["flows"] = render_flows(args, flows, throughput, voice)
+                os.environ.update(endpoints)
+                scenario = Scenario(TwinClient(endpoints["AWS_ENDPOINT_URL_CONNECT"]))
+                if args.part == "all":
+                    flows = measure_flows(scenario, args.repeats)
+                    throughput = scenario.throughput(args.conversations, args.per_conversation)
+                    voice = scenario.voice_conversion_ms(runs=5)
+                cold = measure_cold_starts(packages, endpoints, scenario, args.cold_repeats)
+            finally:
+                stop_twin(process)
+            tables["package"] = render_package(args, packages, cold)
+            if args.part == "all":
+                tables["flows"] = render_flows(args, flows, throughput, voice)
+    if args.part in ("all", "surge"):
+        # A twin of its own: empty tables, default limits, and moto's transactions made cheap.
+        process, endpoints = start_twin(args.latency_ms, module="bench.surge")
+        try:
+            parameters = surge.SurgeParameters(customers=args.surge_customers,
+                                               limit_seconds=args.surge_limit_seconds)
+            result = surge.run(endpoints, parameters)
+        finally:
+            stop_twin(process)
+        tables["surge"] = surge.render(result, machine_line(), args.latency_ms)
     for section, table in tables.items():
         print(table, end="\n\n")
         if args.record:

@@ -71,8 +71,17 @@ class TwinClient:
         self._call("POST", "whatsapp/media", {"media_id": media_id, "mime_type": mime_type,
                                               "data_base64": base64.b64encode(data).decode()})
 
-    def end_chat(self, contact_id: str) -> None:
-        self._call("POST", f"contacts/{contact_id}/end")
+    def end_chat(self, contact_id: str) -> dict:
+        """Ends the chat; Connect's chat.ended streaming event, as SNS hands it to on_connect_event."""
+        return self._call("POST", f"contacts/{contact_id}/end")
+
+    def contacts(self) -> dict[str, dict]:
+        """Every chat by contact id: status, started_at, transcript (with AbsoluteTime)."""
+        return self._call("GET", "contacts")
+
+    def set_limits(self, limits: dict) -> dict:
+        """Twin.set_limits' keywords, a rate as [per second, burst]; the limits after."""
+        return self._call("POST", "limits", limits)
 
     def agent_text(self, contact_id: str, text: str) -> dict:
         return self._call("POST", f"contacts/{contact_id}/events",
