@@ -5,11 +5,13 @@ anything is uploaded, so a file Connect would refuse becomes a clear note instea
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
 from botocore.exceptions import ClientError
 
-from . import audio, logs, media_staging, messaging
+from . import audio, logs, media_staging, memory_budget, messaging
 from .buffer import BufferedEntry
 from .config import Settings
 from .errors import error_code
@@ -66,17 +68,37 @@ def _describe(entry: BufferedEntry) -> tuple[dict, str, bool]:
     return media, mime_type, is_voice
 
 
-def prepare(runtime: Runtime, settings: Settings, entry: BufferedEntry,
-            rules: AttachmentRules) -> MediaUpload | MediaRefusal:
+@contextmanager
+def prepared(runtime: Runtime, settings: Settings, entry: BufferedEntry,
+             rules: AttachmentRules) -> Iterator[MediaUpload | MediaRefusal]:
+    """The file made ready for the chat, or why it cannot go. Its bytes count against the
+    process's media memory (memory_budget.py) from before they are read until the caller leaves
+    the block, after the upload: a file that does not fit waits here for those ahead of it."""
     media, mime_type, is_voice = _describe(entry)
     kind = entry.body.get("type", "file")
     name = (f"voice-note-{entry.timestamp}.wav" if is_voice
             else safe_file_name(media.get("filename"), mime_type, f"{kind}-{entry.timestamp}"))
+    stored = _fetch(runtime, entry, media, name, mime_type)
+    if isinstance(stored, MediaRefusal):
+        yield stored
+    elif stored.size > settings.max_media_bytes:  # refused without reading it
+        yield MediaRefusal(name, mime_type, stored.size, Reason(
+            TOO_LARGE, f"larger than the {human_size(settings.max_media_bytes)} limit"))
+    else:
+        with memory_budget.media_budget().hold(stored.size):
+            data = media_staging.read_media(runtime.clients.s3, stored, settings.max_media_bytes)
+            yield (_prepare_voice_note(name, mime_type, data, stored, settings) if is_voice
+                   else _checked(name, mime_type, data, rules))
+
+
+def _fetch(runtime: Runtime, entry: BufferedEntry, media: dict, name: str,
+           mime_type: str) -> StoredMedia | MediaRefusal:
+    """The file into the media bucket (not into memory)."""
     if not media.get("id"):
         return MediaRefusal(name, mime_type, 0,
                             Reason(MEDIA_ID_MISSING, "WhatsApp did not say where the file is"))
     try:
-        stored = media_staging.fetch_media_to_s3(
+        return media_staging.fetch_media_to_s3(
             runtime.clients.social, runtime.clients.s3,
             origination_id=entry.business.origination_id, media_id=str(media["id"]),
             bucket=runtime.env.media_bucket, prefix=media_prefix(entry))
@@ -87,13 +109,10 @@ def prepare(runtime: Runtime, settings: Settings, entry: BufferedEntry,
                      error=error_code(error))
         return MediaRefusal(name, mime_type, 0,
                             Reason(MEDIA_UNAVAILABLE, "WhatsApp could not provide the file"))
-    try:
-        data = media_staging.read_media(runtime.clients.s3, stored, settings.max_media_bytes)
-    except media_staging.MediaTooLarge as too_large:
-        return MediaRefusal(name, mime_type, too_large.size, Reason(
-            TOO_LARGE, f"larger than the {human_size(settings.max_media_bytes)} limit"))
-    if is_voice:
-        return _prepare_voice_note(name, mime_type, data, stored, settings)
+
+
+def _checked(name: str, mime_type: str, data: bytes,
+             rules: AttachmentRules) -> MediaUpload | MediaRefusal:
     refusal = connect_refusal(name, len(data), rules)
     if refusal:
         return MediaRefusal(name, mime_type, len(data), refusal)

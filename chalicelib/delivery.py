@@ -260,25 +260,27 @@ class ConversationDelivery:
             session = self._open_chat(part, None)
         if attached and not part.is_voice_note:
             return session, ()
-        prepared = customer_media.prepare(self.runtime, self.settings, part.entry,
-                                          self.runtime.attachment_rules(session.instance_id))
-        if isinstance(prepared, customer_media.MediaRefusal):
-            if not attached:
-                session = self._refuse_media(session, part, prepared)
-            # No transcript follows a refused voice note: the entry is done.
-            return session, (part.attached_id,) + (part.delivery_ids if part.is_voice_note else ())
-        if not attached:
-            try:
-                session = self._attach(session, part, prepared)
-            except Exception as error:
-                if failures.classify(error) != failures.PERMANENT:
-                    raise
-                session = self._refuse_media(session, part, customer_media.MediaRefusal(
-                    prepared.name, prepared.mime_type, len(prepared.data),
-                    failures.refusal_reason(error)))
+        # The file's bytes are held (memory_budget.py) until the block ends, after the upload.
+        with customer_media.prepared(self.runtime, self.settings, part.entry,
+                                     self.runtime.attachment_rules(session.instance_id)) as prepared:
+            if isinstance(prepared, customer_media.MediaRefusal):
+                if not attached:
+                    session = self._refuse_media(session, part, prepared)
+                # No transcript follows a refused voice note: the entry is done.
                 return session, (part.attached_id,) + (part.delivery_ids if part.is_voice_note else ())
-        if prepared.voice_note:
-            self._transcribe_later(transcriber, part, prepared.voice_note)
+            if not attached:
+                try:
+                    session = self._attach(session, part, prepared)
+                except Exception as error:
+                    if failures.classify(error) != failures.PERMANENT:
+                        raise
+                    session = self._refuse_media(session, part, customer_media.MediaRefusal(
+                        prepared.name, prepared.mime_type, len(prepared.data),
+                        failures.refusal_reason(error)))
+                    return session, (part.attached_id,) + (
+                        part.delivery_ids if part.is_voice_note else ())
+            if prepared.voice_note:
+                self._transcribe_later(transcriber, part, prepared.voice_note)
         return session, (part.attached_id,)
 
     def _attach(self, session: Session, part: ChatMedia,
