@@ -8,7 +8,7 @@ import pytest
 import app as app_module
 from tests.conftest import (
     CUSTOMER_WA_ID, DEFAULT_SETTINGS, PHONE_NUMBER_ARN, SESSIONS_TABLE, load_event, put_settings,
-    text_from_customer, with_messages,
+    sns_message, text_from_customer, with_messages,
 )
 from emulator.reference_events import status_of_sent
 from tests.crash.clock import MovableClock
@@ -138,8 +138,9 @@ def test_the_agents_reply_marks_what_came_before_read_after_the_send(bridge):
     bridge.connect_event(for_contact(load_event("connect-agent-text"), contact_id))
 
     assert [(c["service"], c["operation"]) for c in bridge.twin.calls] == [
-        ("dynamodb", "UpdateItem"), ("socialmessaging", "SendWhatsAppMessage"),
-        ("dynamodb", "UpdateItem"), ("socialmessaging", "SendWhatsAppMessage")]
+        ("dynamodb", "UpdateItem"), ("connectparticipant", "GetTranscript"),
+        ("socialmessaging", "SendWhatsAppMessage"), ("dynamodb", "UpdateItem"),
+        ("socialmessaging", "SendWhatsAppMessage")]
     reply, receipt = [s["message"] for s in bridge.twin.sent_whatsapp]
     assert reply["type"] == "text"
     assert receipt == {"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.second"}
@@ -315,6 +316,25 @@ def test_a_customers_reaction_and_quoted_reply_name_the_agents_message(bridge, u
     assert bridge.twin.contacts[contact_id]["transcript"][-1]["Content"] == (
         'Reacted 👍 to: "Your parcel left the depot today."\n'
         '↩ Replying to: "Your parcel left the depot today."\nGreat, thanks')
+
+
+def test_a_status_without_callback_data_naming_the_number_finds_the_chat_kept_under_the_username(bridge):
+    """The chat opened under the number moved to the customer's business-scoped user id; Meta's
+    status for a message sent to the number names the number alone."""
+    bridge.twin.set_undocumented(callback_data_echo=False)
+    contact_id = open_chat(bridge)
+    bridge.deliver(load_event("eum-text-username-and-number"))  # the chat moves to the user id
+    connect_message_id, (sent,) = agent_reply(bridge, contact_id)
+    assert "recipient_user_id" not in status_item(status_of_sent(sent, "read"))
+
+    bridge.whatsapp(status_of_sent(sent, "read"))
+
+    assert agent_receipts(bridge.twin, contact_id) == {connect_message_id: {"Read"}}
+
+
+def status_item(event):
+    (item,) = json.loads(sns_message(event)["whatsAppWebhookEntry"])["changes"][0]["value"]["statuses"]
+    return item
 
 
 def test_the_probes_say_once_what_statuses_show(bridge, capsys):
