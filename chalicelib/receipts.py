@@ -5,7 +5,9 @@ which Meta echoes in the message's status webhooks: a status names the receipt i
 User Messaging Social passes the field through is not documented, so the bridge keeps a fallback: the
 completion that records a sent message maps each WhatsApp id to its Connect message on the session
 (`sentMessages`, bounded like `sentSnippets`), and a status without callback data is looked up by its
-id in the customer's open chat (the conversation item, then the session: two reads, no write).
+id in the customer's open chat (the conversation item, then the session: two reads, no write; a
+third when a status naming the number alone follows the conversation to the customer's
+business-scoped user id, where identities.py keeps the chat).
 
 That the id SendWhatsAppMessage returns is the one statuses name is not documented either. A status
 whose callback data names a message the session knows under another id shows it does not hold; the
@@ -86,7 +88,12 @@ def _sent_message(status: DeliveryStatus, runtime: Runtime) -> tuple[Session, st
             return None
         _learn_status_id(status, session, connect_message_id, runtime)
         return session, connect_message_id
-    open_session = sessions.find_open(dynamodb, table, status.conversation_id)
+    conversation = sessions.get_conversation(dynamodb, table, status.conversation_id)
+    open_session = conversation.open_session
+    if open_session is None and conversation.user_conversation_id:
+        # A status naming the number alone, for a chat kept under the customer's business-scoped
+        # user id (identities.py).
+        open_session = sessions.find_open(dynamodb, table, conversation.user_conversation_id)
     session = open_session and sessions.get(dynamodb, table, open_session.contact_id)
     connect_message_id = session and (session.sent_messages or {}).get(status.message_id)
     if not session or not connect_message_id:

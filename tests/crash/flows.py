@@ -439,6 +439,20 @@ def _status_of_agent_text(status: str, **undocumented: bool) -> Callable[[Any], 
     return prepare
 
 
+def _status_naming_the_number_of_a_username(bridge) -> dict:
+    """The chat moved to the customer's business-scoped user id; WhatsApp's read status for the
+    agent's text, sent to the number, names the number alone and carries no callback data."""
+    bridge.twin.set_undocumented(callback_data_echo=False)
+    contact_id = open_chat(bridge)
+    bridge.deliver(load_event("eum-text-username-and-number"))
+    bridge.connect_event(bridge.twin.connect_streaming_event(
+        contact_id, participant_role="AGENT", content=AGENT_TEXT, display_name="Jordan"))
+    sent = next(s for s in bridge.twin.sent_whatsapp if s["message"].get("type") == "text")
+    event = status_of_sent(sent, "read")
+    bridge.twin.clear_calls()
+    return event
+
+
 def _customer_quotes_the_agent(bridge, deliver: Callable[[list], None]) -> None:
     """The customer replies to the agent's text, which their phone names by Meta's id for it."""
     sent = next(s for s in bridge.twin.sent_whatsapp if s["message"].get("type") == "text")
@@ -508,6 +522,8 @@ FLOWS = (
     Flow("username-adoption", FLUSH, _username_adoption, later=_username_alone,
          chat=(FIRST_TEXT, BOTH_IDS_TEXT, USERNAME_TEXT)),
     Flow("username-number-alone", FLUSH, _number_alone, chat=(BOTH_IDS_TEXT, NUMBER_ONLY[2])),
+    Flow("status-of-a-username-without-callback-data", RECEIVE, _status_naming_the_number_of_a_username,
+         chat=(FIRST_TEXT, BOTH_IDS_TEXT), receipts=(f"Read: {AGENT_TEXT}",)),
 )
 FLOWS_BY_NAME = {flow.name: flow for flow in FLOWS}
 
