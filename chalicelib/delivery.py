@@ -126,15 +126,20 @@ class ConversationDelivery:
 
     def _wait(self, conversation: Conversation, error: Exception) -> None:
         """Connect could not take the conversation now: it waits, and the customer hears it once
-        when no chat could be opened for them; past the wait's bound they are told, and their
-        waiting messages are given up."""
-        reason, wait = failures.classify(error), conversation.wait
+        when no chat could be opened for them (full, or its start rate); past the wait's bound
+        they are told, and their waiting messages are given up."""
+        kind, wait = failures.classify(error), conversation.wait
+        # A new chat refused for the start rate waits for a chat as one refused for capacity does:
+        # in the same line, told the same, let in as chats open and end, not all at once on a
+        # schedule.
+        needs_chat = conversation.open_session is None
+        reason = failures.CAPACITY if kind == failures.THROTTLED and needs_chat else kind
         now = self.runtime.clock()
         # Connect being full or throttling is the waiting room's ordinary work; anything else is
         # logged with its traceback.
-        expected = reason in (failures.CAPACITY, failures.THROTTLED)
+        expected = kind in (failures.CAPACITY, failures.THROTTLED)
         logged = logs.warning if expected else logs.exception
-        logged("conversation_waits", conversationId=self.conversation_id, reason=reason,
+        logged("conversation_waits", conversationId=self.conversation_id, reason=kind,
                error=failures.name(error), attempts=(wait.attempts if wait else 0) + 1,
                pending=self.pending)
         if wait is not None and waiting.has_expired(wait, now, self.settings):

@@ -36,6 +36,9 @@ MAX_BACKOFF_SECONDS = 600
 CAPACITY_PROBES_PER_PASS = 5
 # Waiting conversations one scheduled pass reads, oldest first.
 PASS_LIMIT = 200
+# Items a query with a filter reads per page: the filter applies after the page's Limit, so a small
+# page behind many other waits would take a query per item or two.
+FILTERED_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ def oldest(dynamodb: Any, table: str, limit: int, reason: str = "") -> list[Wait
     if reason:
         request["FilterExpression"] = "waitReason = :reason"
         request["ExpressionAttributeValues"][":reason"] = {"S": reason}
+        request["Limit"] = max(limit, FILTERED_PAGE)
     while len(found) < limit:
         response = dynamodb.query(**request)
         for item in map(from_attributes, response.get("Items", [])):

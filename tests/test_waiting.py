@@ -285,3 +285,25 @@ def test_six_customers_through_two_chats_all_get_in_in_order_and_no_record_fails
 
 def json_replace(event: dict, old: str, new: str) -> dict:
     return json.loads(json.dumps(event).replace(old, new))
+
+
+def test_a_chat_that_ends_finds_the_oldest_customer_waiting_for_a_chat_a_page_at_a_time(bridge):
+    """Behind many conversations waiting for a failing chat of their own, a query reads a hundred
+    waits at a time, not one or two."""
+    contact_id = open_chat(bridge)
+    table = boto3.resource("dynamodb").Table(SESSIONS_TABLE)
+    with table.batch_writer() as batch:
+        for n in range(150):
+            batch.put_item(Item={"contactId": f"conversation#101996265140636#1555020{n:04d}",
+                                 "waitingRoom": "waiting", "waitingSince": 1762950000 + n,
+                                 "nextAttemptAt": 1762990000, "waitReason": "failing"})
+    connect_full(bridge)
+    bridge.deliver(second_customer())
+    bridge.twin.clear_calls()
+
+    bridge.connect_event(bridge.twin.end_chat(contact_id))
+
+    assert len(bridge.twin.calls_to("dynamodb", "Query")) == 2
+    (retry,) = [i for i in boto3.resource("dynamodb").Table(BUFFER_TABLE).scan()["Items"]
+                if i["kind"] == "retry"]
+    assert retry["conversationId"] == SECOND_CONVERSATION
