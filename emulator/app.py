@@ -22,6 +22,9 @@ _VALIDATION_ERRORS = {
     "socialmessaging": "ValidationException",
 }
 
+# Connect's and Social Messaging's models give AccessDeniedException HTTP 403.
+_ACCESS_DENIED_STATUS = 403
+
 _CONTROL = Map(
     [
         Rule("/_emulator/calls", methods=["GET"], endpoint="calls"),
@@ -106,6 +109,9 @@ class EmulatorApp:
         params = {}
         try:
             params = operation.parse(request, uri_values)
+            refusal = self._twin.iam.refusal(request.environ, operation.service, operation.name, params)
+            if refusal is not None:
+                raise ServiceError("AccessDeniedException", refusal, _ACCESS_DENIED_STATUS)
             self._raise_fault(operation)
             missing = [name for name in operation.required if name not in params]
             if missing:

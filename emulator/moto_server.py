@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, unquote
 import boto3
 from moto.server import DomainDispatcherApplication, create_backend_app
 
+from emulator.iam import refusal_response
+
 # Requests the twin makes itself (social messaging media to and from S3) carry this header, so
 # the call log shows only what the product did.
 INTERNAL_HEADER = "X-Emulator-Internal"
@@ -32,16 +34,18 @@ _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_reque
 _XML_CODE = re.compile(rb"<Code>([^<]+)</Code>")
 
 
-def create_moto_app(call_log, transcribe=None):
-    """`transcribe` (an emulator.transcribe.TranscribeEmulator) serves the Transcribe operations
-    moto lacks or gets wrong; it writes its own call log entries."""
-    return _Recorder(DomainDispatcherApplication(create_backend_app), call_log, transcribe)
+def create_moto_app(call_log, iam, transcribe=None):
+    """`iam` (an emulator.iam.Iam) refuses what the caller's role does not allow, before moto
+    sees the call. `transcribe` (an emulator.transcribe.TranscribeEmulator) serves the Transcribe
+    operations moto lacks or gets wrong; it writes its own call log entries and checks IAM itself."""
+    return _Recorder(DomainDispatcherApplication(create_backend_app), call_log, iam, transcribe)
 
 
 class _Recorder:
-    def __init__(self, app, call_log, transcribe=None):
+    def __init__(self, app, call_log, iam, transcribe=None):
         self._app = app
         self._log = call_log
+        self._iam = iam
         self._transcribe = transcribe
         # moto's DynamoDB is not thread-safe (a transaction deep-copies tables that a concurrent
         # write is changing), so it serves one request at a time; simulated latency is added
@@ -68,6 +72,11 @@ class _Recorder:
             target = environ.get("HTTP_X_AMZ_TARGET", "")
             operation = target.rsplit(".", 1)[-1] if target else action
 
+        refusal = self._iam.refusal(environ, service, operation, params)
+        app = self._app
+        if refusal is not None:
+            _buffer_body(environ)  # read all the same, so the connection's next request parses
+            app = refusal_response(service, refusal)
         captured = {}
 
         def capture(status, headers, exc_info=None):
@@ -76,7 +85,7 @@ class _Recorder:
             return start_response(status, headers, exc_info)
 
         with self._dynamodb_serving if service.startswith("dynamodb") else contextlib.nullcontext():
-            result = self._app(environ, capture)
+            result = app(environ, capture)
             try:
                 chunks = b"".join(result)
             finally:

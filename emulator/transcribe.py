@@ -95,9 +95,10 @@ _CBOR_ERROR_SHAPE = StructureShape(
 class TranscribeEmulator:
     """`twin.transcripts`: the registered transcripts, the jobs, and Transcribe's faults."""
 
-    def __init__(self, call_log, account_id="123456789012", region="us-east-1"):
+    def __init__(self, call_log, iam, account_id="123456789012", region="us-east-1"):
         self._lock = threading.RLock()
         self._log = call_log
+        self._iam = iam
         self.account_id = account_id
         self.region = region
         # The moto server, where media is read and transcripts written. The twin sets it once
@@ -197,6 +198,9 @@ class TranscribeEmulator:
                 raise ServiceError("UnknownOperationException", f"The twin does not serve {name}", 404)
             operation = _MODEL.operation_model(name)
             params = _decode(protocol, request.get_data(), operation.input_shape)
+            refusal = self._iam.refusal(environ, "transcribe", name, params)
+            if refusal is not None:
+                raise ServiceError("AccessDeniedException", refusal)
             self._raise_fault(name)
             missing = [member for member in operation.input_shape.required_members if member not in params]
             if missing:

@@ -7,6 +7,7 @@ from emulator.calllog import CallLog
 from emulator.clock import Clock
 from emulator.connect import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_ATTACHMENT_MAX_BYTES, ConnectEmulator
 from emulator.events import StreamingEvents
+from emulator.iam import Iam
 from emulator.latency import CallPacing
 from emulator.limits import Limits
 from emulator.moto_server import create_moto_app
@@ -38,6 +39,9 @@ class Twin:
 
     The account's limits (set_limits) are off but for Connect's 35 attachments per chat, as on
     start and after reset().
+
+    `iam` (emulator/iam.py) holds the account's roles: a call signed with a role's access key is
+    refused unless the role allows it; reset() forgets the roles.
     """
 
     def __init__(
@@ -63,9 +67,10 @@ class Twin:
         self.pacing = CallPacing()
         # The latency the twin was started with; reset() returns to it.
         self.latency_seconds = 0.0
-        self.transcripts = TranscribeEmulator(self.call_log, account_id, region)
+        self.iam = Iam(account_id, region)
+        self.transcripts = TranscribeEmulator(self.call_log, self.iam, account_id, region)
         self._moto = BackgroundServer(
-            self.pacing.wrap(create_moto_app(self.call_log, self.transcripts)), moto_port
+            self.pacing.wrap(create_moto_app(self.call_log, self.iam, self.transcripts)), moto_port
         )
         self.transcripts.s3_endpoint_url = self.moto_url
         self.connect = ConnectEmulator(
@@ -144,6 +149,7 @@ class Twin:
         self.social.reset()
         self.transcripts.reset()
         self._app.clear_faults()
+        self.iam.reset()
         self.pacing.seconds = self.latency_seconds
         self.pacing.reset()
         self.clear_calls()

@@ -5,14 +5,17 @@ created from infra/resources.json so the tests and the deployment share one sche
 """
 from __future__ import annotations
 
+import functools
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import boto3
 import pytest
 from chalice.test import Client
 
+from emulator.iam import Role
 from emulator.reference_events import (  # noqa: F401 - test modules import them from here
     REFERENCE_CLOCK_START, REFERENCE_CUSTOMER_WA_ID, customer_messages, customer_writes, sns_message,
     text_from_customer, with_messages,
@@ -21,6 +24,7 @@ from emulator.stream_records import StreamReader
 from emulator.twin import Twin
 from sandbox import resources
 from tests.crash.clock import install_twin_clock
+from tests.packaging_support import FUNCTIONS, deploy, function
 from tests.repository import ROOT, OutsideReadGuard
 from tests.repository import load_event  # noqa: F401 - the one event loader; test modules import it from here
 
@@ -38,6 +42,10 @@ MEDIA_BUCKET = "whatsapp-connect-chat-media-test"
 CONFIG_PARAMETER = "/whatsapp_eum_connect_chat/config"
 STREAMING_TOPIC = "whatsapp-connect-chat-streaming-test"
 STREAMING_TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:{STREAMING_TOPIC}"
+
+# The reference business account, whose templates the emulator holds: the stage scopes the
+# template grants to it.
+REFERENCE_WABA_ID = "7c2025cfddb055018df85097925ee415"
 
 CUSTOMER_WA_ID = REFERENCE_CUSTOMER_WA_ID
 PHONE_NUMBER_ID = "101996265140636"
@@ -99,13 +107,20 @@ class Account:
 
 @pytest.fixture
 def aws(twin, monkeypatch):
-    """A clean twin with the bridge's tables, topic and settings, and the Lambda environment set."""
+    """A clean twin with the bridge's tables, topic and settings, and the Lambda environment set.
+    Fails the test whose functions' roles refused a call (a handler may log and go on), unless
+    the test took the refusals (`twin.iam.take_refusals()`)."""
     twin.reset()
     for name, value in lambda_environment(twin).items():
         monkeypatch.setenv(name, value)
     stream_arn = create_bridge_resources()
     twin.clear_calls()
     yield Account(twin, stream_arn)
+    refused = twin.iam.take_refusals()
+    if refused:
+        pytest.fail("the roles in infra/resources.json refused calls the code makes: "
+                    + ", ".join(sorted({f"{r['role']} {r['action']} on {r['resource']}" for r in refused})),
+                    pytrace=False)
 
 
 def lambda_environment(twin: Twin) -> dict[str, str]:
@@ -135,14 +150,66 @@ def put_settings(settings: dict) -> None:
                                       Type="String", Overwrite=True)
 
 
+def resolver_values(stream_arn: str) -> dict:
+    """What infra/resources.json's Ref, Fn::GetAtt and Fn::Sub name, in the emulated account."""
+    arn = f"arn:aws:{{}}:{REGION}:{ACCOUNT}:{{}}"
+    return {
+        "AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
+        "Stage": "test", "ConnectInstanceId": "*", "BufferSeconds": 2,
+        "WhatsAppBusinessAccountId": REFERENCE_WABA_ID,
+        "SessionsTable": SESSIONS_TABLE, "SessionsTable.Arn": arn.format("dynamodb", f"table/{SESSIONS_TABLE}"),
+        "BufferTable": BUFFER_TABLE, "BufferTable.Arn": arn.format("dynamodb", f"table/{BUFFER_TABLE}"),
+        "BufferTable.StreamArn": stream_arn,
+        "MediaBucket": MEDIA_BUCKET, "MediaBucket.Arn": f"arn:aws:s3:::{MEDIA_BUCKET}",
+        "ConfigParameter": CONFIG_PARAMETER, "StreamingTopic": STREAMING_TOPIC_ARN,
+        "InboundTopic": arn.format("sns", "inbound"),
+        "FlushFailureQueue.Arn": arn.format("sqs", "flush-failures"),
+        "AsyncFailureQueue.Arn": arn.format("sqs", "async-failures"),
+    }
+
+
+def function_policy(template: dict, name: str, resolver) -> list[dict]:
+    """The statements of the function's execution role, resolved."""
+    role = function(template, name)["Role"]["Fn::GetAtt"][0]
+    statements = []
+    for policy in template["Resources"][role]["Properties"]["Policies"]:
+        statements += resolver(policy["PolicyDocument"])["Statement"]
+    return statements
+
+
+def function_roles(stream_arn: str) -> dict[str, Role]:
+    """Each function's execution role as infra/resources.json deploys it, by function name."""
+    template = deploy.load_template()
+    resolver = deploy.Resolver(resolver_values(stream_arn))
+    return {name: Role(function(template, name)["Role"]["Fn::GetAtt"][0], deploy.function_name("test", name),
+                       function_policy(template, name, resolver))
+            for name in FUNCTIONS}
+
+
+@functools.cache
+def role_session(access_key_id: str) -> boto3.Session:
+    """A boto3 session signing with the access key id that names a role. One per role for the
+    whole run: a new session loads every service model again."""
+    return boto3.Session(aws_access_key_id=access_key_id, aws_secret_access_key="testing",
+                         aws_session_token="testing", region_name=REGION)
+
+
 class Bridge:
     """Invokes the Lambda handlers as Lambda would, against the twin. Each WhatsApp event's
-    customer messages are first told to the twin, as Meta knows when each customer wrote."""
+    customer messages are first told to the twin, as Meta knows when each customer wrote.
+
+    Each function runs in a container of its own, as in Lambda: its own clients, signing with its
+    role's credentials (the access key id is the role's logical id in infra/resources.json), and
+    the twin holds every call against that role."""
 
     def __init__(self, account: Account, client: Client) -> None:
         self.twin = account.twin
         self.client = client
         self.stream = StreamReader(account.buffer_stream_arn)
+        self.roles = function_roles(account.buffer_stream_arn)
+        for role in self.roles.values():
+            self.twin.iam.add_role(role.name, role)
+        self._clients: dict[str, Any] = {}
 
     def whatsapp(self, event: dict) -> Any:
         return self.invoke("on_whatsapp_event", event)
@@ -152,16 +219,34 @@ class Bridge:
 
     def flush(self, records: list[dict] | None = None) -> dict:
         records = self.stream_records() if records is None else records
-        return self.client.lambda_.invoke("flush_buffer", {"Records": records}).payload
+        return self.invoke("flush_buffer", {"Records": records})
 
     def invoke(self, function_name: str, event: dict) -> Any:
         if function_name == "on_whatsapp_event":
             for origination_id, customer, timestamp, user_id in customer_writes(event):
                 self.twin.customer_wrote(origination_id, customer, timestamp, user_id)
-        return self.client.lambda_.invoke(function_name, event).payload
+        with self._container(function_name):
+            return self.client.lambda_.invoke(function_name, event).payload
 
     def connect_event(self, event: dict) -> Any:
-        return self.client.lambda_.invoke("on_connect_event", event).payload
+        return self.invoke("on_connect_event", event)
+
+    @contextmanager
+    def _container(self, function_name: str) -> Iterator[None]:
+        """While the function runs, app.py's clients are its container's, created from the
+        default boto3 session of its process: the one that signs as its role."""
+        import app as app_module
+        from chalicelib.runtime import Clients
+
+        if function_name not in self._clients:
+            self._clients[function_name] = Clients()
+        saved = app_module._clients, boto3.DEFAULT_SESSION
+        app_module._clients = self._clients[function_name]
+        boto3.DEFAULT_SESSION = role_session(self.roles[function_name].name)
+        try:
+            yield
+        finally:
+            app_module._clients, boto3.DEFAULT_SESSION = saved
 
     def deliver(self, event: dict) -> dict:
         """A WhatsApp event all the way into the chat: buffer, then flush what the stream holds."""

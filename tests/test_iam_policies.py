@@ -1,23 +1,25 @@
 """IAM, evaluated offline: each function's role allows exactly the AWS calls its code makes, on the
-resources they touch (every handler run through its paths against the emulated account)."""
+resources they touch (every handler run through its paths against the emulated account). The twin
+holds each call against the same roles as it is made (emulator/iam.py); this checks that nothing
+more is granted than the code needs."""
 from __future__ import annotations
 
 import ast
-import fnmatch
 import json
 from collections import defaultdict
 from pathlib import Path
 
 import botocore.session
 
+from emulator.iam import allowing_statements, listify, required_permissions
+from emulator.reference_events import status_of_sent
 from tests.conftest import (
-    ACCOUNT, BUFFER_TABLE, CONFIG_PARAMETER, DEFAULT_SETTINGS, MEDIA_BUCKET, PHONE_NUMBER_ARN,
-    REFERENCE_CUSTOMER_WA_ID, REGION, SESSIONS_TABLE, STREAMING_TOPIC_ARN, load_event, put_settings,
-    text_from_customer, with_messages,
+    ACCOUNT, DEFAULT_SETTINGS, PHONE_NUMBER_ARN, REFERENCE_CUSTOMER_WA_ID, REGION, function_policy,
+    load_event, put_settings, resolver_values, text_from_customer, with_messages,
 )
 from tests.test_waiting import scheduled_event
 from tests.packaging_support import (  # noqa: F401  (fixtures)
-    DIRECT_FUNCTIONS, FUNCTIONS, ROOT, deploy, failure_destinations, function, merged, packages,
+    DIRECT_FUNCTIONS, FUNCTIONS, ROOT, deploy, failure_destinations, merged, packages,
 )
 
 # Services the product's clients talk to (runtime.Clients), by botocore name.
@@ -30,143 +32,6 @@ PLATFORM_ACTIONS = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogE
 # Not in cfn-lint's copy of the Service Authorization Reference (the API is newer): its resource
 # scoping cannot be checked offline, so it shares the Transcribe statement's "*".
 UNLISTED_ACTIONS = {"transcribe:TranscribeAudio"}
-# The reference business account, whose templates the emulator holds: the stage scopes the
-# template grants to it.
-REFERENCE_WABA_ID = "7c2025cfddb055018df85097925ee415"
-
-
-def resolver_values(stream_arn: str) -> dict:
-    arn = f"arn:aws:{{}}:{REGION}:{ACCOUNT}:{{}}"
-    return {
-        "AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
-        "Stage": "test", "ConnectInstanceId": "*", "BufferSeconds": 2,
-        "WhatsAppBusinessAccountId": REFERENCE_WABA_ID,
-        "SessionsTable": SESSIONS_TABLE, "SessionsTable.Arn": arn.format("dynamodb", f"table/{SESSIONS_TABLE}"),
-        "BufferTable": BUFFER_TABLE, "BufferTable.Arn": arn.format("dynamodb", f"table/{BUFFER_TABLE}"),
-        "BufferTable.StreamArn": stream_arn,
-        "MediaBucket": MEDIA_BUCKET, "MediaBucket.Arn": f"arn:aws:s3:::{MEDIA_BUCKET}",
-        "ConfigParameter": CONFIG_PARAMETER, "StreamingTopic": STREAMING_TOPIC_ARN,
-        "InboundTopic": arn.format("sns", "inbound"),
-        "FlushFailureQueue.Arn": arn.format("sqs", "flush-failures"),
-        "AsyncFailureQueue.Arn": arn.format("sqs", "async-failures"),
-    }
-
-
-def function_policy(merged: dict, name: str, resolver) -> list[dict]:
-    role = function(merged, name)["Role"]["Fn::GetAtt"][0]
-    statements = []
-    for policy in merged["Resources"][role]["Properties"]["Policies"]:
-        statements += resolver(policy["PolicyDocument"])["Statement"]
-    return statements
-
-
-def _listify(value):
-    return value if isinstance(value, list) else [value]
-
-
-def _condition_holds(condition: dict, context: dict) -> bool:
-    for operator, keys in condition.items():
-        for key, expected in keys.items():
-            if key not in context:
-                return False
-            match = {"StringLike": fnmatch.fnmatchcase, "StringEquals": str.__eq__}[operator]
-            if not any(match(context[key], pattern) for pattern in _listify(expected)):
-                return False
-    return True
-
-
-def allowing_statements(statements: list[dict], action: str, resource: str, context: dict) -> list[int]:
-    found = []
-    for index, statement in enumerate(statements):
-        if statement["Effect"] != "Allow":
-            continue
-        if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in _listify(statement["Action"])):
-            continue
-        if not any(fnmatch.fnmatchcase(resource, r) for r in _listify(statement["Resource"])):
-            continue
-        if _condition_holds(statement.get("Condition", {}), context):
-            found.append(index)
-    return found
-
-
-def _table_arn(name: str) -> str:
-    return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
-
-
-def _object_arn(bucket: str, key: str) -> str:
-    return f"arn:aws:s3:::{bucket}/{key}"
-
-
-def _s3_uri_arn(uri: str) -> str:
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    return _object_arn(bucket, key)
-
-
-def _phone_number_arn(origination: str) -> str:
-    if origination.startswith("arn:"):
-        return origination
-    return f"arn:aws:social-messaging:{REGION}:{ACCOUNT}:phone-number-id/{origination.removeprefix('phone-number-id-')}"
-
-
-def _social_resource_arn(resource_id: str) -> str:
-    """A WABA (`waba-<id>` or its ARN) or a phone number (`phone-number-id-<id>` or its ARN)."""
-    if resource_id.startswith("arn:"):
-        return resource_id
-    kind, _, last = resource_id.rpartition("-")
-    return f"arn:aws:social-messaging:{REGION}:{ACCOUNT}:{kind}/{last}"
-
-
-def required_permissions(call: dict, stream_arn: str) -> list[tuple[str, str, dict]]:
-    """The IAM (action, resource, condition context) a logged AWS call needs, dependent actions
-    included: what the service does with the caller's permissions (S3 for media and Transcribe)."""
-    service, operation, params = call["service"], call["operation"], call["params"]
-    if service in ("connectparticipant", "upload"):
-        return []  # bearer-token API and presigned URLs: no IAM
-    if service == "dynamodb":
-        if operation == "TransactWriteItems":
-            kinds = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
-                     "ConditionCheck": "ConditionCheckItem"}
-            return [(f"dynamodb:{kinds[kind]}", _table_arn(body["TableName"]), {})
-                    for item in params["TransactItems"] for kind, body in item.items()]
-        if operation == "BatchGetItem":
-            return [("dynamodb:BatchGetItem", _table_arn(table), {}) for table in params["RequestItems"]]
-        resource = _table_arn(params["TableName"])
-        if params.get("IndexName"):
-            resource += f"/index/{params['IndexName']}"
-        return [(f"dynamodb:{operation}", resource, {})]
-    if service == "dynamodbstreams":  # Lambda's poller reads the stream with the function's role
-        return [(f"dynamodb:{operation}", params.get("StreamArn", stream_arn), {})]
-    if service == "ssm":
-        return [(f"ssm:{operation}", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{params['Name']}", {})]
-    if service == "s3":
-        if operation in ("ListObjectsV2", "ListObjects"):
-            prefix = params.get("query", {}).get("prefix", "")
-            return [("s3:ListBucket", f"arn:aws:s3:::{params['bucket']}", {"s3:prefix": prefix})]
-        return [(f"s3:{operation}", _object_arn(params["bucket"], params["key"]), {})]
-    if service == "connect":
-        instance = f"arn:aws:connect:{REGION}:{ACCOUNT}:instance/{params['InstanceId']}"
-        if operation == "StartChatContact":
-            return [("connect:StartChatContact", f"{instance}/contact-flow/{params['ContactFlowId']}", {}),
-                    ("connect:StartChatContact", f"{instance}/contact/new-contact", {})]
-        return [(f"connect:{operation}", instance, {})]
-    if service == "socialmessaging":
-        if "originationPhoneNumberId" not in params:  # a call that names its resource by `id`
-            return [(f"social-messaging:{operation}", _social_resource_arn(params["id"]), {})]
-        needed = [(f"social-messaging:{operation}", _phone_number_arn(params["originationPhoneNumberId"]), {})]
-        if operation == "GetWhatsAppMessageMedia":
-            target = params["destinationS3File"]
-            needed.append(("s3:PutObject", _object_arn(target["bucketName"], target["key"] + "media"), {}))
-        if operation == "PostWhatsAppMessageMedia":
-            source = params["sourceS3File"]
-            needed.append(("s3:GetObject", _object_arn(source["bucketName"], source["key"]), {}))
-        return needed
-    if service == "transcribe":
-        needed = [(f"transcribe:{operation}", f"arn:aws:transcribe:{REGION}:{ACCOUNT}:transcription-job/x", {})]
-        if operation == "StartTranscriptionJob":
-            needed.append(("s3:GetObject", _s3_uri_arn(params["Media"]["MediaFileUri"]), {}))
-            needed.append(("s3:PutObject", _object_arn(params["OutputBucketName"], params["OutputKey"]), {}))
-        return needed
-    raise AssertionError(f"no IAM mapping for {service} {operation}: add it here and to the policy")
 
 
 class Recorder:
@@ -249,6 +114,12 @@ def golden_scenarios(bridge) -> Recorder:
 
     recorder.run("on_connect_event", bridge.connect_event, twin.connect_streaming_event(
         first_contact, participant_role="AGENT", content="Hi, I'm Jordan."))
+    # WhatsApp's statuses of the agent's message become its Connect receipts: the session read,
+    # its expired connection renewed first.
+    reply = [s for s in twin.sent_whatsapp if "biz_opaque_callback_data" in s["message"]][-1]
+    twin.expire_connections(first_contact)
+    for status in ("delivered", "read"):
+        recorder.run("on_whatsapp_event", bridge.whatsapp, status_of_sent(reply, status))
     # The agent's template commands read the business account's templates.
     for command in ("/templates", "/template order_update en_US Ana 4521 tomorrow"):
         recorder.run("on_connect_event", bridge.connect_event, twin.connect_streaming_event(
@@ -328,7 +199,8 @@ def test_each_function_may_make_exactly_the_aws_calls_its_code_makes(bridge, aws
         needed = []
         for call in recorder.calls[name]:
             assert call["status"] < 500 or call["error"] in ("InternalServiceException", "InternalServerException"), call
-            needed += required_permissions(call, aws.buffer_stream_arn)
+            needed += required_permissions(call, account=ACCOUNT, region=REGION,
+                                           stream_arn=aws.buffer_stream_arn)
         if name == "flush_buffer":  # Lambda's poller also lists the table's streams
             needed.append(("dynamodb:ListStreams", "*", {}))
         assert needed, f"no scenario reached {name}"
@@ -341,12 +213,12 @@ def test_each_function_may_make_exactly_the_aws_calls_its_code_makes(bridge, aws
             used_statements.update(allowing)
 
         # 3. Exact: no action the code does not call, and no statement nothing needs.
-        granted = {a for s in statements for a in _listify(s["Action"])} - PLATFORM_ACTIONS
+        granted = {a for s in statements for a in listify(s["Action"])} - PLATFORM_ACTIONS
         # Lambda sends to the on-failure queue with the role (checked in the next test).
         platform = {"sqs:SendMessage"} if failure_destinations(merged, name) else set()
         assert granted - platform == {action for action, _, _ in needed}, name
         for index, statement in enumerate(statements):
-            if set(_listify(statement["Action"])) <= PLATFORM_ACTIONS | platform:
+            if set(listify(statement["Action"])) <= PLATFORM_ACTIONS | platform:
                 continue
             assert index in used_statements, f"{name}: statement {statement['Sid']} is never needed"
 
@@ -358,7 +230,7 @@ def test_platform_grants_are_scoped_to_the_function_and_the_failure_queue(merged
         (logs,) = [s for s in statements if s["Sid"] == "Logs"]
         assert logs["Resource"] == (f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:"
                                     f"/aws/lambda/whatsapp-connect-chat-test-{name}:*")
-        queue = [s for s in statements if "sqs:SendMessage" in _listify(s["Action"])]
+        queue = [s for s in statements if "sqs:SendMessage" in listify(s["Action"])]
         if name in DIRECT_FUNCTIONS:  # its caller gets the error: no failure queue to write to
             assert queue == [] and failure_destinations(merged, name) == [], name
             continue
@@ -380,7 +252,7 @@ def test_no_wildcard_action_and_no_wildcard_resource_where_iam_can_scope(merged)
         role = merged["Resources"][f"{logical_id}Role"]["Properties"]
         for policy in role["Policies"]:
             for statement in policy["PolicyDocument"]["Statement"]:
-                for action in _listify(statement["Action"]):
+                for action in listify(statement["Action"]):
                     prefix, _, operation = action.partition(":")
                     assert "*" not in action, f"{name}: {action}"
                     if action in UNLISTED_ACTIONS:
@@ -390,4 +262,4 @@ def test_no_wildcard_action_and_no_wildcard_resource_where_iam_can_scope(merged)
                     if statement["Resource"] == "*":
                         assert not scopable, f"{name}: {action} on * although IAM scopes it to {scopable}"
                     else:
-                        assert "*" not in _listify(statement["Resource"]), name
+                        assert "*" not in listify(statement["Resource"]), name
