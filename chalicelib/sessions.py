@@ -168,7 +168,7 @@ class CustomerMessage:
 
 # The conversation item's wait for Connect (waiting.py writes them; a sparse index lists them).
 WAIT_ATTRIBUTES = ("waitingRoom", "waitingSince", "nextAttemptAt", "waitAttempts", "waitReason",
-                   "busyToldAt")
+                   "busyToldAt", "retryAskedAt")
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,10 @@ MAX_BACKOFF_SECONDS = 600
 CAPACITY_PROBES_PER_PASS = 5
 # Waiting conversations one scheduled pass reads, oldest first.
 PASS_LIMIT = 200
+# Chats that end or open together each let in a different customer: the oldest few are read, and
+# each is asked for once; an ask whose retry never came (its writer died) lapses after this.
+RETRY_CANDIDATES = 10
+RETRY_ASK_SECONDS = 30
 # Items a query with a filter reads per page: the filter applies after the page's Limit, so a small
 # page behind many other waits would take a query per item or two.
 FILTERED_PAGE = 100
@@ -72,6 +76,8 @@ def hold(dynamodb: Any, table: str, conversation_id: str, wait: Wait | None, rea
     next_at = next_attempt_at(reason, attempts, now, settings.busy_retry_seconds, conversation_id)
     expression = ("SET waitingRoom = :room, waitingSince = :since, nextAttemptAt = :next, "
                   "waitAttempts = :attempts, waitReason = :reason")
+    # The retry that was asked for has come: the conversation may be asked for again.
+    removal = " REMOVE retryAskedAt"
     values = {":room": {"S": WAITING_ROOM}, ":since": {"N": str(since)}, ":next": {"N": str(next_at)},
               ":attempts": {"N": str(attempts)}, ":reason": {"S": reason}}
     if not open_chat:
@@ -83,7 +89,7 @@ def hold(dynamodb: Any, table: str, conversation_id: str, wait: Wait | None, rea
         expression += ", busyToldAt = :now"
         values[":now"] = {"N": str(int(now))}
     dynamodb.update_item(TableName=table, Key={"contactId": {"S": conversation_key(conversation_id)}},
-                         UpdateExpression=expression, ExpressionAttributeValues=values)
+                         UpdateExpression=expression + removal, ExpressionAttributeValues=values)
     return Wait(since, next_at, attempts, reason, busy_told or bool(wait and wait.busy_told))
 
 
@@ -130,12 +136,29 @@ def retry_due(runtime: Runtime) -> dict[str, int]:
 
 def retry_oldest(runtime: Runtime, purpose: str, exclude: str = "") -> None:
     """Connect has room for a chat (one ended, or one just opened from the wait): the oldest
-    conversation waiting for one is tried now, whatever its next attempt."""
-    dynamodb = runtime.clients.dynamodb
-    candidates = [w for w in oldest(dynamodb, runtime.env.sessions_table, 2, failures.CAPACITY)
-                  if w.conversation_id != exclude]
-    if candidates:
-        buffer.put_nudge(dynamodb, runtime.env.buffer_table, candidates[0].conversation_id,
-                         runtime.clock(), purpose)
-        logs.info("waiting_conversation_retried", conversationId=candidates[0].conversation_id,
-                  reason=purpose)
+    conversation waiting for one that no other retry was asked for is tried now, whatever its
+    next attempt."""
+    dynamodb, table, now = runtime.clients.dynamodb, runtime.env.sessions_table, runtime.clock()
+    for candidate in oldest(dynamodb, table, RETRY_CANDIDATES, failures.CAPACITY):
+        if candidate.conversation_id != exclude and _ask_retry(dynamodb, table,
+                                                               candidate.conversation_id, now):
+            buffer.put_nudge(dynamodb, runtime.env.buffer_table, candidate.conversation_id, now,
+                             purpose)
+            logs.info("waiting_conversation_retried", conversationId=candidate.conversation_id,
+                      reason=purpose)
+            return
+
+
+def _ask_retry(dynamodb: Any, table: str, conversation_id: str, now: float) -> bool:
+    """Take the conversation's next retry for this caller; False when another caller has it."""
+    try:
+        dynamodb.update_item(
+            TableName=table, Key={"contactId": {"S": conversation_key(conversation_id)}},
+            UpdateExpression="SET retryAskedAt = :now",
+            ConditionExpression=("attribute_exists(waitingRoom) AND "
+                                 "(attribute_not_exists(retryAskedAt) OR retryAskedAt < :lapsed)"),
+            ExpressionAttributeValues={":now": {"N": str(int(now))},
+                                       ":lapsed": {"N": str(int(now) - RETRY_ASK_SECONDS)}})
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True

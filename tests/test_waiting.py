@@ -307,3 +307,25 @@ def test_a_chat_that_ends_finds_the_oldest_customer_waiting_for_a_chat_a_page_at
     (retry,) = [i for i in boto3.resource("dynamodb").Table(BUFFER_TABLE).scan()["Items"]
                 if i["kind"] == "retry"]
     assert retry["conversationId"] == SECOND_CONVERSATION
+
+
+def test_two_chats_that_end_together_let_in_two_different_customers(bridge):
+    first = open_chat(bridge)
+    second = open_chat_elsewhere(bridge)
+    connect_full(bridge)
+    bridge.deliver(second_customer(timestamp=1763000100))
+    bridge.twin.advance_clock(5)
+    fourth = "101996265140636#15550100055"
+    bridge.deliver(json_replace(texts(("wamid.fourth-1", 1763000200, "Me too")), "15550100001",
+                                "15550100055"))
+    assert set(waiting_items()) == {SECOND_CONVERSATION, fourth}
+
+    bridge.connect_event(bridge.twin.end_chat(first))
+    bridge.connect_event(bridge.twin.end_chat(second))
+
+    retries = [i["conversationId"] for i in boto3.resource("dynamodb").Table(BUFFER_TABLE).scan()["Items"]
+               if i["kind"] == "retry"]
+    assert sorted(retries) == sorted([SECOND_CONVERSATION, fourth])
+    bridge.flush()
+    assert session_items(SECOND_CONVERSATION) and session_items(fourth)
+    assert waiting_items() == {}
