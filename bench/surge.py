@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+# Threads per function: Lambda would run more, but the twin serves DynamoDB one call at a time.
+FUNCTION_CONCURRENCY = {"on_whatsapp_event": 32, "on_connect_event": 32, "retry_waiting": 2}
 SURGE_TEXT = re.compile(r"^Surge customer (\d+): ")
 REGULAR_TEXT = re.compile(r"^Regular (\d+) message (\d+)$")
 
@@ -342,7 +344,11 @@ class Surge:
         self.twin = scenario.twin
         self.app = scenario.app
         self.p = p
-        self.pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="lambda")
+        # Each function has its own concurrency, as in Lambda: a slow on_connect_event must not
+        # hold up on_whatsapp_event. (The flush runs on the poller's thread.)
+        self.pools = {name: ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+                      for name, workers in FUNCTION_CONCURRENCY.items()}
+        self.start_lags: list[float] = []  # on_whatsapp_event: from the message's writing to its start
         self.in_flight = 0
         self.handler_errors: collections.Counter[str] = collections.Counter()
         self.lock = threading.Lock()
@@ -358,12 +364,14 @@ class Surge:
         self.scheduled_passes = 0
 
     # Handlers run as Lambda runs them: concurrently, each event once, errors counted.
-    def _handler(self, name: str) -> Callable[[dict], Any]:
+    def _handler(self, name: str, submitted: float | None = None) -> Callable[[dict], Any]:
         handler = getattr(self.app, name)
 
         def run(event: dict) -> Any:
             with self.lock:
                 self.in_flight += 1
+                if submitted is not None and name == "on_whatsapp_event":
+                    self.start_lags.append(time.monotonic() - submitted)
             try:
                 return handler(event, None)
             except Exception:
@@ -376,7 +384,14 @@ class Surge:
         return run
 
     def invoke(self, name: str, event: dict) -> None:
-        self.pool.submit(self._handler(name), event)
+        self.pools[name].submit(self._handler(name, time.monotonic()), event)
+
+    def queued(self) -> int:
+        return sum(pool._work_queue.qsize() for pool in self.pools.values())
+
+    def shutdown(self, wait: bool) -> None:
+        for pool in self.pools.values():
+            pool.shutdown(wait=wait, cancel_futures=True)
 
     def write(self, customer: str, text: str) -> None:
         """The customer writes now: End User Messaging Social's event to on_whatsapp_event."""
@@ -395,7 +410,7 @@ class Surge:
         records reach the stream a moment after they return)."""
         deadline, quiet_since = time.monotonic() + limit_seconds, time.monotonic()
         while time.monotonic() < deadline and time.monotonic() - quiet_since < quiet_seconds:
-            if not (self.poller.idle and self.in_flight == 0):
+            if not (self.poller.idle and self.in_flight == 0 and self.queued() == 0):
                 quiet_since = time.monotonic()
             time.sleep(0.1)
 
@@ -428,7 +443,7 @@ class Surge:
         finally:
             self.stop.set()
             self.stop_polling.set()
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.shutdown(wait=False)
             logger.handlers = printing
             logger.disabled = True
 
@@ -438,6 +453,7 @@ class Surge:
         poller = threading.Thread(target=self._poll_stream, name="stream-poller", daemon=True)
         poller.start()
         regulars, regular_chats = self.open_regulars()
+        self.regular_customers = set(regulars)
         self.twin.set_limits({"concurrent_chats": p.quota,
                               "start_chat_rate": [p.start_rate, p.start_burst]})
         self.starts.start()
@@ -447,6 +463,7 @@ class Surge:
 
         with self.writing:
             customers = [self.scenario.new_customer() for _ in range(p.customers)]
+        self.surge_customers = set(customers)
         agents = Agents(self.twin, self.scenario.now, p.end_rate, p.hold_seconds, regular_chats,
                         lambda event: self.invoke("on_connect_event", event))
         t0, wall0 = self.scenario.now(), time.monotonic()
@@ -505,9 +522,10 @@ class Surge:
             self._drain()
         # Past the limit, what is still running or queued is left: it is reported, not awaited.
         self.left = {"stream records not delivered": len(self.poller.pending),
-                     "handler invocations running or queued": self.in_flight + self.pool._work_queue.qsize()}
+                     "handler invocations running": self.in_flight,
+                     "queued": self.queued()}
         self.stop_polling.set()
-        self.pool.shutdown(wait=not timed_out, cancel_futures=True)
+        self.shutdown(wait=not timed_out)
         self.starts.stop()
         self.logs.stopped = True
         return self.measure(t0, surge_seconds, timed_out, busy_text, sent_before, agents)
@@ -546,7 +564,8 @@ class Surge:
         checkpoints = [c for c in (60, 120, 180, 240, 300, 450, 600, 750, 900)
                        if c <= max(surge_seconds, 300)]
         batches = self.poller.batches
-        waited_any = set().union(*self.logs.waits.values()) if self.logs.waits else set()
+        # conversationId is "<business phone number id>#<customer>"
+        waited = {c.rpartition("#")[2] for c in set().union(*self.logs.waits.values())}
         return {
             "parameters": p, "surge_seconds": surge_seconds, "timed_out": timed_out,
             "all_in_seconds": max(in_chat.values()) if len(in_chat) == p.customers else None,
@@ -559,11 +578,12 @@ class Surge:
             "function_errors": self.poller.function_errors, "handler_errors": dict(self.handler_errors),
             "busy_sent": len(busy), "busy_customers": len(busy_counts),
             "busy_repeated": sum(1 for c in busy_counts.values() if c > 1),
-            "waited_capacity": len(self.logs.waits.get("capacity", set())),
-            "waited_any": len(waited_any),
+            "waited_surge": len(waited & self.surge_customers),
+            "waited_regulars": len(waited & self.regular_customers),
+            "told_not_waited": len(set(busy_counts) - waited),
             "waited_by_reason": {r: len(c) for r, c in sorted(self.logs.waits.items())},
             "starts": dict(self.starts.outcomes), "calls": dict(self.starts.calls),
-            "left": self.left, "still_waiting": len(still_waiting),
+            "left": self.left, "still_waiting": len(still_waiting), "start_lags": self.start_lags,
             "chats_ended": len(agents.ended), "scheduled_passes": self.scheduled_passes,
             "retried": dict(self.logs.retried), "events": dict(self.logs.events),
             "batches": len(batches), "batch_records": [n for n, _ in batches],
@@ -631,11 +651,12 @@ def render(result: dict, machine: str, latency_ms: float) -> str:
         + " |",
         f"| records in the flush's failure queue | **{result['failure_queue']}** "
         f"({result['redeliveries']} redeliveries, {result['function_errors']} function errors) |",
-        f"| busy messages sent / customers who waited for a chat (capacity) | "
-        f"**{result['busy_sent']} / {result['waited_capacity']}** ({result['busy_customers']} customers told, "
+        f"| busy messages sent / surge customers who waited | "
+        f"**{result['busy_sent']} / {result['waited_surge']}** ({result['busy_customers']} customers told, "
+        f"{result['told_not_waited']} told without a logged wait, "
         f"{result['busy_repeated']} told twice or more) |",
-        f"| customers who waited, by reason (a customer may wait for both) | {reasons}; "
-        f"{result['waited_any']} in all |",
+        f"| waits by the refusal that started or extended them, as logged (customers; one may have "
+        f"both) | {reasons}; regulars who waited: {result['waited_regulars']} |",
         f"| StartChatContact calls / chats opened | **{calls} / {starts.get('opened', 0)}** "
         f"(refused: {refused}) |",
         f"| retries asked for (retry items) | {retried}; {result['scheduled_passes']} scheduled passes |",
@@ -649,6 +670,9 @@ def render(result: dict, machine: str, latency_ms: float) -> str:
         + " |",
         f"| left when the run stopped | "
         + ", ".join(f"{name}: {n}" for name, n in result["left"].items()) + " |",
+        f"| on_whatsapp_event started after the message was written (p50 / p99 / max; the bench's own "
+        f"lag) | {_pct(result['start_lags'], .5):.2f} s / {_pct(result['start_lags'], .99):.2f} s / "
+        f"{max(result['start_lags'], default=float('nan')):.2f} s |",
         f"| handler errors | {result['handler_errors'] or 'none'} |",
         f"| the bridge's log events | wait_ended {events.get('wait_ended', 0)}, chat_started "
         f"{events.get('chat_started', 0)}, wait_gave_up {events.get('wait_gave_up', 0)}, "
