@@ -8,6 +8,7 @@ Ctrl-C (or SIGTERM) stops the child's whole process group and the twin; nothing 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import errno
 import json
@@ -22,6 +23,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Iterator
 
 from emulator.twin import Twin
 from sandbox import resources
@@ -64,9 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     instance_id = os.environ.get("CONNECT_INSTANCE_ID") or resources.INSTANCE_ID
     flow_id = os.environ.get("CONNECT_CONTACT_FLOW_ID") or resources.CONTACT_FLOW_ID
-    twin = Twin(moto_port=args.moto_port, emulator_port=args.emulator_port,
-                instances={instance_id: [flow_id]}, publish_streaming=True,
-                reorder_deliveries_seconds=SNS_REORDER_SECONDS).start()
+    # The twin's free ports are the kernel's choice: held meanwhile, chalice local's port cannot be
+    # one of them.
+    with _held(args.host, args.port):
+        twin = Twin(moto_port=args.moto_port, emulator_port=args.emulator_port,
+                    instances={instance_id: [flow_id]}, publish_streaming=True,
+                    reorder_deliveries_seconds=SNS_REORDER_SECONDS).start()
     child: subprocess.Popen | None = None
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -99,6 +104,18 @@ def main(argv: list[str] | None = None) -> int:
         if child is not None:
             _stop(child)
         twin.stop()
+
+
+@contextlib.contextmanager
+def _held(host: str, port: int) -> Iterator[None]:
+    """The port bound (not listening, so it leaves no TIME_WAIT behind) for as long as it is held."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            holder.bind((host, port))
+        except OSError:
+            pass  # a host chalice local will refuse itself, in its own words
+        yield
 
 
 def _unavailable_port(args: argparse.Namespace) -> str | None:
