@@ -251,15 +251,19 @@ def _agent_reads_before_the_echo(bridge) -> dict:
                        Content=json.dumps({"messageId": opening["Id"]}))
 
 
-def _whatsapp_status(bridge) -> dict:
-    """WhatsApp's read status for the agent's message, to become the agent's Read receipt."""
-    contact_id = open_chat(bridge)
+def _read_status_of_agent_text(bridge, contact_id: str) -> dict:
+    """The agent says AGENT_TEXT in the chat; WhatsApp's read status for it."""
     bridge.connect_event(bridge.twin.connect_streaming_event(
         contact_id, participant_role="AGENT", content=AGENT_TEXT, display_name="Jordan"))
     sent = next(s for s in bridge.twin.sent_whatsapp if s["message"].get("type") == "text")
     event = status_of_sent(sent, "read")
     bridge.twin.clear_calls()
     return event
+
+
+def _whatsapp_status(bridge) -> dict:
+    """WhatsApp's read status for the agent's message, to become the agent's Read receipt."""
+    return _read_status_of_agent_text(bridge, open_chat(bridge))
 
 
 FIRST_TEXT_WRITTEN_AT = 1762956047
@@ -445,12 +449,7 @@ def _status_naming_the_number_of_a_username(bridge) -> dict:
     bridge.twin.set_undocumented(callback_data_echo=False)
     contact_id = open_chat(bridge)
     bridge.deliver(load_event("eum-text-username-and-number"))
-    bridge.connect_event(bridge.twin.connect_streaming_event(
-        contact_id, participant_role="AGENT", content=AGENT_TEXT, display_name="Jordan"))
-    sent = next(s for s in bridge.twin.sent_whatsapp if s["message"].get("type") == "text")
-    event = status_of_sent(sent, "read")
-    bridge.twin.clear_calls()
-    return event
+    return _read_status_of_agent_text(bridge, contact_id)
 
 
 def _customer_quotes_the_agent(bridge, deliver: Callable[[list], None]) -> None:
