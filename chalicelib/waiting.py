@@ -69,8 +69,8 @@ def has_expired(wait: Wait, now: float, settings: Settings) -> bool:
 
 
 def hold(dynamodb: Any, table: str, conversation_id: str, wait: Wait | None, reason: str,
-         now: float, settings: Settings, busy_told: bool, open_chat: bool) -> Wait:
-    """Record (or extend) the wait after a failed attempt; the wait as it is now."""
+         now: float, settings: Settings, busy_told: bool, open_chat: bool) -> None:
+    """Record (or extend) the wait after a failed attempt."""
     attempts = (wait.attempts if wait else 0) + 1
     since = wait.since if wait else int(now)
     next_at = next_attempt_at(reason, attempts, now, settings.busy_retry_seconds, conversation_id)
@@ -90,7 +90,6 @@ def hold(dynamodb: Any, table: str, conversation_id: str, wait: Wait | None, rea
         values[":now"] = {"N": str(int(now))}
     dynamodb.update_item(TableName=table, Key={"contactId": {"S": conversation_key(conversation_id)}},
                          UpdateExpression=expression + removal, ExpressionAttributeValues=values)
-    return Wait(since, next_at, attempts, reason, busy_told or bool(wait and wait.busy_told))
 
 
 def oldest(dynamodb: Any, table: str, limit: int, reason: str = "") -> list[Waiting]:
