@@ -25,37 +25,205 @@ _VALIDATION_ERRORS = {
 # Connect's and Social Messaging's models give AccessDeniedException HTTP 403.
 _ACCESS_DENIED_STATUS = 403
 
+class _NoSuchResource(Exception):
+    """A control request naming an attachment or media the twin does not hold (404)."""
+
+
+# Each control endpoint takes the twin, the JSON body, the query string and the URL's values,
+# and returns the JSON to answer.
+
+
+def _calls(twin, body, query):
+    return twin.calls
+
+
+def _clear_calls(twin, body, query):
+    twin.clear_calls()
+    return {}
+
+
+def _reset(twin, body, query):
+    twin.reset()
+    return {}
+
+
+def _inject_fault(twin, body, query):
+    twin.inject_fault(**body)
+    return {}
+
+
+def _now(twin, body, query):
+    return {"now": twin.clock.timestamp()}
+
+
+def _advance_clock(twin, body, query):
+    # Moves the emulator's clock (a twin in another process); the chat.ended events of the chats
+    # that ends.
+    return twin.advance_clock(body["seconds"])
+
+
+def _limits(twin, body, query):
+    return twin.limits
+
+
+def _set_limits(twin, body, query):
+    # Twin.set_limits' keywords, a rate as [per second, burst]; the limits after.
+    twin.set_limits(**body)
+    return twin.limits
+
+
+def _undocumented(twin, body, query):
+    return twin.undocumented
+
+
+def _set_undocumented(twin, body, query):
+    # Twin.set_undocumented's keywords (false: the strict mode's); the behaviours after.
+    twin.set_undocumented(**body)
+    return twin.undocumented
+
+
+def _active_chats(twin, body, query):
+    return {"active_chats": twin.active_chats(query.get("instance_id"))}
+
+
+def _contacts(twin, body, query):
+    return twin.contacts
+
+
+def _expire_connections(twin, body, query, contact_id):
+    twin.expire_connections(contact_id)
+    return {}
+
+
+def _end_chat(twin, body, query, contact_id):
+    return twin.end_chat(contact_id)
+
+
+def _streaming_event(twin, body, query, contact_id):
+    return twin.connect_streaming_event(contact_id, **body)
+
+
+def _agent_attachment(twin, body, query, contact_id):
+    return twin.agent_attachment_event(
+        contact_id, name=body["name"], content_type=body["content_type"],
+        data=base64.b64decode(body["data_base64"]))
+
+
+def _agent_message(twin, body, query, contact_id):
+    # An agent's chat message (the agent side of Connect): joins the transcript and is streamed
+    # like connect-agent-text.json.
+    return twin.connect_streaming_event(
+        contact_id,
+        participant_role=body.get("participant_role", "AGENT"),
+        content=body["content"],
+        content_type=body.get("content_type", "text/plain"),
+        visibility=body.get("visibility", "ALL"),
+        display_name=body.get("display_name"),
+    )
+
+
+def _join(twin, body, query, contact_id):
+    return twin.join_participant(
+        contact_id, body.get("role", "AGENT"), display_name=body.get("display_name"),
+        participant_id=body.get("participant_id"))
+
+
+def _typing(twin, body, query, contact_id):
+    return twin.agent_typing(contact_id, display_name=body.get("display_name"))
+
+
+def _receipt(twin, body, query, contact_id):
+    return twin.streaming.receipt(
+        contact_id, body["message_id"], kind=body.get("kind", "read"),
+        form=body.get("form", "event"), display_name=body.get("display_name"))
+
+
+def _customer_echo(twin, body, query, contact_id):
+    return twin.customer_echo_event(contact_id, body.get("message_id"))
+
+
+def _attachment(twin, body, query, attachment_id):
+    attachment = twin.connect.attachments.get(attachment_id)
+    if attachment is None or attachment.data is None:
+        raise _NoSuchResource("No such attachment")
+    return {
+        "attachment_id": attachment.attachment_id,
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "data_base64": base64.b64encode(attachment.data).decode(),
+    }
+
+
+def _sent_whatsapp(twin, body, query):
+    return twin.sent_whatsapp
+
+
+def _register_media(twin, body, query):
+    twin.register_media(body["media_id"], base64.b64decode(body["data_base64"]), body["mime_type"])
+    return {}
+
+
+def _media(twin, body, query, media_id):
+    media = twin.social.media.get(media_id)
+    if media is None:
+        raise _NoSuchResource("No such media")
+    return {
+        "media_id": media_id,
+        "mime_type": media["mime_type"],
+        "data_base64": base64.b64encode(media["data"]).decode(),
+    }
+
+
+def _customer_wrote(twin, body, query):
+    twin.customer_wrote(body["origination_id"], body["wa_id"], body["timestamp"], body.get("user_id"))
+    return {}
+
+
+def _templates(twin, body, query):
+    # Meta's template objects of a WABA (`waba-<id>` or its ARN), for a picker.
+    return twin.social.templates_of(query["waba"])
+
+
+def _register_transcript(twin, body, query):
+    # What Transcribe will hear in this audio; without audio, in any unregistered one.
+    audio = base64.b64decode(body["data_base64"]) if "data_base64" in body else None
+    twin.transcripts.register(audio, body["text"], body.get("language_code", "en-US"))
+    return {}
+
+
+# The control API: each route's endpoint is its handler.
 _CONTROL = Map(
     [
-        Rule("/_emulator/calls", methods=["GET"], endpoint="calls"),
-        Rule("/_emulator/calls", methods=["DELETE"], endpoint="clear_calls"),
-        Rule("/_emulator/reset", methods=["POST"], endpoint="reset"),
-        Rule("/_emulator/faults", methods=["POST"], endpoint="fault"),
-        Rule("/_emulator/clock", methods=["GET"], endpoint="now"),
-        Rule("/_emulator/clock", methods=["POST"], endpoint="clock"),
-        Rule("/_emulator/limits", methods=["GET"], endpoint="limits"),
-        Rule("/_emulator/limits", methods=["POST"], endpoint="set_limits"),
-        Rule("/_emulator/undocumented", methods=["GET"], endpoint="undocumented"),
-        Rule("/_emulator/undocumented", methods=["POST"], endpoint="set_undocumented"),
-        Rule("/_emulator/active-chats", methods=["GET"], endpoint="active_chats"),
-        Rule("/_emulator/contacts", methods=["GET"], endpoint="contacts"),
-        Rule("/_emulator/contacts/<contact_id>/expire-connections", methods=["POST"], endpoint="expire"),
-        Rule("/_emulator/contacts/<contact_id>/end", methods=["POST"], endpoint="end"),
-        Rule("/_emulator/contacts/<contact_id>/events", methods=["POST"], endpoint="event"),
+        Rule("/_emulator/calls", methods=["GET"], endpoint=_calls),
+        Rule("/_emulator/calls", methods=["DELETE"], endpoint=_clear_calls),
+        Rule("/_emulator/reset", methods=["POST"], endpoint=_reset),
+        Rule("/_emulator/faults", methods=["POST"], endpoint=_inject_fault),
+        Rule("/_emulator/clock", methods=["GET"], endpoint=_now),
+        Rule("/_emulator/clock", methods=["POST"], endpoint=_advance_clock),
+        Rule("/_emulator/limits", methods=["GET"], endpoint=_limits),
+        Rule("/_emulator/limits", methods=["POST"], endpoint=_set_limits),
+        Rule("/_emulator/undocumented", methods=["GET"], endpoint=_undocumented),
+        Rule("/_emulator/undocumented", methods=["POST"], endpoint=_set_undocumented),
+        Rule("/_emulator/active-chats", methods=["GET"], endpoint=_active_chats),
+        Rule("/_emulator/contacts", methods=["GET"], endpoint=_contacts),
+        Rule("/_emulator/contacts/<contact_id>/expire-connections", methods=["POST"],
+             endpoint=_expire_connections),
+        Rule("/_emulator/contacts/<contact_id>/end", methods=["POST"], endpoint=_end_chat),
+        Rule("/_emulator/contacts/<contact_id>/events", methods=["POST"], endpoint=_streaming_event),
         Rule("/_emulator/contacts/<contact_id>/attachment-events", methods=["POST"],
-             endpoint="attachment_event"),
-        Rule("/_emulator/contacts/<contact_id>/messages", methods=["POST"], endpoint="agent_message"),
-        Rule("/_emulator/contacts/<contact_id>/participants", methods=["POST"], endpoint="join"),
-        Rule("/_emulator/contacts/<contact_id>/typing", methods=["POST"], endpoint="typing"),
-        Rule("/_emulator/contacts/<contact_id>/receipts", methods=["POST"], endpoint="receipt"),
-        Rule("/_emulator/contacts/<contact_id>/customer-echo", methods=["POST"], endpoint="echo"),
-        Rule("/_emulator/attachments/<attachment_id>", methods=["GET"], endpoint="attachment"),
-        Rule("/_emulator/whatsapp/sent", methods=["GET"], endpoint="sent"),
-        Rule("/_emulator/whatsapp/media", methods=["POST"], endpoint="media"),
-        Rule("/_emulator/whatsapp/media/<media_id>", methods=["GET"], endpoint="get_media"),
-        Rule("/_emulator/whatsapp/customer-wrote", methods=["POST"], endpoint="customer_wrote"),
-        Rule("/_emulator/whatsapp/templates", methods=["GET"], endpoint="templates"),
-        Rule("/_emulator/transcripts", methods=["POST"], endpoint="transcript"),
+             endpoint=_agent_attachment),
+        Rule("/_emulator/contacts/<contact_id>/messages", methods=["POST"], endpoint=_agent_message),
+        Rule("/_emulator/contacts/<contact_id>/participants", methods=["POST"], endpoint=_join),
+        Rule("/_emulator/contacts/<contact_id>/typing", methods=["POST"], endpoint=_typing),
+        Rule("/_emulator/contacts/<contact_id>/receipts", methods=["POST"], endpoint=_receipt),
+        Rule("/_emulator/contacts/<contact_id>/customer-echo", methods=["POST"], endpoint=_customer_echo),
+        Rule("/_emulator/attachments/<attachment_id>", methods=["GET"], endpoint=_attachment),
+        Rule("/_emulator/whatsapp/sent", methods=["GET"], endpoint=_sent_whatsapp),
+        Rule("/_emulator/whatsapp/media", methods=["POST"], endpoint=_register_media),
+        Rule("/_emulator/whatsapp/media/<media_id>", methods=["GET"], endpoint=_media),
+        Rule("/_emulator/whatsapp/customer-wrote", methods=["POST"], endpoint=_customer_wrote),
+        Rule("/_emulator/whatsapp/templates", methods=["GET"], endpoint=_templates),
+        Rule("/_emulator/transcripts", methods=["POST"], endpoint=_register_transcript),
     ]
 )
 
@@ -171,110 +339,14 @@ class EmulatorApp:
 
     def _control(self, request):
         try:
-            endpoint, args = _CONTROL.bind_to_environ(request.environ).match()
+            handler, url_values = _CONTROL.bind_to_environ(request.environ).match()
         except HTTPException as error:
             return error
         body = request.get_json(silent=True) or {}
-        twin = self._twin
         try:
-            if endpoint == "calls":
-                return json_response(twin.calls)
-            if endpoint == "clear_calls":
-                twin.clear_calls()
-            elif endpoint == "reset":
-                twin.reset()
-            elif endpoint == "fault":
-                twin.inject_fault(**body)
-            elif endpoint == "now":
-                return json_response({"now": twin.clock.timestamp()})
-            elif endpoint == "clock":
-                # Moves the emulator's clock (a twin in another process); the chat.ended events
-                # of the chats that ends.
-                return json_response(twin.advance_clock(body["seconds"]))
-            elif endpoint == "set_limits":
-                # Twin.set_limits' keywords, a rate as [per second, burst]; the limits after.
-                twin.set_limits(**body)
-                return json_response(twin.limits)
-            elif endpoint == "limits":
-                return json_response(twin.limits)
-            elif endpoint == "set_undocumented":
-                # Twin.set_undocumented's keywords (false: the strict mode's); the behaviours after.
-                twin.set_undocumented(**body)
-                return json_response(twin.undocumented)
-            elif endpoint == "undocumented":
-                return json_response(twin.undocumented)
-            elif endpoint == "active_chats":
-                return json_response({"active_chats": twin.active_chats(request.args.get("instance_id"))})
-            elif endpoint == "contacts":
-                return json_response(twin.contacts)
-            elif endpoint == "expire":
-                twin.expire_connections(args["contact_id"])
-            elif endpoint == "end":
-                return json_response(twin.end_chat(args["contact_id"]))
-            elif endpoint == "event":
-                return json_response(twin.connect_streaming_event(args["contact_id"], **body))
-            elif endpoint == "attachment_event":
-                return json_response(twin.agent_attachment_event(
-                    args["contact_id"], name=body["name"], content_type=body["content_type"],
-                    data=base64.b64decode(body["data_base64"])))
-            elif endpoint == "agent_message":
-                # An agent's chat message (the agent side of Connect): joins the transcript and
-                # is streamed like connect-agent-text.json.
-                return json_response(twin.connect_streaming_event(
-                    args["contact_id"],
-                    participant_role=body.get("participant_role", "AGENT"),
-                    content=body["content"],
-                    content_type=body.get("content_type", "text/plain"),
-                    visibility=body.get("visibility", "ALL"),
-                    display_name=body.get("display_name"),
-                ))
-            elif endpoint == "join":
-                return json_response(twin.join_participant(
-                    args["contact_id"], body.get("role", "AGENT"), display_name=body.get("display_name"),
-                    participant_id=body.get("participant_id")))
-            elif endpoint == "typing":
-                return json_response(twin.agent_typing(args["contact_id"], display_name=body.get("display_name")))
-            elif endpoint == "receipt":
-                return json_response(twin.streaming.receipt(
-                    args["contact_id"], body["message_id"], kind=body.get("kind", "read"),
-                    form=body.get("form", "event"), display_name=body.get("display_name")))
-            elif endpoint == "echo":
-                return json_response(twin.customer_echo_event(args["contact_id"], body.get("message_id")))
-            elif endpoint == "attachment":
-                attachment = twin.connect.attachments.get(args["attachment_id"])
-                if attachment is None or attachment.data is None:
-                    return json_response({"message": "No such attachment"}, status=404)
-                return json_response({
-                    "attachment_id": attachment.attachment_id,
-                    "name": attachment.name,
-                    "content_type": attachment.content_type,
-                    "data_base64": base64.b64encode(attachment.data).decode(),
-                })
-            elif endpoint == "sent":
-                return json_response(twin.sent_whatsapp)
-            elif endpoint == "get_media":
-                media = twin.social.media.get(args["media_id"])
-                if media is None:
-                    return json_response({"message": "No such media"}, status=404)
-                return json_response({
-                    "media_id": args["media_id"],
-                    "mime_type": media["mime_type"],
-                    "data_base64": base64.b64encode(media["data"]).decode(),
-                })
-            elif endpoint == "customer_wrote":
-                twin.customer_wrote(body["origination_id"], body["wa_id"], body["timestamp"],
-                                    body.get("user_id"))
-            elif endpoint == "templates":
-                # Meta's template objects of a WABA (`waba-<id>` or its ARN), for a picker.
-                return json_response(twin.social.templates_of(request.args["waba"]))
-            elif endpoint == "transcript":
-                # What Transcribe will hear in this audio; without audio, in any unregistered one.
-                audio = base64.b64decode(body["data_base64"]) if "data_base64" in body else None
-                twin.transcripts.register(audio, body["text"], body.get("language_code", "en-US"))
-            elif endpoint == "media":
-                twin.register_media(
-                    body["media_id"], base64.b64decode(body["data_base64"]), body["mime_type"]
-                )
+            return json_response(handler(self._twin, body, request.args, **url_values))
+        except _NoSuchResource as error:
+            return json_response({"message": str(error)}, status=404)
         except ServiceError as error:
             # What Connect answers the agent side (a refused receipt, say).
             return json_response({"code": error.code, "message": error.message}, status=error.status)
@@ -282,7 +354,6 @@ class EmulatorApp:
             return json_response({"code": "UndeclaredContentType", "message": str(error)}, status=400)
         except (KeyError, TypeError, ValueError, StopIteration) as error:
             return json_response({"message": f"Bad control request: {error!r}"}, status=400)
-        return json_response({})
 
 
 def _loggable(params):
