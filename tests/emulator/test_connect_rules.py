@@ -3,7 +3,6 @@ content types, the 5-minute connection rule, and receipts refused with more than
 plus the streaming events the bridge consumes for them (typing, receipts, the customer's echo)."""
 import json
 import urllib.error
-import urllib.request
 from datetime import datetime, timezone
 
 import pytest
@@ -11,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from emulator.events import UndeclaredContentType
 from emulator.restjson import ServiceError
+from tests.emulator.conftest import control
 from tests.emulator.test_connect import TOPIC, error_code, start_chat
 from tests.repository import load_event
 
@@ -45,14 +45,6 @@ def assert_like_fixture(event, fixture, *, same_values=()):
     ids = {"InitialContactId", "ContactId"}
     assert {k: v for k, v in attributes(event).items() if k not in ids} == {
         k: v for k, v in attributes(theirs).items() if k not in ids}
-
-
-def control(twin, path, payload):
-    request = urllib.request.Request(f"{twin.emulator_url}/_emulator{path}", method="POST",
-                                     data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request) as response:
-        return json.load(response)
 
 
 class Chat:
@@ -144,7 +136,7 @@ def test_a_bot_interactive_message_is_not_streamed_to_a_chat_without_the_interac
         twin.connect_streaming_event(chat.contact_id, participant_role="CUSTOM_BOT", content=LIST_PICKER,
                                      content_type=INTERACTIVE)
     with pytest.raises(urllib.error.HTTPError) as refused:
-        control(twin, f"/contacts/{chat.contact_id}/messages",
+        control(twin, "POST", f"/contacts/{chat.contact_id}/messages",
                 {"participant_role": "SYSTEM", "content": LIST_PICKER, "content_type": INTERACTIVE})
 
     assert refused.value.code == 400
@@ -218,7 +210,7 @@ def test_a_chat_past_its_deadline_ends_at_the_next_call_and_streams_chat_ended(s
 def test_the_control_api_moves_the_clock_and_reset_returns_it(sdk, twin):
     chat = Chat(sdk)
 
-    (ended,) = control(twin, "/clock", {"seconds": 300})
+    (ended,) = control(twin, "POST", "/clock", {"seconds": 300})
     twin.reset()
     fresh = Chat(sdk, InitialMessage={"ContentType": "text/plain", "Content": "Hi"})
 
@@ -373,7 +365,7 @@ def test_agent_receipts_are_refused_as_send_event_refuses_them(sdk, twin):
     with pytest.raises(ServiceError) as conflict:
         twin.agent_read_receipt(chat.contact_id, message_id)
     with pytest.raises(urllib.error.HTTPError) as unknown:
-        control(twin, f"/contacts/{chat.contact_id}/receipts", {"message_id": "nope"})
+        control(twin, "POST", f"/contacts/{chat.contact_id}/receipts", {"message_id": "nope"})
 
     assert conflict.value.code == "ConflictException"
     assert (unknown.value.code, json.load(unknown.value)["code"]) == (400, "ValidationException")
@@ -384,8 +376,8 @@ def test_control_api_streams_typing_and_receipts(sdk, twin):
     chat = Chat(sdk)
     message_id = chat.send("Where is my order?")
 
-    typing = control(twin, f"/contacts/{chat.contact_id}/typing", {"display_name": "Jordan"})
-    read = control(twin, f"/contacts/{chat.contact_id}/receipts",
+    typing = control(twin, "POST", f"/contacts/{chat.contact_id}/typing", {"display_name": "Jordan"})
+    read = control(twin, "POST", f"/contacts/{chat.contact_id}/receipts",
                    {"message_id": message_id, "kind": "read", "form": "event"})
 
     assert body(typing)["ContentType"] == "application/vnd.amazonaws.connect.event.typing"
@@ -397,7 +389,7 @@ def test_the_echo_of_the_initial_message_carries_the_id_get_transcript_shows(sdk
                 InitialMessage={"ContentType": "text/plain", "Content": "Hi, I need help with my order"})
 
     event = twin.customer_echo_event(chat.contact_id)
-    over_control = control(twin, f"/contacts/{chat.contact_id}/customer-echo", {})
+    over_control = control(twin, "POST", f"/contacts/{chat.contact_id}/customer-echo", {})
 
     (initial,) = chat.transcript()
     assert_like_fixture(event, "connect-customer-echo.json",

@@ -3,7 +3,6 @@ and moto delivers it over HTTP with its MessageAttributes, as SNS does (the loca
 import base64
 import json
 import threading
-import urllib.request
 
 import boto3
 import pytest
@@ -11,6 +10,7 @@ from werkzeug.wrappers import Request, Response
 
 from emulator.serving import BackgroundServer
 from emulator.twin import Twin
+from tests.emulator.conftest import control
 from tests.emulator.test_connect import start_chat
 from tests.repository import load_event
 
@@ -47,14 +47,6 @@ def publishing():
 def client(twin, service):
     return boto3.client(service, endpoint_url=twin.endpoint_env()[f"AWS_ENDPOINT_URL_{service.upper()}"],
                         region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
-
-
-def control(twin, method, path, body=None):
-    request = urllib.request.Request(f"{twin.emulator_url}/_emulator{path}", method=method,
-                                     data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request) as response:
-        return json.load(response)
 
 
 def fixture_shape(name):
