@@ -15,6 +15,12 @@ from .buffer import BufferedEntry
 from .media import is_voice_note
 
 ATTACHABLE_TYPES = frozenset({"image", "video", "document", "audio"})
+# The bridge writes in the chat as the customer's participant, the only one it has, so the agent's
+# workspace shows its notes under the customer's name. This prefix says who wrote them: plain ASCII,
+# so it reads the same in every workspace, transcript export and screen reader; a tag in brackets,
+# which neither WhatsApp's formatting nor Markdown gives a meaning to; and words a customer does not
+# open a message with. The sandbox's console recognises it to draw the notes as system notes.
+BRIDGE_NOTE_PREFIX = "[WhatsApp bridge] "
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,11 @@ class ChatMedia:
 ChatPart = ChatText | ChatMedia
 
 
+def bridge_note(text: str) -> str:
+    """A note of the bridge's own to the agent, marked as the bridge's."""
+    return BRIDGE_NOTE_PREFIX + text
+
+
 def delivery_id(entry: BufferedEntry) -> str:
     # A failed status carries the id of the business's own message; keep it apart from messages.
     return entry.message_id if entry.kind == buffer.KIND_MESSAGE else f"{entry.message_id}#failed"
@@ -85,7 +96,8 @@ def compose(entries: Iterable[BufferedEntry], sent_snippets: Mapping[str, str]) 
 
     for entry in entries:
         if entry.kind != buffer.KIND_MESSAGE:
-            parts.append(ChatText(describe_status_failure(entry.body), (delivery_id(entry),), False))
+            note = bridge_note(describe_status_failure(entry.body))
+            parts.append(ChatText(note, (delivery_id(entry),), False))
         elif is_attachable(entry):
             parts.append(ChatMedia(entry))
             caption = media_caption(entry.body)
@@ -106,8 +118,8 @@ def campaign_part(campaign: Mapping[str, Any]) -> ChatText:
     """What the agent reads first in the chat a customer's reply to start_conversation's template
     opens: the template as the customer read it. Its id is the template's WhatsApp message id, so
     a retry composes and delivers it the same way, once."""
-    text = (f"📋 The business started this conversation with the template "
-            f"{campaign.get('templateName', '')} ({campaign.get('language', '')}); "
-            f"the customer read:\n{campaign.get('text', '')}")
+    text = bridge_note(f"📋 The business started this conversation with the template "
+                       f"{campaign.get('templateName', '')} ({campaign.get('language', '')}); "
+                       f"the customer read:\n{campaign.get('text', '')}")
     return ChatText(text, (f"campaign#{campaign.get('whatsappMessageId', '')}",), False,
                     opens_chat=True)

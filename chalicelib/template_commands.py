@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from . import logs, messaging, templates
 from .claims import Steps
+from .compose import bridge_note
 from .errors import error_code
 from .runtime import Runtime
 from .sessions import Session
@@ -45,30 +46,30 @@ def run(command: Command | TemplateError, session: Session, steps: Steps, runtim
         note: Note, send: Send) -> dict[str, str]:
     """Carry the command out; the WhatsApp id of a template sent, with the text the customer read."""
     if isinstance(command, TemplateError):
-        note(session, f"⚠️ {command}", "template-error")
+        note(session, bridge_note(f"⚠️ {command}"), "template-error")
         return {}
     if not session.waba_id:
-        note(session, f"⚠️ {NO_ACCOUNT}", "template-error")
+        note(session, bridge_note(f"⚠️ {NO_ACCOUNT}"), "template-error")
         return {}
     try:
         summaries = runtime.template_summaries(session.waba_id)
         if command.listing:
             listing = templates.listing(summaries)
-            note(session, f"📋 Approved templates:\n{listing}" if listing
-                 else "📋 This number has no approved template.", "template-listing")
+            note(session, bridge_note(f"📋 Approved templates:\n{listing}" if listing
+                                      else "📋 This number has no approved template."), "template-listing")
             return {}
         summary, parameters = templates.choose(command, summaries)
         template = runtime.template(session.waba_id, summary.meta_template_id)
         templates.check_parameters(template, parameters)
     except TemplateError as error:
-        note(session, f"⚠️ {error}", "template-error")
+        note(session, bridge_note(f"⚠️ {error}"), "template-error")
         return {}
     except ClientError as error:
         # Throttling and faults are retried by Lambda; a refusal no retry can change is said.
         if not messaging.is_permanent(error):
             raise
         logs.warning("templates_not_read", contactId=session.contact_id, error=error_code(error))
-        note(session, f"⚠️ {UNREAD}", "template-error")
+        note(session, bridge_note(f"⚠️ {UNREAD}"), "template-error")
         return {}
     text = templates.render(template, parameters)
     sent: dict[str, str] = {}
@@ -81,6 +82,6 @@ def run(command: Command | TemplateError, session: Session, steps: Steps, runtim
             logs.info("template_sent_to_whatsapp", contactId=session.contact_id,
                       template=template.label, whatsappMessageId=whatsapp_id)
         else:
-            session = note(session, f"📋 Template {template.label} sent to the customer:\n{text}",
+            session = note(session, bridge_note(f"📋 Template {template.label} sent to the customer:\n{text}"),
                            "template-echo")
     return sent

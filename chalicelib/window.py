@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from .compose import bridge_note
 from .templates import USAGE
 
 WINDOW_SECONDS = 24 * 3600
@@ -48,9 +49,9 @@ def should_warn(customer_wrote_at: int, warned_for: int, now: float, warning_min
 def closed_note(customer_wrote_at: int, templates_listing: str) -> str:
     """What the agent reads instead of the message going out: one short paragraph, and the
     approved templates to choose from ("" when none could be listed)."""
-    note = (f"⛔ Not sent: WhatsApp's 24-hour window with this customer closed at "
-            f"{_moment(closes_at(customer_wrote_at))}, 24 hours after their last message. Only an "
-            f"approved template can reach them now: {USAGE} (/templates lists them).")
+    note = bridge_note(f"⛔ Not sent: WhatsApp's 24-hour window with this customer closed at "
+                       f"{_moment(closes_at(customer_wrote_at))}, 24 hours after their last message. "
+                       f"Only an approved template can reach them now: {USAGE} (/templates lists them).")
     if templates_listing:
         return f"{note}\nApproved templates:\n{templates_listing}"
     return f"{note}\nNo approved template could be listed for this number."
@@ -58,15 +59,15 @@ def closed_note(customer_wrote_at: int, templates_listing: str) -> str:
 
 def closed_reminder(customer_wrote_at: int) -> str:
     """For each further message while the window stays closed: the agent has the list already."""
-    return (f"⛔ Not sent: WhatsApp's 24-hour window with this customer closed at "
-            f"{_moment(closes_at(customer_wrote_at))}. Only a template reaches them: {USAGE}.")
+    return bridge_note(f"⛔ Not sent: WhatsApp's 24-hour window with this customer closed at "
+                       f"{_moment(closes_at(customer_wrote_at))}. Only a template reaches them: {USAGE}.")
 
 
 def warning_note(customer_wrote_at: int, now: float) -> str:
     left = minutes_left(customer_wrote_at, now) or 0
-    return (f"⏳ WhatsApp's 24-hour window with this customer closes in {left} minute"
-            f"{'' if left == 1 else 's'}, at {_moment(closes_at(customer_wrote_at))}. After that only "
-            f"an approved template reaches them, unless they write again.")
+    return bridge_note(f"⏳ WhatsApp's 24-hour window with this customer closes in {left} minute"
+                       f"{'' if left == 1 else 's'}, at {_moment(closes_at(customer_wrote_at))}. After "
+                       f"that only an approved template reaches them, unless they write again.")
 
 
 def _moment(epoch: int) -> str:

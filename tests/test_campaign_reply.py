@@ -31,8 +31,9 @@ def test_the_reply_opens_a_chat_with_the_campaigns_attributes_and_the_template_f
     assert attributes["campaignTemplate"] == "order_update"
     assert attributes["Channel"] == "WHATSAPP"
     assert start["params"]["InitialMessage"]["Content"] == (
-        "📋 The business started this conversation with the template order_update (en_US); the "
-        "customer read:\nOrder update\nHi Ana, your order #4417 has shipped and arrives Friday.")
+        "[WhatsApp bridge] 📋 The business started this conversation with the template "
+        "order_update (en_US); the customer read:\nOrder update\n"
+        "Hi Ana, your order #4417 has shipped and arrives Friday.")
     (reply,) = bridge.twin.calls_to("connectparticipant", "SendMessage")
     assert reply["params"]["Content"] == "Hi, I need help with my order"
     # Used once: the next chat of this conversation is an ordinary one.

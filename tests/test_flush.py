@@ -312,7 +312,7 @@ def test_failed_status_is_reported_to_the_agent_in_the_chat(bridge):
     bridge.deliver(load_event("eum-status-failed"))
 
     texts = customer_texts(bridge.twin, contact_id)
-    assert texts[-1].startswith("⚠️")
+    assert texts[-1].startswith("[WhatsApp bridge] ⚠️")
     assert "131047" in texts[-1]
 
 
@@ -398,7 +398,7 @@ def test_one_conversation_is_delivered_strictly_in_order(bridge):
 
     texts = customer_texts(bridge.twin, contact_id)
     assert texts[1] == "before the notice"
-    assert texts[2].startswith("⚠️ WhatsApp did not deliver")
+    assert texts[2].startswith("[WhatsApp bridge] ⚠️ WhatsApp did not deliver")
     assert texts[3] == "after the notice"
 
 

@@ -5,7 +5,7 @@ from tests.conftest import CUSTOMER_WA_ID, PHONE_NUMBER_ARN, load_event
 from tests.test_outbound import for_contact, open_chat, session
 from tests.test_window import agent_says, forget_on_session, hours_after_customer_wrote, notes_to_agent
 
-ORDER_UPDATE_ECHO = ("📋 Template order_update (en_US) sent to the customer:\n"
+ORDER_UPDATE_ECHO = ("[WhatsApp bridge] 📋 Template order_update (en_US) sent to the customer:\n"
                      "Order update\n\n"
                      "Hi Ana Souza, your order #4417 has shipped and arrives Friday.\n\n"
                      "Reply to this message to talk to us.")
@@ -45,7 +45,7 @@ def test_a_template_reaches_the_customer_outside_the_window(bridge):
     assert sent["template"] == {"name": "welcome_back", "language": {"code": "en_US"}}
     assert "failure" not in bridge.twin.sent_whatsapp[0]
     assert notes_to_agent(bridge.twin) == [
-        "📋 Template welcome_back (en_US) sent to the customer:\n"
+        "[WhatsApp bridge] 📋 Template welcome_back (en_US) sent to the customer:\n"
         "Welcome back! We have news for you. Reply to chat with us."]
 
 
@@ -56,7 +56,8 @@ def test_templates_lists_the_approved_ones_and_sends_nothing(bridge):
 
     assert bridge.twin.calls_to("socialmessaging", "SendWhatsAppMessage") == []
     assert notes_to_agent(bridge.twin) == [
-        "📋 Approved templates:\nappointment_reminder (en_US, UTILITY)\norder_update (en_US, UTILITY)\n"
+        "[WhatsApp bridge] 📋 Approved templates:\nappointment_reminder (en_US, UTILITY)\n"
+        "order_update (en_US, UTILITY)\n"
         "order_update (pt_BR, UTILITY)\nwelcome_back (en_US, MARKETING)"]
 
 
@@ -74,7 +75,7 @@ def test_a_command_that_cannot_be_sent_is_one_line_to_the_agent_and_nothing_else
 
     assert bridge.twin.calls_to("socialmessaging", "SendWhatsAppMessage") == []
     (note,) = notes_to_agent(bridge.twin)
-    assert note.startswith("⚠️ ") and "\n" not in note
+    assert note.startswith("[WhatsApp bridge] ⚠️ ") and "\n" not in note
 
 
 def test_the_agent_reads_which_rule_the_command_broke(bridge):
@@ -117,7 +118,7 @@ def test_a_chat_without_its_business_account_says_templates_come_with_new_chats(
     forget_on_session(contact_id, "wabaId")
     agent_says(bridge, contact_id, "/templates")
     (note,) = notes_to_agent(bridge.twin)
-    assert note.startswith("⚠️ Templates are not available in this chat")
+    assert note.startswith("[WhatsApp bridge] ⚠️ Templates are not available in this chat")
     assert bridge.twin.calls_to("socialmessaging", "ListWhatsAppMessageTemplates") == []
 
 
@@ -128,4 +129,5 @@ def test_templates_that_cannot_be_read_are_one_line_and_nothing_is_sent(bridge):
     agent_says(bridge, contact_id, "/template welcome_back")
     assert bridge.twin.calls_to("socialmessaging", "SendWhatsAppMessage") == []
     (note,) = notes_to_agent(bridge.twin)
-    assert note.startswith("⚠️ The templates of this number could not be read from WhatsApp")
+    assert note.startswith("[WhatsApp bridge] ⚠️ The templates of this number could not be read from "
+                           "WhatsApp")

@@ -174,7 +174,8 @@ def test_a_reply_with_both_ids_to_a_template_sent_to_the_number_opens_the_campai
     (start,) = bridge.twin.calls_to("connect", "StartChatContact")
     assert start["params"]["Attributes"]["campaign"] == "autumn-shipping"
     assert start["params"]["InitialMessage"]["Content"].startswith(
-        "📋 The business started this conversation with the template order_update (en_US)")
+        "[WhatsApp bridge] 📋 The business started this conversation with the template "
+        "order_update (en_US)")
     # Used once, wherever it waited.
     assert "campaign" not in conversation(PHONE_CONVERSATION)
     assert conversation(PHONE_CONVERSATION)["userConversationId"] == USER_CONVERSATION
@@ -206,7 +207,7 @@ def test_what_names_the_number_alone_still_reaches_the_chat_kept_under_the_bsuid
              if item.get("Type") == "MESSAGE"]
     assert lines[0] == BOTH_IDS_TEXT
     assert lines[-1] == "Sent from an old phone"
-    assert any(line.startswith("⚠️") and "131047" in line for line in lines)
+    assert any(line.startswith("[WhatsApp bridge] ⚠️") and "131047" in line for line in lines)
     assert "openContactId" not in conversation(PHONE_CONVERSATION)
 
 

@@ -65,7 +65,8 @@ def test_outside_the_window_nothing_is_sent_and_the_agent_reads_why_with_the_app
     assert bridge.twin.calls_to("socialmessaging", "SendWhatsAppMessage") == []
     (note,) = notes_to_agent(bridge.twin)
     assert note == (
-        "⛔ Not sent: WhatsApp's 24-hour window with this customer closed at 14:00 UTC on 13 Nov 2025, "
+        "[WhatsApp bridge] ⛔ Not sent: WhatsApp's 24-hour window with this customer closed at "
+        "14:00 UTC on 13 Nov 2025, "
         "24 hours after their last message. Only an approved template can reach them now: "
         "/template NAME [LANGUAGE] [PARAMETER …] (/templates lists them).\n"
         "Approved templates:\n"
@@ -91,7 +92,8 @@ def test_each_further_message_gets_one_line_without_the_list_again(bridge):
     assert bridge.twin.calls_to("socialmessaging", "SendWhatsAppMessage") == []
     first, second = notes_to_agent(bridge.twin)
     assert "Approved templates:" in first
-    assert second == ("⛔ Not sent: WhatsApp's 24-hour window with this customer closed at 14:00 UTC "
+    assert second == ("[WhatsApp bridge] ⛔ Not sent: WhatsApp's 24-hour window with this customer closed "
+                      "at 14:00 UTC "
                       "on 13 Nov 2025. Only a template reaches them: /template NAME [LANGUAGE] "
                       "[PARAMETER …].")
 
@@ -106,7 +108,7 @@ def test_an_agents_file_outside_the_window_is_not_sent_either(bridge):
     assert bridge.twin.calls_to("socialmessaging", "SendWhatsAppMessage") == []
     assert bridge.twin.calls_to("connectparticipant", "GetAttachment") == []
     (note,) = notes_to_agent(bridge.twin)
-    assert note.startswith("⛔ Not sent: WhatsApp's 24-hour window")
+    assert note.startswith("[WhatsApp bridge] ⛔ Not sent: WhatsApp's 24-hour window")
 
 
 def test_the_customer_writing_again_opens_a_new_window(bridge):
@@ -154,7 +156,8 @@ def test_in_the_last_hour_the_agent_is_warned_once_how_long_is_left(bridge):
     assert [m["message"]["text"]["body"] for m in messages_sent(bridge.twin)] == [
         "One moment please.", "Still checking."]
     (warning,) = notes_to_agent(bridge.twin)
-    assert warning == ("⏳ WhatsApp's 24-hour window with this customer closes in 30 minutes, at 14:00 UTC "
+    assert warning == ("[WhatsApp bridge] ⏳ WhatsApp's 24-hour window with this customer closes in 30 "
+                       "minutes, at 14:00 UTC "
                        "on 13 Nov 2025. After that only an approved template reaches them, unless they "
                        "write again.")
     assert session(contact_id)["windowWarnedFor"] == EUM_TEXT_TIMESTAMP
@@ -181,8 +184,8 @@ def test_a_free_form_send_the_bridge_let_through_is_refused_by_the_emulated_what
     bridge.twin.clear_calls()
     bridge.deliver(status_of_sent(sent, "failed"))
     (note,) = notes_to_agent(bridge.twin)
-    assert note.startswith("⚠️ WhatsApp did not deliver your last message to the customer: "
-                           "Re-engagement message (131047).")
+    assert note.startswith("[WhatsApp bridge] ⚠️ WhatsApp did not deliver your last message to the "
+                           "customer: Re-engagement message (131047).")
     assert note.endswith("only an approved template can reach them now: "
                          "/template NAME [LANGUAGE] [PARAMETER …] (/templates lists them).")
 

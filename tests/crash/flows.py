@@ -271,7 +271,7 @@ APPROVED_TEMPLATES = ("appointment_reminder (en_US, UTILITY)\norder_update (en_U
                       "order_update (pt_BR, UTILITY)\nwelcome_back (en_US, MARKETING)")
 WINDOW_CLOSED_NOTE = tuple(window.closed_note(FIRST_TEXT_WRITTEN_AT, APPROVED_TEMPLATES).split("\n"))
 TEMPLATE_COMMAND = '/template order_update en_US "Ana Souza" #4417 Friday'
-TEMPLATE_ECHO = ("📋 Template order_update (en_US) sent to the customer:", "Order update",
+TEMPLATE_ECHO = ("[WhatsApp bridge] 📋 Template order_update (en_US) sent to the customer:", "Order update",
                  "Hi Ana Souza, your order #4417 has shipped and arrives Friday.",
                  "Reply to this message to talk to us.")
 CAMPAIGN = {"templateName": "welcome_back", "language": "en_US",
@@ -494,8 +494,8 @@ FLOWS = (
     Flow("template-command", STREAMING, _agent_says_at(30, TEMPLATE_COMMAND),
          chat=(FIRST_TEXT,) + TEMPLATE_ECHO, whatsapp=("template: order_update",)),
     Flow("start-conversation", START_CONVERSATION, _start_conversation, later=_customer_replies,
-         chat=("📋 The business started this conversation with the template welcome_back (en_US); "
-               "the customer read:", CAMPAIGN["text"], CAMPAIGN_REPLY[2]),
+         chat=("[WhatsApp bridge] 📋 The business started this conversation with the template "
+               "welcome_back (en_US); the customer read:", CAMPAIGN["text"], CAMPAIGN_REPLY[2]),
          whatsapp=("template: welcome_back",)),
     Flow("capacity-wait", FLUSH, _refused_start, later=_chat_frees,
          chat=(OCCUPIER_TEXT[2], FIRST_TEXT), whatsapp=(DEFAULT_BUSY_MESSAGE,)),
@@ -508,8 +508,8 @@ FLOWS = (
          chat=(FIRST_TEXT, customer_media.agent_note(IMAGE_REFUSAL), "Photo of the damaged box"),
          whatsapp=(customer_media.customer_line(IMAGE_REFUSAL),)),
     Flow("campaign-reply", FLUSH, _campaign_reply,
-         chat=("📋 The business started this conversation with the template welcome_back (en_US); "
-               "the customer read:", CAMPAIGN["text"], FIRST_TEXT)),
+         chat=("[WhatsApp bridge] 📋 The business started this conversation with the template "
+               "welcome_back (en_US); the customer read:", CAMPAIGN["text"], FIRST_TEXT)),
     Flow("bot-out-of-order", STREAMING, _bot_says_out_of_order, later=_bot_says_the_rest, chat=(FIRST_TEXT,),
          whatsapp=(BOT_GREETING, f"interactive: {BOT_LIST_BODY}", BOT_FOLLOW_UP)),
     Flow("status-without-callback-data", RECEIVE, _status_of_agent_text("read", callback_data_echo=False),
