@@ -8,8 +8,10 @@ masked the same way as a customer id.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -21,6 +23,11 @@ from typing import Any, Callable, Iterator
 from .digests import short_digest
 
 LOGGER_NAME = "whatsapp_connect_chat"
+# The stage's LOG_LEVEL setting (.chalice/config.json): DEBUG shows what is expected and routine.
+LOG_LEVEL_VARIABLE = "LOG_LEVEL"
+DEFAULT_LEVEL = logging.INFO
+_LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARNING": logging.WARNING,
+           "ERROR": logging.ERROR, "CRITICAL": logging.CRITICAL}
 _MASKED_KEYS = frozenset({
     "customer", "customerid", "customer_id", "wa_id", "waid", "user_id", "from", "to",
     "recipient", "recipient_id", "phone", "phone_number",
@@ -97,10 +104,12 @@ def _safe_value(key: str, value: Any) -> Any:
     return scrub_text(text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # two calls of one handler are two invocations, whatever they share
 class Invocation:
     request_id: str | None
     function_name: str
+    # A container's first invocation paid for the cold start (imports, clients) in its latency.
+    cold_start: bool
 
 
 # The handler's own thread reads its invocation from the context variable. Threads the handler
@@ -109,6 +118,14 @@ class Invocation:
 # `chalice local` may overlap two.
 _bound: ContextVar[Invocation | None] = ContextVar("invocation", default=None)
 _running: list[Invocation] = []
+_started = itertools.count()
+# What else ends with an invocation, whether the handler returned or raised (metrics.py writes its
+# line): each is called with the invocation that ends.
+_endings: list[Callable[[Invocation], None]] = []
+
+
+def at_invocation_end(callback: Callable[[Invocation], None]) -> None:
+    _endings.append(callback)
 
 
 def current_invocation() -> Invocation | None:
@@ -124,14 +141,19 @@ def invocation(context: Any, handler_name: str) -> Iterator[Invocation]:
     """Every line logged inside, on any thread, carries this invocation's request id and function.
     `context` is the Lambda context (None when a handler is called directly, as `make bench` does)."""
     bound = Invocation(getattr(context, "aws_request_id", None),
-                       getattr(context, "function_name", None) or handler_name)
+                       getattr(context, "function_name", None) or handler_name,
+                       cold_start=next(_started) == 0)
     reset = _bound.set(bound)
     _running.append(bound)
     try:
         yield bound
     finally:
-        _running.remove(bound)
-        _bound.reset(reset)
+        try:
+            for ending in _endings:
+                ending(bound)
+        finally:
+            _running.remove(bound)
+            _bound.reset(reset)
 
 
 def invocation_handler(func: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -159,6 +181,7 @@ class JsonFormatter(logging.Formatter):
             if running.request_id is not None:
                 entry["requestId"] = running.request_id
             entry["function"] = running.function_name
+            entry["coldStart"] = running.cold_start
         for key, value in getattr(record, "fields", {}).items():
             entry[key] = _safe_value(key, value)
         if record.exc_info:
@@ -166,7 +189,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-class _StdoutHandler(logging.StreamHandler):
+class StdoutHandler(logging.StreamHandler):
     """Writes to whatever sys.stdout is at the time, as Lambda and `chalice local` capture it."""
 
     @property
@@ -178,15 +201,26 @@ class _StdoutHandler(logging.StreamHandler):
         pass
 
 
+def level_named(name: str | None) -> int | None:
+    """The level a LOG_LEVEL value names (any case, surrounding spaces ignored); None if none."""
+    return _LEVELS.get((name or "").strip().upper())
+
+
 def get_logger() -> logging.Logger:
     logger = logging.getLogger(LOGGER_NAME)
     if not logger.handlers:
-        stdout = _StdoutHandler()
+        stdout = StdoutHandler()
         stdout.setFormatter(JsonFormatter())
         logger.addHandler(stdout)
-        logger.setLevel(logging.INFO)
+        # Set once, when the container starts: Lambda's environment does not change under it.
+        setting = os.environ.get(LOG_LEVEL_VARIABLE)
+        logger.setLevel(level_named(setting) or DEFAULT_LEVEL)
         # Lambda's root handler would print every line a second time in its own format.
         logger.propagate = False
+        if setting is not None and level_named(setting) is None:
+            logger.warning("log_level_invalid", extra={"fields": {
+                "setting": setting[:40], "levelUsed": logging.getLevelName(DEFAULT_LEVEL),
+                "levels": list(_LEVELS)}})
     return logger
 
 
@@ -195,7 +229,7 @@ def log(level: int, event: str, **fields: Any) -> None:
 
 
 def debug(event: str, **fields: Any) -> None:
-    """Off unless the logger's level is lowered: what is expected and routine."""
+    """Off unless the stage's LOG_LEVEL is DEBUG: what is expected and routine."""
     log(logging.DEBUG, event, **fields)
 
 

@@ -145,6 +145,12 @@ def create_bridge_resources() -> str:
     return stream_arn
 
 
+def conversation_item() -> dict | None:
+    """The reference conversation's item in the sessions table, if it has one."""
+    return boto3.resource("dynamodb").Table(SESSIONS_TABLE).get_item(
+        Key={"contactId": f"conversation#{CONVERSATION_ID}"}).get("Item")
+
+
 def put_settings(settings: dict) -> None:
     boto3.client("ssm").put_parameter(Name=CONFIG_PARAMETER, Value=json.dumps(settings),
                                       Type="String", Overwrite=True)
@@ -252,6 +258,16 @@ class Bridge:
         """A WhatsApp event all the way into the chat: buffer, then flush what the stream holds."""
         self.whatsapp(event)
         return self.flush()
+
+    def open_chat(self) -> str:
+        """The reference text delivered, so the conversation has an open chat; its contact id.
+        The calls and WhatsApp messages that took are forgotten: a test sees only its own."""
+        before = set(self.twin.contacts)
+        self.deliver(load_event("eum-text"))
+        (contact_id,) = set(self.twin.contacts) - before
+        self.twin.clear_calls()
+        self.twin.sent_whatsapp.clear()
+        return contact_id
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from chalicelib.digests import short_digest
 
 from tests.conftest import (
     CONTACT_FLOW_ID, CONVERSATION_ID, CUSTOMER_WA_ID, INSTANCE_ID, PHONE_NUMBER_ARN,
+    conversation_item,
     SESSIONS_TABLE, STREAMING_TOPIC_ARN, DEFAULT_SETTINGS, load_event, put_settings,
     text_from_customer, with_messages,
 )

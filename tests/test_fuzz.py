@@ -345,14 +345,6 @@ def readdressed(value: Any, contact_id: str, twin) -> Any:
     return json.loads(text)
 
 
-def open_chat(bridge) -> str:
-    bridge.deliver(load_event("eum-text"))
-    (contact_id,) = bridge.twin.contacts
-    bridge.twin.clear_calls()
-    bridge.twin.sent_whatsapp.clear()
-    return contact_id
-
-
 def streaming_record(reference: dict, document: Any) -> dict:
     """The reference record carrying the (mutated) body and attributes; Lambda's own keys stay."""
     record = copy.deepcopy(reference["Records"][0])
@@ -374,7 +366,7 @@ def agent_neighbour(contact_id: str, twin) -> dict:
 @pytest.mark.parametrize("name, path, mutation", connect_cases())
 def test_mutated_streaming_item_is_sent_or_logged_and_its_neighbour_sent(bridge, capsys, name, path,
                                                                         mutation):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     reference = load_event(name)
     document = mutate(readdressed(streaming_document(reference), contact_id, bridge.twin), path, mutation)
     capsys.readouterr()
@@ -387,7 +379,7 @@ def test_mutated_streaming_item_is_sent_or_logged_and_its_neighbour_sent(bridge,
 
 
 def test_agent_attachment_after_the_chat_ended_is_logged_not_raised(bridge, capsys):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     record = readdressed(load_event("connect-agent-attachment")["Records"][0], contact_id, bridge.twin)
     bridge.twin.end_chat(contact_id)
     capsys.readouterr()
@@ -423,7 +415,7 @@ def transcription_cases() -> list:
 
 @pytest.mark.parametrize("path, mutation", transcription_cases())
 def test_malformed_transcription_job_event_is_logged_not_raised(bridge, capsys, path, mutation):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     name = transcription.job_name(contact_id, "wamid.voice")
     store_transcript(name, "Where is my parcel")
     event = job_event(name)
@@ -438,7 +430,7 @@ def test_malformed_transcription_job_event_is_logged_not_raised(bridge, capsys, 
 
 
 def test_transcription_job_whose_transcript_file_is_missing_is_logged_not_raised(bridge, capsys):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     name = transcription.job_name(contact_id, "wamid.voice")
     capsys.readouterr()
 

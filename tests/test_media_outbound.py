@@ -6,7 +6,6 @@ import struct
 import pytest
 
 from tests.conftest import CUSTOMER_WA_ID, MEDIA_BUCKET, PHONE_NUMBER_ARN, load_event
-from tests.test_outbound import open_chat
 
 PDF = b"%PDF-1.4\n" + b"return label " * 200 + b"\n%%EOF"
 
@@ -29,7 +28,7 @@ def tone_wav(seconds=1.0, rate=8000):
 
 
 def test_agent_pdf_goes_out_as_a_whatsapp_document_by_media_id(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     event = bridge.twin.agent_attachment_event(contact_id, name="return-label-4521.pdf",
                                                content_type="application/pdf", data=PDF)
     bridge.connect_event(event)
@@ -54,7 +53,7 @@ def test_agent_pdf_goes_out_as_a_whatsapp_document_by_media_id(bridge):
 
 
 def test_agent_image_goes_out_as_an_image(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 500
     bridge.connect_event(bridge.twin.agent_attachment_event(
         contact_id, name="map.png", content_type="image/png", data=png))
@@ -64,7 +63,7 @@ def test_agent_image_goes_out_as_an_image(bridge):
 
 
 def test_agent_wav_is_converted_to_aac_audio(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.connect_event(bridge.twin.agent_attachment_event(
         contact_id, name="instructions.wav", content_type="audio/wav", data=tone_wav()))
 
@@ -81,7 +80,7 @@ def test_agent_wav_is_converted_to_aac_audio(bridge):
     ("poster.jpg", "image/jpeg", 6 * 1024 * 1024, "larger than WhatsApp's 5 MB limit for image files"),
 ])
 def test_file_whatsapp_refuses_is_reported_to_the_agent(bridge, name, content_type, size, reason):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.connect_event(bridge.twin.agent_attachment_event(
         contact_id, name=name, content_type=content_type, data=b"x" * size))
 
@@ -91,7 +90,7 @@ def test_file_whatsapp_refuses_is_reported_to_the_agent(bridge, name, content_ty
 
 
 def test_redelivered_attachment_event_is_sent_once(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     event = bridge.twin.agent_attachment_event(contact_id, name="label.pdf",
                                                content_type="application/pdf", data=PDF)
     bridge.connect_event(event)
@@ -107,7 +106,7 @@ def test_reference_attachment_event_for_unknown_contact_is_dropped(bridge):
 
 
 def test_an_attachment_connect_no_longer_has_is_a_note_to_the_agent_not_a_retry(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     event = bridge.twin.agent_attachment_event(contact_id, name="label.pdf",
                                                content_type="application/pdf", data=PDF)
     bridge.twin.inject_fault("connectparticipant", "GetAttachment", "ValidationException",

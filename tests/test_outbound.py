@@ -16,15 +16,6 @@ FIXTURE_MESSAGE_ID = json.loads(load_event("connect-agent-text")["Records"][0]["
 FIRST_WAMID = "wamid.HBgLMTU1NTAxMDAwMDEVAgASGBQ0NENBMUMxM0RFRjlGQkFFODBBOAA="
 
 
-def open_chat(bridge):
-    bridge.deliver(load_event("eum-text"))
-    items = boto3.resource("dynamodb").Table(SESSIONS_TABLE).scan()["Items"]
-    (session,) = [i for i in items if "systemNumber" in i]
-    bridge.twin.clear_calls()
-    bridge.twin.sent_whatsapp.clear()
-    return session["contactId"]
-
-
 def for_contact(event, contact_id, **body_changes):
     """A reference streaming event re-addressed to the chat the test opened."""
     event = copy.deepcopy(event)
@@ -56,7 +47,7 @@ def session(contact_id):
 
 
 def test_agent_text_is_sent_from_the_business_number_to_the_customer(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.connect_event(for_contact(load_event("connect-agent-text"), contact_id))
 
     sent, ticks = bridge.twin.sent_whatsapp
@@ -79,7 +70,7 @@ def test_agent_text_is_sent_from_the_business_number_to_the_customer(bridge):
 
 
 def test_markdown_is_converted_to_whatsapp_formatting(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.connect_event(for_contact(load_event("connect-agent-markdown"), contact_id))
 
     (body,) = texts_sent(bridge.twin)
@@ -88,7 +79,7 @@ def test_markdown_is_converted_to_whatsapp_formatting(bridge):
 
 
 def test_system_and_bot_messages_are_sent(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.connect_event(for_contact(load_event("connect-system-message"), contact_id))
     bridge.connect_event(for_contact(load_event("connect-custom-bot-message"), contact_id))
 
@@ -96,7 +87,7 @@ def test_system_and_bot_messages_are_sent(bridge):
 
 
 def test_customer_echo_and_agent_only_messages_are_never_sent(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.connect_event(for_contact(load_event("connect-customer-echo"), contact_id))
     bridge.connect_event(for_contact(load_event("connect-agent-only-visibility"), contact_id))
     bridge.connect_event(for_contact(load_event("connect-participant-joined-agent"), contact_id))
@@ -105,14 +96,14 @@ def test_customer_echo_and_agent_only_messages_are_never_sent(bridge):
 
 
 def test_after_a_transfer_the_session_is_found_by_the_initial_contact(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.connect_event(for_contact(load_event("connect-transferred-agent-text"), contact_id))
 
     assert len(texts_sent(bridge.twin)) == 1
 
 
 def test_redelivered_streaming_message_is_sent_once(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     event = for_contact(load_event("connect-agent-text"), contact_id)
     bridge.connect_event(event)
     bridge.connect_event(event)
@@ -121,7 +112,7 @@ def test_redelivered_streaming_message_is_sent_once(bridge):
 
 
 def test_a_throttled_send_waits_and_goes_out_in_the_same_invocation(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.twin.inject_fault("socialmessaging", "SendWhatsAppMessage", "ThrottledRequestException",
                              status=429, message="(#131056) (Business Account, Consumer Account) pair "
                              "rate limit hit", times=3)
@@ -136,7 +127,7 @@ def test_a_throttled_send_waits_and_goes_out_in_the_same_invocation(bridge):
 
 
 def test_a_send_throttled_for_long_is_retried_by_lambda_and_then_sent_once(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     event = for_contact(load_event("connect-agent-text"), contact_id)
     # botocore's three attempts, after each of the bridge's pauses too.
     bridge.twin.inject_fault("socialmessaging", "SendWhatsAppMessage", "ThrottledRequestException",
@@ -149,7 +140,7 @@ def test_a_send_throttled_for_long_is_retried_by_lambda_and_then_sent_once(bridg
 
 
 def test_metas_rate_limit_in_a_validation_error_is_retried_not_reported(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.twin.inject_fault("socialmessaging", "SendWhatsAppMessage", "ValidationException",
                              message="(#130429) Rate limit hit", times=1)
 
@@ -159,7 +150,7 @@ def test_metas_rate_limit_in_a_validation_error_is_retried_not_reported(bridge):
 
 
 def test_long_agent_text_is_split_under_whatsapp_limit(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     paragraph = "word " * 800
     bridge.connect_event(for_contact(load_event("connect-agent-text"), contact_id,
                                      Content=f"{paragraph.strip()}\n\n{paragraph.strip()}"))
@@ -171,7 +162,7 @@ def test_long_agent_text_is_split_under_whatsapp_limit(bridge):
 
 
 def test_failed_whatsapp_send_is_reported_to_the_agent(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.twin.inject_fault(
         "socialmessaging", "SendWhatsAppMessage", "ValidationException", status=400,
         message="(#131047) Re-engagement message: more than 24 hours have passed")
@@ -184,7 +175,7 @@ def test_failed_whatsapp_send_is_reported_to_the_agent(bridge):
 
 
 def test_chat_end_closes_the_session_and_the_next_message_opens_a_new_chat(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.connect_event(for_contact(load_event("connect-chat-ended"), contact_id))
 
     closed = session(contact_id)
@@ -197,7 +188,7 @@ def test_chat_end_closes_the_session_and_the_next_message_opens_a_new_chat(bridg
 
 
 def test_goodbye_after_chat_end_still_reaches_the_customer(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.connect_event(for_contact(load_event("connect-chat-ended"), contact_id))
     bridge.connect_event(for_contact(load_event("connect-system-message"), contact_id,
                                      Content="Thanks for contacting us. Goodbye!"))
@@ -206,14 +197,14 @@ def test_goodbye_after_chat_end_still_reaches_the_customer(bridge):
 
 
 def test_customer_leaving_closes_the_session(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.connect_event(for_contact(load_event("connect-participant-left-customer"), contact_id))
 
     assert session(contact_id)["sessionStatus"] == "closed"
 
 
 def test_agent_leaving_closes_nothing(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.connect_event(for_contact(load_event("connect-participant-left-agent"), contact_id))
 
     assert session(contact_id)["sessionStatus"] == "open"
@@ -226,7 +217,7 @@ def test_message_for_an_unknown_contact_is_logged_and_dropped(bridge):
 
 
 def test_malformed_streaming_record_is_skipped(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     good = for_contact(load_event("connect-agent-text"), contact_id)
     broken = copy.deepcopy(good["Records"][0])
     broken["Sns"]["Message"] = "[]"
@@ -236,7 +227,7 @@ def test_malformed_streaming_record_is_skipped(bridge):
 
 
 def test_a_bots_list_picker_goes_out_as_a_whatsapp_list_and_the_tap_comes_back_as_its_full_title(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     long_title = "Check the status of my most recent order"
     event = load_event("connect-interactive-listpicker")
     body = json.loads(event["Records"][0]["Sns"]["Message"])
@@ -261,7 +252,7 @@ def test_a_bots_list_picker_goes_out_as_a_whatsapp_list_and_the_tap_comes_back_a
 
 
 def test_reaction_names_the_agent_message_it_reacts_to(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.connect_event(for_contact(load_event("connect-agent-text"), contact_id))
     whatsapp_id = bridge.twin.sent_whatsapp[0]["messageId"]
     reaction = {"from": CUSTOMER_WA_ID, "id": "wamid.reaction", "timestamp": "1763200000",
@@ -274,7 +265,7 @@ def test_reaction_names_the_agent_message_it_reacts_to(bridge):
 
 
 def test_a_retry_after_a_failed_chunk_sends_only_the_chunks_not_yet_sent(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     first, second = "first " * 600, "second " * 500
     event = for_contact(load_event("connect-agent-text"), contact_id,
                         Content=f"{first.strip()}\n\n{second.strip()}")

@@ -10,7 +10,7 @@ from chalice.test import LambdaContext
 from chalicelib import receipts, window
 from tests.conftest import SESSIONS_TABLE, load_event
 from tests.crash.flows import FIRST_TEXT_WRITTEN_AT
-from tests.test_outbound import messages_sent, open_chat
+from tests.test_outbound import messages_sent
 
 INTERACTIVE = "application/vnd.amazonaws.connect.message.interactive"
 GREETING = "Hi, I'm the order assistant."
@@ -91,7 +91,7 @@ def handled_at_once(bridge, events):
 
 
 def test_a_bots_three_messages_delivered_third_first_second_reach_the_customer_in_connects_order(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     greeting, picker, follow_up = bot_burst(bridge, contact_id)
 
     bridge.connect_event(follow_up)
@@ -117,7 +117,7 @@ def test_a_bots_three_messages_delivered_third_first_second_reach_the_customer_i
 
 
 def test_a_redelivery_of_any_of_them_sends_nothing_more(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     events = bot_burst(bridge, contact_id)
     for event in (events[1], events[0], events[2]):
         bridge.connect_event(event)
@@ -132,7 +132,7 @@ def test_a_redelivery_of_any_of_them_sends_nothing_more(bridge):
 
 
 def test_events_handled_at_once_still_reach_the_customer_in_order_and_once(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     greeting, picker, follow_up = bot_burst(bridge, contact_id)
     bridge.connect_event(greeting)
 
@@ -143,7 +143,7 @@ def test_events_handled_at_once_still_reach_the_customer_in_order_and_once(bridg
 
 
 def test_all_three_at_once_in_any_order_each_once(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     greeting, picker, follow_up = bot_burst(bridge, contact_id)
 
     assert handled_at_once(bridge, [follow_up, greeting, picker]) == []
@@ -151,7 +151,7 @@ def test_all_three_at_once_in_any_order_each_once(bridge):
 
 
 def test_an_agent_only_message_in_between_is_not_sent(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     greeting = bot_says(bridge, contact_id, GREETING)
     bot_says(bridge, contact_id, "Customer verified by the flow", visibility="AGENT")
     follow_up = bot_says(bridge, contact_id, FOLLOW_UP)
@@ -164,7 +164,7 @@ def test_an_agent_only_message_in_between_is_not_sent(bridge):
 
 
 def test_events_and_the_customers_own_messages_are_not_sent_ahead(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     greeting = bot_says(bridge, contact_id, GREETING)
     bridge.twin.agent_typing(contact_id)
     bridge.twin.join_participant(contact_id)
@@ -178,7 +178,7 @@ def test_events_and_the_customers_own_messages_are_not_sent_ahead(bridge):
 
 def test_a_message_connect_took_before_the_session_was_stored_is_not_sent_late(bridge):
     """Its event found no session and was dropped; a later message does not bring it back."""
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bot_says(bridge, contact_id, GREETING)
     # The session was stored after Connect took the greeting.
     boto3.resource("dynamodb").Table(SESSIONS_TABLE).update_item(
@@ -192,7 +192,7 @@ def test_a_message_connect_took_before_the_session_was_stored_is_not_sent_late(b
 
 
 def test_a_long_chat_is_read_back_page_by_page_until_the_earlier_message(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     greeting = bot_says(bridge, contact_id, GREETING)
     for _ in range(150):  # more items than a page holds
         bridge.twin.agent_typing(contact_id)
@@ -218,7 +218,7 @@ def test_a_long_chat_is_read_back_page_by_page_until_the_earlier_message(bridge)
 def test_earlier_messages_outside_the_window_follow_the_windows_rules(bridge):
     """Each as if it had arrived itself: the first tells the agent the window closed, with the
     templates; the next one only reminds."""
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.twin.advance_clock(FIRST_TEXT_WRITTEN_AT + 25 * 3600 - bridge.twin.clock.timestamp())
     first = bridge.twin.connect_streaming_event(contact_id, participant_role="AGENT",
                                                 content="Are you still there?")

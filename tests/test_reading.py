@@ -12,7 +12,7 @@ from tests.conftest import (
 )
 from emulator.reference_events import status_of_sent
 from tests.crash.clock import MovableClock
-from tests.test_outbound import for_contact, open_chat
+from tests.test_outbound import for_contact
 
 FIRST_WAMID = "wamid.HBgLMTU1NTAxMDAwMDEVAgASGBQ0NENBMUMxM0RFRjlGQkFFODBBOAA="
 READ = "application/vnd.amazonaws.connect.event.message.read"
@@ -60,7 +60,7 @@ def agent_read_event(contact_id, message_id):
 
 
 def test_the_agents_read_receipt_marks_the_message_it_names_read_on_whatsapp(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     chat_message = second_message(bridge, contact_id)
     assert read_receipts(bridge.twin) == []
     bridge.twin.clear_calls()
@@ -74,7 +74,7 @@ def test_the_agents_read_receipt_marks_the_message_it_names_read_on_whatsapp(bri
 
 
 def test_the_websocket_form_of_the_receipt_counts_too(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     chat_message = second_message(bridge, contact_id)
     event = for_contact(load_event("connect-agent-read-receipt"), contact_id, Type="MESSAGEMETADATA",
                         MessageMetadata={"MessageId": chat_message, "Receipts": [
@@ -93,7 +93,7 @@ def opening_echo(bridge, contact_id):
 
 
 def test_a_read_receipt_for_a_message_the_bridge_does_not_know_marks_nothing(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.connect_event(opening_echo(bridge, contact_id)[1])
     second_message(bridge, contact_id)
 
@@ -106,7 +106,7 @@ def test_a_read_receipt_for_a_message_the_bridge_does_not_know_marks_nothing(bri
 def test_an_opening_message_whose_echo_came_too_early_is_learned_from_the_agents_receipt(bridge):
     """Connect streams the opening message as soon as the chat starts; when that echo reaches
     on_connect_event before the flush stored the session, it finds no chat and is lost."""
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     opening, _ = opening_echo(bridge, contact_id)
 
     bridge.connect_event(agent_read_event(contact_id, opening["Id"]))
@@ -131,7 +131,7 @@ def test_a_new_chats_first_message_is_learned_from_connects_echo(bridge):
 
 
 def test_the_agents_reply_marks_what_came_before_read_after_the_send(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     second_message(bridge, contact_id)
     bridge.twin.clear_calls()
 
@@ -152,7 +152,7 @@ def test_the_agents_reply_marks_what_came_before_read_after_the_send(bridge):
 
 
 def test_typing_shows_whatsapps_indicator_at_most_every_20_seconds_and_never_after_the_chat(bridge, clock):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     second_message(bridge, contact_id)
     typing = for_contact(load_event("connect-typing-agent"), contact_id)
     indicator = {"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.second",
@@ -176,7 +176,7 @@ def test_typing_shows_whatsapps_indicator_at_most_every_20_seconds_and_never_aft
 
 def test_no_ticks_and_no_typing_when_mark_as_read_is_no(bridge):
     put_settings({**DEFAULT_SETTINGS, "mark_as_read": "no"})
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     chat_message = second_message(bridge, contact_id)
 
     bridge.connect_event(for_contact(load_event("connect-typing-agent"), contact_id))
@@ -196,7 +196,7 @@ RECEIPT_MODES = {
 @pytest.mark.parametrize("undocumented", RECEIPT_MODES.values(), ids=RECEIPT_MODES)
 def test_whatsapps_delivered_and_read_statuses_become_the_agents_receipts(bridge, undocumented):
     bridge.twin.set_undocumented(**undocumented)
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     # A message in the chat's transcript, which Connect checks a receipt against.
     reply = bridge.twin.connect_streaming_event(contact_id, participant_role="AGENT",
                                                 content="Your parcel left the depot today.")
@@ -220,7 +220,7 @@ def test_whatsapps_delivered_and_read_statuses_become_the_agents_receipts(bridge
 
 
 def test_a_receipt_connect_refuses_for_a_crowded_chat_is_dropped_quietly(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     reply = bridge.twin.connect_streaming_event(contact_id, participant_role="AGENT",
                                                 content="Let me ask my supervisor.")
     bridge.connect_event(reply)
@@ -236,7 +236,7 @@ def test_a_receipt_connect_refuses_for_a_crowded_chat_is_dropped_quietly(bridge)
 
 
 def test_a_status_for_a_message_the_bridge_did_not_send_is_dropped(bridge):
-    open_chat(bridge)
+    bridge.open_chat()
     sent = {"messageId": "wamid.not-ours", "message": {"to": CUSTOMER_WA_ID}}
 
     bridge.whatsapp(status_of_sent(sent, "read"))
@@ -272,7 +272,7 @@ def probe_results(capsys):
 def test_without_callback_data_or_the_returned_id_no_status_reaches_the_agent_and_nothing_fails(bridge):
     """Both undocumented grounds gone: nothing names the message a status is about."""
     bridge.twin.set_undocumented(callback_data_echo=False, message_id_is_wamid=False)
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     _, (sent,) = agent_reply(bridge, contact_id)
 
     bridge.whatsapp(status_of_sent(sent, "delivered"))
@@ -284,7 +284,7 @@ def test_without_callback_data_or_the_returned_id_no_status_reaches_the_agent_an
 @pytest.mark.parametrize("undocumented", RECEIPT_MODES.values(), ids=RECEIPT_MODES)
 def test_every_part_of_a_split_text_gets_its_receipt(bridge, undocumented):
     bridge.twin.set_undocumented(**undocumented)
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     connect_message_id, parts = agent_reply(bridge, contact_id, "first " * 600 + "\n\n" + "second " * 500)
     assert len(parts) == 2
     bridge.twin.clear_calls()
@@ -302,7 +302,7 @@ def test_a_customers_reaction_and_quoted_reply_name_the_agents_message(bridge, u
     """The customer's phone names the message by Meta's id for it, which a delivered status
     tells when SendWhatsAppMessage returned another."""
     bridge.twin.set_undocumented(**undocumented)
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     _, (sent,) = agent_reply(bridge, contact_id, "Your parcel left the depot today.")
     bridge.whatsapp(status_of_sent(sent, "delivered"))
     bridge.whatsapp(status_of_sent(sent, "read"))
@@ -322,7 +322,7 @@ def test_a_status_without_callback_data_naming_the_number_finds_the_chat_kept_un
     """The chat opened under the number moved to the customer's business-scoped user id; Meta's
     status for a message sent to the number names the number alone."""
     bridge.twin.set_undocumented(callback_data_echo=False)
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.deliver(load_event("eum-text-username-and-number"))  # the chat moves to the user id
     connect_message_id, (sent,) = agent_reply(bridge, contact_id)
     assert "recipient_user_id" not in status_item(status_of_sent(sent, "read"))
@@ -338,7 +338,7 @@ def status_item(event):
 
 
 def test_the_probes_say_once_what_statuses_show(bridge, capsys):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     _, (sent,) = agent_reply(bridge, contact_id)
     capsys.readouterr()
 
@@ -350,7 +350,7 @@ def test_the_probes_say_once_what_statuses_show(bridge, capsys):
 
 def test_the_probes_say_when_statuses_come_without_callback_data(bridge, capsys):
     bridge.twin.set_undocumented(callback_data_echo=False)
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     _, (sent,) = agent_reply(bridge, contact_id)
     capsys.readouterr()
 
@@ -362,7 +362,7 @@ def test_the_probes_say_when_statuses_come_without_callback_data(bridge, capsys)
 
 def test_the_probes_say_when_statuses_name_another_id_than_the_one_returned(bridge, capsys):
     bridge.twin.set_undocumented(message_id_is_wamid=False)
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     _, (sent,) = agent_reply(bridge, contact_id)
     capsys.readouterr()
 
@@ -378,7 +378,7 @@ READ_MODES = {"receipts-streamed": True, "no-receipts-streamed": False}
 @pytest.mark.parametrize("streamed", READ_MODES.values(), ids=READ_MODES)
 def test_blue_ticks_come_from_the_agents_reading_when_streamed_and_from_the_reply_always(bridge, streamed):
     bridge.twin.set_undocumented(read_receipts_streamed=streamed)
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     chat_message = second_message(bridge, contact_id)
 
     streamed_receipt(bridge, contact_id, chat_message)
@@ -392,7 +392,7 @@ def test_blue_ticks_come_from_the_agents_reading_when_streamed_and_from_the_repl
 @pytest.mark.parametrize("streamed", READ_MODES.values(), ids=READ_MODES)
 def test_typing_shows_the_message_read_whether_or_not_receipts_stream(bridge, streamed):
     bridge.twin.set_undocumented(read_receipts_streamed=streamed)
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     second_message(bridge, contact_id)
 
     bridge.connect_event(bridge.twin.agent_typing(contact_id))
@@ -405,7 +405,7 @@ def test_typing_shows_the_message_read_whether_or_not_receipts_stream(bridge, st
 @pytest.mark.parametrize("streamed", READ_MODES.values(), ids=READ_MODES)
 def test_the_probe_says_whether_read_receipts_stream(bridge, capsys, streamed):
     bridge.twin.set_undocumented(read_receipts_streamed=streamed)
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     chat_message = second_message(bridge, contact_id)
     capsys.readouterr()
 

@@ -2,7 +2,7 @@
 import pytest
 
 from tests.conftest import CUSTOMER_WA_ID, PHONE_NUMBER_ARN, load_event
-from tests.test_outbound import for_contact, open_chat, session
+from tests.test_outbound import for_contact, session
 from tests.test_window import agent_says, forget_on_session, hours_after_customer_wrote, notes_to_agent
 
 ORDER_UPDATE_ECHO = ("[WhatsApp bridge] 📋 Template order_update (en_US) sent to the customer:\n"
@@ -16,7 +16,7 @@ def templates_sent(twin):
 
 
 def test_a_template_goes_out_with_its_body_parameters_and_is_echoed_to_the_agent(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
 
     agent_says(bridge, contact_id, '/template order_update en_US "Ana Souza" #4417 Friday')
 
@@ -36,7 +36,7 @@ def test_a_template_goes_out_with_its_body_parameters_and_is_echoed_to_the_agent
 
 
 def test_a_template_reaches_the_customer_outside_the_window(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     hours_after_customer_wrote(bridge, 30)
 
     agent_says(bridge, contact_id, "/template welcome_back")
@@ -50,7 +50,7 @@ def test_a_template_reaches_the_customer_outside_the_window(bridge):
 
 
 def test_templates_lists_the_approved_ones_and_sends_nothing(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
 
     agent_says(bridge, contact_id, "/templates")
 
@@ -69,7 +69,7 @@ def test_templates_lists_the_approved_ones_and_sends_nothing(bridge):
     '/template order_update en_US "Ana #4417 Friday',  # unbalanced quote
 ])
 def test_a_command_that_cannot_be_sent_is_one_line_to_the_agent_and_nothing_else(bridge, command):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
 
     agent_says(bridge, contact_id, command)
 
@@ -79,7 +79,7 @@ def test_a_command_that_cannot_be_sent_is_one_line_to_the_agent_and_nothing_else
 
 
 def test_the_agent_reads_which_rule_the_command_broke(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     agent_says(bridge, contact_id, "/template spring_sale en_US 20%", "m1")
     agent_says(bridge, contact_id, "/template order_update en_US Ana #4417", "m2")
     pending, short = notes_to_agent(bridge.twin)
@@ -88,7 +88,7 @@ def test_the_agent_reads_which_rule_the_command_broke(bridge):
 
 
 def test_a_markdown_escaped_command_means_its_plain_text(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.connect_event(for_contact(load_event("connect-agent-markdown"), contact_id, Id="md-1",
                                      Content=r'/template order\_update en\_US "Ana Souza" \#4417 Friday'))
     (sent,) = templates_sent(bridge.twin)
@@ -97,7 +97,7 @@ def test_a_markdown_escaped_command_means_its_plain_text(bridge):
 
 
 def test_a_redelivered_command_sends_the_template_once_and_echoes_once(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     agent_says(bridge, contact_id, "/template welcome_back")
     agent_says(bridge, contact_id, "/template welcome_back")
     assert len(templates_sent(bridge.twin)) == 1
@@ -105,7 +105,7 @@ def test_a_redelivered_command_sends_the_template_once_and_echoes_once(bridge):
 
 
 def test_the_template_list_is_asked_once_per_ten_minutes_in_a_warm_container(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     agent_says(bridge, contact_id, "/templates", "m1")
     agent_says(bridge, contact_id, "/template welcome_back", "m2")
     assert len(bridge.twin.calls_to("socialmessaging", "ListWhatsAppMessageTemplates")) == 1
@@ -114,7 +114,7 @@ def test_the_template_list_is_asked_once_per_ten_minutes_in_a_warm_container(bri
 
 
 def test_a_chat_without_its_business_account_says_templates_come_with_new_chats(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     forget_on_session(contact_id, "wabaId")
     agent_says(bridge, contact_id, "/templates")
     (note,) = notes_to_agent(bridge.twin)
@@ -123,7 +123,7 @@ def test_a_chat_without_its_business_account_says_templates_come_with_new_chats(
 
 
 def test_templates_that_cannot_be_read_are_one_line_and_nothing_is_sent(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.twin.inject_fault("socialmessaging", "ListWhatsAppMessageTemplates", "AccessDeniedException",
                              status=403)
     agent_says(bridge, contact_id, "/template welcome_back")

@@ -11,7 +11,7 @@ from tests.conftest import (
     BUFFER_TABLE, CONVERSATION_ID, DEFAULT_SETTINGS, SESSIONS_TABLE, load_event, put_settings,
     text_from_customer, with_messages,
 )
-from tests.test_flush import conversation_item, customer_texts, open_chat, session_items
+from tests.test_flush import conversation_item, customer_texts, session_items
 
 SECOND_CONVERSATION = "101996265140636#15550100077"
 
@@ -120,7 +120,7 @@ def test_the_scheduled_retry_waits_for_the_next_attempt_to_be_due(bridge):
 
 
 def test_a_chat_that_ends_lets_the_oldest_waiting_customer_in_at_once(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     connect_full(bridge)
     bridge.deliver(second_customer())
     assert SECOND_CONVERSATION in waiting_items()
@@ -159,7 +159,7 @@ def open_chat_elsewhere(bridge):
 
 
 def test_a_chat_failing_for_a_while_delivers_later_and_its_neighbour_at_once(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.twin.inject_fault("connectparticipant", "SendMessage", "InternalServerException",
                              status=500, times=3)
     bridge.whatsapp(texts(("wamid.later", 1763000200, "My order number is 4417")))
@@ -177,7 +177,7 @@ def test_a_chat_failing_for_a_while_delivers_later_and_its_neighbour_at_once(bri
 
 
 def test_failures_back_off_exponentially(bridge):
-    open_chat(bridge)
+    bridge.open_chat()
     bridge.twin.inject_fault("connectparticipant", "SendMessage", "ThrottlingException",
                              status=429, times=100)
     bridge.deliver(texts(("wamid.later", 1763000200, "My order number is 4417")))
@@ -239,7 +239,7 @@ def refused_as_invalid(bridge):
 
 @pytest.mark.parametrize("refusal", [full_of_files, refused_as_invalid])
 def test_a_file_connect_will_never_take_becomes_a_note_and_the_conversation_goes_on(bridge, refusal):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.twin.register_media("1546782405440846", b"\xff\xd8\xff\xe0" + b"\x00" * 2048 + b"\xff\xd9",
                                "image/jpeg")
     refusal(bridge)
@@ -290,7 +290,7 @@ def json_replace(event: dict, old: str, new: str) -> dict:
 def test_a_chat_that_ends_finds_the_oldest_customer_waiting_for_a_chat_a_page_at_a_time(bridge):
     """Behind many conversations waiting for a failing chat of their own, a query reads a hundred
     waits at a time, not one or two."""
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     table = boto3.resource("dynamodb").Table(SESSIONS_TABLE)
     with table.batch_writer() as batch:
         for n in range(150):
@@ -310,7 +310,7 @@ def test_a_chat_that_ends_finds_the_oldest_customer_waiting_for_a_chat_a_page_at
 
 
 def test_two_chats_that_end_together_let_in_two_different_customers(bridge):
-    first = open_chat(bridge)
+    first = bridge.open_chat()
     second = open_chat_elsewhere(bridge)
     connect_full(bridge)
     bridge.deliver(second_customer(timestamp=1763000100))

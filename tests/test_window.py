@@ -6,7 +6,7 @@ from tests.conftest import (
     DEFAULT_SETTINGS, SESSIONS_TABLE, load_event, put_settings, text_from_customer,
     with_messages,
 )
-from tests.test_outbound import for_contact, messages_sent, open_chat, session
+from tests.test_outbound import for_contact, messages_sent, session
 
 EUM_TEXT_TIMESTAMP = 1762956047
 HOUR = 3600
@@ -35,7 +35,7 @@ def hours_after_customer_wrote(bridge, hours):
 
 
 def test_the_session_keeps_when_the_customer_last_wrote_from_whatsapps_timestamps(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     assert session(contact_id)["customerWroteAt"] == EUM_TEXT_TIMESTAMP
     assert session(contact_id)["wabaId"] == (
         "arn:aws:social-messaging:us-east-1:123456789012:waba/7c2025cfddb055018df85097925ee415")
@@ -47,7 +47,7 @@ def test_the_session_keeps_when_the_customer_last_wrote_from_whatsapps_timestamp
 
 
 def test_inside_the_window_the_agents_message_goes_out_with_no_note(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     hours_after_customer_wrote(bridge, 20)
 
     agent_says(bridge, contact_id, "Your order ships today.")
@@ -57,7 +57,7 @@ def test_inside_the_window_the_agents_message_goes_out_with_no_note(bridge):
 
 
 def test_outside_the_window_nothing_is_sent_and_the_agent_reads_why_with_the_approved_templates(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     hours_after_customer_wrote(bridge, 25)
 
     agent_says(bridge, contact_id, "Are you still there?")
@@ -83,7 +83,7 @@ def test_outside_the_window_nothing_is_sent_and_the_agent_reads_why_with_the_app
 
 
 def test_each_further_message_gets_one_line_without_the_list_again(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     hours_after_customer_wrote(bridge, 25)
 
     agent_says(bridge, contact_id, "Are you still there?", "agent-message-1")
@@ -99,7 +99,7 @@ def test_each_further_message_gets_one_line_without_the_list_again(bridge):
 
 
 def test_an_agents_file_outside_the_window_is_not_sent_either(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     hours_after_customer_wrote(bridge, 30)
 
     bridge.connect_event(bridge.twin.agent_attachment_event(
@@ -112,7 +112,7 @@ def test_an_agents_file_outside_the_window_is_not_sent_either(bridge):
 
 
 def test_the_customer_writing_again_opens_a_new_window(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     hours_after_customer_wrote(bridge, 26)
     bridge.deliver(with_messages(load_event("eum-text"), [
         text_from_customer("wamid.back", EUM_TEXT_TIMESTAMP + 26 * HOUR - 5, "I'm back")]))
@@ -124,7 +124,7 @@ def test_the_customer_writing_again_opens_a_new_window(bridge):
 
 
 def test_a_listing_that_fails_still_tells_the_agent_the_window_closed(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     hours_after_customer_wrote(bridge, 25)
     bridge.twin.inject_fault("socialmessaging", "ListWhatsAppMessageTemplates", "InternalServiceException",
                              status=500, times=3)
@@ -137,7 +137,7 @@ def test_a_listing_that_fails_still_tells_the_agent_the_window_closed(bridge):
 
 
 def test_a_chat_whose_window_was_never_recorded_sends_as_before(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     forget_on_session(contact_id, "customerWroteAt")  # a chat opened before the bridge kept it
     hours_after_customer_wrote(bridge, 20)
 
@@ -147,7 +147,7 @@ def test_a_chat_whose_window_was_never_recorded_sends_as_before(bridge):
 
 
 def test_in_the_last_hour_the_agent_is_warned_once_how_long_is_left(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     hours_after_customer_wrote(bridge, 23.5)
 
     agent_says(bridge, contact_id, "One moment please.", "agent-message-1")
@@ -165,7 +165,7 @@ def test_in_the_last_hour_the_agent_is_warned_once_how_long_is_left(bridge):
 
 def test_no_warning_when_the_setting_is_zero(bridge):
     put_settings(DEFAULT_SETTINGS | {"window_warning_minutes": 0})
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     hours_after_customer_wrote(bridge, 23.9)
     agent_says(bridge, contact_id, "One moment please.")
     assert notes_to_agent(bridge.twin) == []
@@ -173,7 +173,7 @@ def test_no_warning_when_the_setting_is_zero(bridge):
 
 def test_a_free_form_send_the_bridge_let_through_is_refused_by_the_emulated_whatsapp(bridge):
     """The emulator keeps Meta's rule on its own: a regression in the bridge's check would show."""
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     forget_on_session(contact_id, "customerWroteAt")
     hours_after_customer_wrote(bridge, 25)
 
@@ -193,7 +193,7 @@ def test_a_free_form_send_the_bridge_let_through_is_refused_by_the_emulated_what
 def test_an_older_message_flushed_after_a_newer_one_does_not_move_the_window_back(bridge):
     """A phone back online sends what it held: the late message reaches the agent, and the window
     still runs from the customer's newest message."""
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.deliver(with_messages(load_event("eum-text"), [
         text_from_customer("wamid.newer", EUM_TEXT_TIMESTAMP + 600, "still there?")]))
 
@@ -219,7 +219,7 @@ def test_an_older_message_flushed_after_a_newer_one_does_not_move_the_window_bac
 
 def test_the_agents_typing_shows_nothing_on_whatsapp_once_the_window_closed(bridge):
     """"typing…" that no message can follow would mislead the customer."""
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     typing = for_contact(load_event("connect-typing-agent"), contact_id)
     hours_after_customer_wrote(bridge, 25)
 

@@ -78,14 +78,6 @@ def _texts(*messages: tuple[str, int, str]) -> dict:
     return with_messages(load_event("eum-text"), [text_from_customer(*m) for m in messages])
 
 
-def open_chat(bridge) -> str:
-    """The reference text delivered, so the conversation has an open chat; its contact id."""
-    bridge.deliver(load_event("eum-text"))
-    (contact_id,) = bridge.twin.contacts
-    bridge.twin.clear_calls()
-    return contact_id
-
-
 def _buffered(bridge, event: dict) -> list:
     bridge.whatsapp(event)
     return bridge.stream_records()
@@ -109,7 +101,7 @@ OPEN_CHAT_TEXTS = (("wamid.crash-open-1", 1763000101, "Are you there?"),
 
 
 def _open_chat_texts(bridge) -> list:
-    open_chat(bridge)
+    bridge.open_chat()
     return _buffered(bridge, _texts(*OPEN_CHAT_TEXTS))
 
 
@@ -152,14 +144,14 @@ def _transcription_job_event(bridge) -> dict:
 
 def _agent_says(content: str) -> Callable[[Any], dict]:
     def prepare(bridge) -> dict:
-        contact_id = open_chat(bridge)
+        contact_id = bridge.open_chat()
         return bridge.twin.connect_streaming_event(contact_id, participant_role="AGENT",
                                                    content=content, display_name="Jordan")
     return prepare
 
 
 def _agent_attachment(bridge) -> dict:
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     return bridge.twin.agent_attachment_event(contact_id, name="return-label-4521.pdf",
                                               content_type="application/pdf", data=PDF)
 
@@ -183,7 +175,7 @@ def _bot_out_of_order() -> tuple[Callable[[Any], dict], Callable[[Any, Callable[
                                                    content_type=content_type)
 
     def prepare(bridge) -> dict:
-        contact_id = open_chat(bridge)
+        contact_id = bridge.open_chat()
         earlier[:] = [says(bridge, contact_id, BOT_GREETING), says(bridge, contact_id, BOT_LIST, INTERACTIVE)]
         return says(bridge, contact_id, BOT_FOLLOW_UP)
 
@@ -198,7 +190,7 @@ _bot_says_out_of_order, _bot_says_the_rest = _bot_out_of_order()
 
 
 def _chat_ended(bridge) -> dict:
-    return bridge.twin.end_chat(open_chat(bridge))
+    return bridge.twin.end_chat(bridge.open_chat())
 
 
 AFTER_END = ("wamid.crash-after-end", 1763000300, "Hello? Anyone?")
@@ -209,7 +201,7 @@ def _customer_writes_again(bridge, deliver: Callable[[list], None]) -> None:
 
 
 def _chat_gone(bridge) -> list:
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.twin.expire_connections(contact_id)
     bridge.twin.end_chat(contact_id)
     return _buffered(bridge, _texts(AFTER_END))
@@ -224,11 +216,11 @@ def _flush_what_was_buffered(bridge, deliver: Callable[[list], None]) -> None:
 
 
 def _agent_typing(bridge) -> dict:
-    return for_contact(load_event("connect-typing-agent"), open_chat(bridge))
+    return for_contact(load_event("connect-typing-agent"), bridge.open_chat())
 
 
 def _opening_echo(bridge) -> dict:
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     opening = bridge.twin.contacts[contact_id]["transcript"][0]
     return for_contact(load_event("connect-customer-echo"), contact_id, Id=opening["Id"],
                        Content=opening["Content"])
@@ -245,7 +237,7 @@ def _agent_reads(bridge) -> dict:
 
 def _agent_reads_before_the_echo(bridge) -> dict:
     """The opening message's echo was lost (it came before the chat was stored): the receipt names it."""
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     opening = bridge.twin.contacts[contact_id]["transcript"][0]
     return for_contact(load_event("connect-agent-read-receipt"), contact_id,
                        Content=json.dumps({"messageId": opening["Id"]}))
@@ -263,7 +255,7 @@ def _read_status_of_agent_text(bridge, contact_id: str) -> dict:
 
 def _whatsapp_status(bridge) -> dict:
     """WhatsApp's read status for the agent's message, to become the agent's Read receipt."""
-    return _read_status_of_agent_text(bridge, open_chat(bridge))
+    return _read_status_of_agent_text(bridge, bridge.open_chat())
 
 
 FIRST_TEXT_WRITTEN_AT = 1762956047
@@ -289,7 +281,7 @@ def _hours_after_first_text(hours: float) -> Callable[[Any], None]:
 def _agent_says_at(hours: float, content: str) -> Callable[[Any], dict]:
     """The agent writes `hours` after the customer's first text: outside WhatsApp's window after 24."""
     def prepare(bridge) -> dict:
-        contact_id = open_chat(bridge)
+        contact_id = bridge.open_chat()
         _hours_after_first_text(hours)(bridge)
         return bridge.twin.connect_streaming_event(contact_id, participant_role="AGENT",
                                                    content=content, display_name="Jordan")
@@ -388,7 +380,7 @@ IMAGE_REFUSAL = customer_media.MediaRefusal(
 
 
 def _image_over_the_quota(bridge) -> list:
-    open_chat(bridge)
+    bridge.open_chat()
     bridge.twin.set_limits(attachments_per_chat=0)
     return _image(bridge)
 
@@ -401,7 +393,7 @@ USERNAME_TEXT = "Hi, it's Ana again, from my username now"  # events/eum-text-us
 def _username_adoption(bridge) -> list:
     """A chat opened under the customer's number; now they write with their number and their
     business-scoped user id, and the flush adopts the chat under the latter."""
-    open_chat(bridge)
+    bridge.open_chat()
     return _buffered(bridge, load_event("eum-text-username-and-number"))
 
 
@@ -433,7 +425,7 @@ def _status_of_agent_text(status: str, **undocumented: bool) -> Callable[[Any], 
     behaviours as given."""
     def prepare(bridge) -> dict:
         bridge.twin.set_undocumented(**undocumented)
-        contact_id = open_chat(bridge)
+        contact_id = bridge.open_chat()
         bridge.connect_event(bridge.twin.connect_streaming_event(
             contact_id, participant_role="AGENT", content=AGENT_TEXT, display_name="Jordan"))
         sent = next(s for s in bridge.twin.sent_whatsapp if s["message"].get("type") == "text")
@@ -447,7 +439,7 @@ def _status_naming_the_number_of_a_username(bridge) -> dict:
     """The chat moved to the customer's business-scoped user id; WhatsApp's read status for the
     agent's text, sent to the number, names the number alone and carries no callback data."""
     bridge.twin.set_undocumented(callback_data_echo=False)
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.deliver(load_event("eum-text-username-and-number"))
     return _read_status_of_agent_text(bridge, contact_id)
 
