@@ -1,18 +1,13 @@
 """A customer's reply to start_conversation's template opens a chat that carries the campaign."""
 import boto3
 
-from tests.conftest import CONVERSATION_ID, SESSIONS_TABLE, load_event
+from tests.conftest import CONVERSATION_ID, SESSIONS_TABLE, conversation_item, load_event
 from tests.test_window import EUM_TEXT_TIMESTAMP
 
 CAMPAIGN = {"templateName": "order_update", "language": "en_US",
             "text": "Order update\nHi Ana, your order #4417 has shipped and arrives Friday.",
             "attributes": {"campaign": "autumn-shipping", "queue": "Deliveries"},
             "whatsappMessageId": "wamid.template-1", "sentAt": EUM_TEXT_TIMESTAMP - 3600}
-
-
-def conversation_item():
-    return boto3.resource("dynamodb").Table(SESSIONS_TABLE).get_item(
-        Key={"contactId": f"conversation#{CONVERSATION_ID}"}).get("Item")
 
 
 def sent_campaign(campaign=CAMPAIGN):

@@ -25,22 +25,9 @@ def session_items(conversation_id=CONVERSATION_ID):
     return [i for i in items if i.get("conversationId") == conversation_id]
 
 
-def conversation_item(conversation_id=CONVERSATION_ID):
-    return boto3.resource("dynamodb").Table(SESSIONS_TABLE).get_item(
-        Key={"contactId": f"conversation#{conversation_id}"})["Item"]
-
-
 def customer_texts(twin, contact_id):
     return [item["Content"] for item in twin.contacts[contact_id]["transcript"]
             if item.get("ParticipantRole") == "CUSTOMER" and item.get("Type") == "MESSAGE"]
-
-
-def open_chat(bridge):
-    """Deliver the reference text so the conversation has an open chat; return its contact id."""
-    bridge.deliver(load_event("eum-text"))
-    (session,) = session_items()
-    bridge.twin.clear_calls()
-    return session["contactId"]
 
 
 def test_first_message_opens_chat_in_one_connect_call_with_the_text_then_connects_the_customer(bridge):
@@ -96,7 +83,7 @@ def test_first_message_opens_chat_in_one_connect_call_with_the_text_then_connect
 
 
 def test_text_into_open_chat_costs_one_conversation_write_and_one_send(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     event = with_messages(load_event("eum-text"), [
         text_from_customer("wamid.second", 1762956100, "Are you there?")])
     bridge.whatsapp(event)
@@ -126,7 +113,7 @@ def test_text_into_open_chat_costs_one_conversation_write_and_one_send(bridge):
 
 def test_mark_as_read_on_delivery_marks_the_newest_message_read_once_it_reached_the_chat(bridge):
     put_settings({**DEFAULT_SETTINGS, "mark_as_read": "delivery"})
-    open_chat(bridge)
+    bridge.deliver(load_event("eum-text"))
     bridge.whatsapp(with_messages(load_event("eum-text"), [
         text_from_customer("wamid.second", 1762956100, "Are you there?")]))
     bridge.flush()
@@ -154,7 +141,7 @@ def test_burst_is_merged_in_whatsapp_timestamp_order(bridge):
 
 
 def test_burst_split_across_separate_sns_events_is_still_ordered_by_timestamp(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     for wamid, timestamp, body in [("wamid.c", 1762956203, "third"),
                                    ("wamid.a", 1762956201, "first"),
                                    ("wamid.b", 1762956202, "second")]:
@@ -167,7 +154,7 @@ def test_burst_split_across_separate_sns_events_is_still_ordered_by_timestamp(br
 
 def test_long_text_is_split_at_line_boundaries_never_truncated(bridge):
     put_settings({**DEFAULT_SETTINGS, "connect_message_max_chars": 100})
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     lines = [f"Line {n} of a long message that the customer pasted into WhatsApp" for n in range(6)]
     bridge.deliver(with_messages(load_event("eum-text"), [
         text_from_customer("wamid.long", 1762956300, "\n".join(lines))]))
@@ -179,7 +166,7 @@ def test_long_text_is_split_at_line_boundaries_never_truncated(bridge):
 
 
 def test_expired_connection_token_is_renewed_from_the_participant_token(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.twin.expire_connections(contact_id)
     bridge.deliver(with_messages(load_event("eum-text"), [
         text_from_customer("wamid.late", 1762999999, "Still waiting")]))
@@ -200,7 +187,7 @@ def test_expired_connection_token_is_renewed_from_the_participant_token(bridge):
 
 
 def test_chat_gone_opens_a_new_chat_and_delivers_the_message_exactly_once(bridge):
-    old_contact = open_chat(bridge)
+    old_contact = bridge.open_chat()
     bridge.twin.end_chat(old_contact)
     bridge.deliver(with_messages(load_event("eum-text"), [
         text_from_customer("wamid.after-end", 1763000000, "Hello? Anyone?")]))
@@ -217,7 +204,7 @@ def test_chat_gone_opens_a_new_chat_and_delivers_the_message_exactly_once(bridge
 
 
 def test_redelivered_stream_records_are_not_delivered_twice(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.whatsapp(with_messages(load_event("eum-text"), [
         text_from_customer("wamid.x", 1763000100, "one"),
         text_from_customer("wamid.y", 1763000101, "two")]))
@@ -231,7 +218,7 @@ def test_redelivered_stream_records_are_not_delivered_twice(bridge):
 
 
 def test_one_failing_conversation_waits_and_fails_no_record(bridge):
-    open_chat(bridge)
+    bridge.open_chat()
     second_number = load_event("eum-second-number")
     bridge.whatsapp(with_messages(load_event("eum-text"), [
         text_from_customer("wamid.ok", 1763000200, "fine")]))
@@ -309,7 +296,7 @@ def test_invalid_settings_retry_the_whole_batch_without_calling_connect(bridge):
 
 
 def test_failed_status_is_reported_to_the_agent_in_the_chat(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.deliver(load_event("eum-status-failed"))
 
     texts = customer_texts(bridge.twin, contact_id)
@@ -387,7 +374,7 @@ def test_conversations_of_one_batch_are_delivered_concurrently_within_the_bound(
 
 
 def test_one_conversation_is_delivered_strictly_in_order(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.whatsapp(with_messages(load_event("eum-text"), [
         text_from_customer("wamid.o1", 1763000400, "before the notice")]))
     bridge.whatsapp(load_event("eum-status-failed"))
@@ -404,7 +391,7 @@ def test_one_conversation_is_delivered_strictly_in_order(bridge):
 
 
 def test_location_contact_card_and_list_reply_reach_the_agent_as_readable_text(bridge):
-    contact_id = open_chat(bridge)
+    contact_id = bridge.open_chat()
     bridge.whatsapp(load_event("eum-location"))
     bridge.whatsapp(load_event("eum-contacts"))
     bridge.whatsapp(load_event("eum-interactive-list-reply"))

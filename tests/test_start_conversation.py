@@ -3,12 +3,9 @@ Connect flow or `chalice invoke`; what it sends, what it leaves for the customer
 refusal, which sends nothing."""
 import json
 
-import boto3
 import pytest
 
-from tests.conftest import (
-    CONVERSATION_ID, CUSTOMER_WA_ID, PHONE_NUMBER_ARN, SESSIONS_TABLE, load_event,
-)
+from tests.conftest import CUSTOMER_WA_ID, PHONE_NUMBER_ARN, conversation_item, load_event
 
 PHONE_NUMBER_ID = "phone-number-id-6f17dbb4562b2cd3343a3d0fdec78c75"
 ORDER_UPDATE_TEXT = ("Order update\n\nHi Ana, your order 4521 has shipped and arrives tomorrow.\n\n"
@@ -29,11 +26,6 @@ def flow_event(parameters, contact_data=None):
         "ContactData": contact_data or {"Channel": "VOICE", "ContactId": "c0ffee00-0000-4000-8000-000000000001",
                                         "Attributes": {}},
         "Parameters": parameters}}
-
-
-def conversation_item():
-    return boto3.resource("dynamodb").Table(SESSIONS_TABLE).get_item(
-        Key={"contactId": f"conversation#{CONVERSATION_ID}"}).get("Item")
 
 
 def sends(twin):

@@ -9,9 +9,9 @@ from chalicelib.config import DEFAULT_BUSY_MESSAGE, DEFAULT_BUSY_TIMEOUT_MESSAGE
 
 from tests.conftest import (
     BUFFER_TABLE, CONVERSATION_ID, DEFAULT_SETTINGS, SESSIONS_TABLE, load_event, put_settings,
-    text_from_customer, with_messages,
+    conversation_item, text_from_customer, with_messages,
 )
-from tests.test_flush import conversation_item, customer_texts, session_items
+from tests.test_flush import customer_texts, session_items
 
 SECOND_CONVERSATION = "101996265140636#15550100077"
 
