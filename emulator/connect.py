@@ -70,6 +70,8 @@ CONNECTION_TOKEN_LIFETIME = timedelta(days=1)
 # StartChatContact's ConnectionTypes does the same, so here it does not.
 CONNECTION_DEADLINE = timedelta(minutes=5)
 ATTRIBUTES_MAX_BYTES = 32768
+# PersistentChat.RehydrationType (connect model): "RehydrationType is required for persistent chat".
+REHYDRATION_TYPES = ("ENTIRE_PAST_SESSION", "FROM_SEGMENT")
 _ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _SNS_STANDARD_TOPIC = re.compile(r"^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$")
 
@@ -99,7 +101,7 @@ class ConnectEmulator:
     attributes, participant_id, participant_token, supported_content_types,
     chat_duration_minutes, status (ACTIVE or ENDED), streaming_arn, streaming_id, started_at,
     customer_connected, participants (the active ones: participant id -> role) and transcript
-    (GetTranscript items, oldest first).
+    (GetTranscript items, oldest first; a persistent chat's begin with its past chat's).
     `base_url` is where the attachment upload and download URLs point: the emulator itself.
     `clock` is the time every rule reads; the twin shares it with End User Messaging Social and
     resets it itself. `limits` are the account's quotas and rates (emulator/limits.py), which the
@@ -147,6 +149,8 @@ class ConnectEmulator:
         self._connections = {}
         # (deadline, contact id) of chats whose customer must be marked connected by then.
         self._connection_deadlines = []
+        # Whether StartChatContact serves PersistentChat (Twin.set_persistent_chat).
+        self.persistent_chat = True
 
     def handlers(self):
         """One callable per operation; each first ends the chats the 5-minute rule has ended
@@ -328,6 +332,7 @@ class ConnectEmulator:
             if initial.get("ContentType") not in supported:
                 raise ServiceError("InvalidRequestException", "InitialMessage ContentType is not supported")
             self._check_content(initial.get("Content", ""), "InvalidParameterException")
+        past = self._rehydration_source(instance_id, params)
         # Admin Guide, Amazon Connect service quotas: "Concurrent active chats per instance: 100. This
         # includes chats that are waiting. If this quota is exceeded, the API call fails with a quota
         # exceeded error"; StartChatContact (connect model): "Active chat throttling returns a
@@ -360,6 +365,8 @@ class ConnectEmulator:
             "participants": {participant_id: "CUSTOMER"},
             "transcript": [],
         }
+        if past is not None:
+            self._rehydrate(contact, past)
         self.contacts[contact["contact_id"]] = contact
         heapq.heappush(self._connection_deadlines, (started + CONNECTION_DEADLINE, contact["contact_id"]))
         self._participant_tokens[contact["participant_token"]] = contact["contact_id"]
@@ -369,6 +376,8 @@ class ConnectEmulator:
             "ParticipantId": contact["participant_id"],
             "ParticipantToken": contact["participant_token"],
         }
+        if past is not None:
+            response["ContinuedFromContactId"] = past["contact_id"]
         response |= self._connection_info(contact, params.get("ConnectionTypes", []))
         if streaming_arn is not None:
             contact["streaming_arn"] = streaming_arn
@@ -382,6 +391,58 @@ class ConnectEmulator:
         if client_token is not None:
             self._start_tokens[client_token] = (contact["contact_id"], response)
         return response
+
+    def _rehydration_source(self, instance_id, params):
+        """The ended chat a PersistentChat request rehydrates, or None without one; refused as
+        Connect refuses it. StartChatContact (connect model): "You cannot provide data for both
+        RelatedContactId and PersistentChat"; RehydrationType "is required for persistent chat";
+        ENTIRE_PAST_SESSION takes "the initialContactId of the past ended chat session". Admin
+        Guide, "Enable customers to resume chat conversations": "Only chat sessions that have
+        ended are allowed to rehydrate onto a new chat session". Which of the operation's errors
+        (InvalidRequestException, 400, "The request is not valid"; ResourceNotFoundException,
+        404, "The specified resource was not found"; InvalidParameterException, 400, "One or more
+        of the specified parameters are not valid") each refusal is, the model does not say:
+        parameters in error are InvalidParameterException, a past chat not in the instance
+        ResourceNotFoundException (as a contact unknown to StartContactStreaming is), and a
+        request that cannot be served now, or on an instance where persistent chat is off,
+        InvalidRequestException. There are no transfers here, so a chat is its whole session:
+        ENTIRE_PAST_SESSION and FROM_SEGMENT rehydrate the same items."""
+        persistent = params.get("PersistentChat")
+        if persistent is None:
+            return None
+        if params.get("RelatedContactId"):
+            raise ServiceError(
+                "InvalidParameterException", "You cannot provide data for both RelatedContactId and PersistentChat"
+            )
+        if persistent.get("RehydrationType") not in REHYDRATION_TYPES:
+            raise ServiceError("InvalidParameterException", "RehydrationType is required for persistent chat")
+        if not self.persistent_chat:
+            raise ServiceError("InvalidRequestException", "Persistent chat is not enabled for this instance")
+        source = self.contacts.get(persistent.get("SourceContactId"))
+        if source is None or source["instance_id"] != instance_id:
+            raise ServiceError(
+                "ResourceNotFoundException", f"Contact {persistent.get('SourceContactId')} not found", 404
+            )
+        if source["status"] != "ENDED":
+            raise ServiceError(
+                "InvalidRequestException", "Only chat sessions that have ended can be rehydrated onto a new chat"
+            )
+        return source
+
+    @staticmethod
+    def _rehydrate(contact, past):
+        """The new chat starts with the past chat's transcript (its own past items included). Each
+        past item names the contact it was sent on as RelatedContactId and carries no ContactId
+        (connectparticipant model, Item: ContactId "is populated only when the transcript item
+        is from the current chat session"; RelatedContactId "is only populated for persistent
+        chats when the transcript item is from the past chat session"). Messages for agents only
+        stay out of the customer's transcript. Connect streams nothing of them: they are past."""
+        for item in past["transcript"]:
+            copy = {key: value for key, value in item.items() if key != "ContactId"}
+            copy["RelatedContactId"] = item.get("RelatedContactId") or item.get("ContactId") or past["contact_id"]
+            contact["transcript"].append(copy)
+        if past.get("agent_only"):
+            contact["agent_only"] = set(past["agent_only"])
 
     @locked
     def start_contact_streaming(self, params):

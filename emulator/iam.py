@@ -71,6 +71,8 @@ def required_permissions(call, *, account, region, stream_arn="*"):
     if service == "connect":
         instance = arn("connect", f"instance/{params['InstanceId']}")
         if operation == "StartChatContact":
+            # The Service Authorization Reference lists StartChatContact's resources as contact and
+            # contact-flow, with no dependent action: a PersistentChat asks for nothing more.
             return [("connect:StartChatContact", f"{instance}/contact-flow/{params['ContactFlowId']}", {}),
                     ("connect:StartChatContact", f"{instance}/contact/new-contact", {})]
         return [(f"connect:{operation}", instance, {})]

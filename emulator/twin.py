@@ -195,6 +195,11 @@ class Twin:
         """Connection tokens of the contact stop working; its participant token still does."""
         self.connect.expire_connections(contact_id)
 
+    def set_persistent_chat(self, enabled):
+        """Whether StartChatContact serves PersistentChat; off, it refuses every request for one
+        with InvalidRequestException, as an instance that cannot rehydrate does. On after reset()."""
+        self.connect.persistent_chat = enabled
+
     def end_chat(self, contact_id):
         """Ends the chat, so every token of it is refused; returns the chat-ended streaming event."""
         self.connect.end_chat(contact_id)
