@@ -8,7 +8,7 @@ from typing import Callable
 from botocore.exceptions import ClientError
 
 from . import (
-    audio, chat, claims, connect, logs, media, media_staging, messaging, ordering, reading, receipts,
+    agent_attachments, chat, claims, logs, messaging, metrics, ordering, reading, receipts,
     sessions, template_commands, templates, waiting, whatsapp, window,
 )
 from .config import MARK_READ_BY_AGENT
@@ -20,7 +20,7 @@ from .streaming import (
 )
 from .templates import TemplateError
 from .agent_text import whatsapp_error_hint
-from .digests import client_token, short_digest
+from .digests import client_token
 from .errors import error_code
 from .runtime import Runtime
 from .sessions import Session
@@ -28,10 +28,6 @@ from .sessions import Session
 # Longer than the handler's timeout: a claim older than this belongs to a dead invocation.
 OUTBOUND_LOCK_SECONDS = 120
 SNIPPET_CHARS = 80
-# GetAttachment's answers for an attachment it does not know, or no longer has: no retry helps.
-UNKNOWN_ATTACHMENT_ERRORS = frozenset({"ValidationException", "ResourceNotFoundException"})
-# WhatsApp's largest media (documents) is 100 MB; nothing bigger is worth downloading.
-MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
 
 
 def handle(event: dict, runtime: Runtime) -> None:
@@ -113,6 +109,7 @@ def _once(item: StreamingItem, runtime: Runtime, send: Send, free_form: bool = T
         raise
     claims.complete(dynamodb, table, claimed, sent, window_told)
     if sent:
+        metrics.messages(metrics.OUTBOUND, claimed.session.system_number, [item.taken_at], runtime.clock())
         reading.read_on_reply(runtime, claimed.session, by_agent=item.participant_role == "AGENT")
 
 
@@ -184,6 +181,7 @@ def _tell_window_closed(item: StreamingItem, session: Session, runtime: Runtime)
     reach the customer. What to remember the agent was told."""
     logs.info("window_closed_not_sent", contactId=session.contact_id, connectMessageId=item.id,
               closedAt=window.closes_at(session.customer_wrote_at))
+    metrics.count(metrics.WINDOW_CLOSED_REFUSALS, session.system_number)
     token = client_token("window-closed", item.id)
     if session.window_closed_told_for == session.customer_wrote_at:
         _note_to_agent(runtime, session, window.closed_reminder(session.customer_wrote_at), token)
@@ -240,14 +238,11 @@ def _send_to_customer(item: StreamingItem, runtime: Runtime,
         return
 
     def send(session: Session, steps: claims.Steps) -> dict[str, str]:
-        settings = runtime.settings()
         text = whatsapp_text(item)
         whatsapp_message_ids = []
         # Text in chunks of WhatsApp's size; an interactive message as a list or reply buttons.
         for payload in steps.pending(whatsapp_payloads(item, session.customer_address)):
-            whatsapp_message_ids.append(messaging.send(
-                runtime.clients.social, session.system_number, _tracked(payload, session, item),
-                settings.meta_api_version))
+            whatsapp_message_ids.append(_send_tracked(runtime, item, session, payload))
         logs.info("sent_to_whatsapp", contactId=session.contact_id, connectMessageId=item.id,
                   whatsappMessageId=(whatsapp_message_ids or [""])[-1], role=item.participant_role)
         # A reaction or a status names the part it is about; each part of a split text stands for
@@ -263,12 +258,9 @@ def _run_template_command(item: StreamingItem, command: template_commands.Comman
     def note(session: Session, text: str, purpose: str) -> Session:
         return _note_to_agent(runtime, session, text, client_token(purpose, item.id))
 
-    def send_payload(session: Session, payload: dict) -> str:
-        return messaging.send(runtime.clients.social, session.system_number,
-                              _tracked(payload, session, item), runtime.settings().meta_api_version)
-
     def send(session: Session, steps: claims.Steps) -> dict[str, str]:
-        sent = template_commands.run(command, session, steps, runtime, note, send_payload)
+        sent = template_commands.run(command, session, steps, runtime, note, lambda session, payload:
+                                     _send_tracked(runtime, item, session, payload))
         return {whatsapp_id: text[:SNIPPET_CHARS] for whatsapp_id, text in sent.items()}
 
     _once(item, runtime, send, free_form=False, claimed=claimed)
@@ -277,84 +269,20 @@ def _run_template_command(item: StreamingItem, command: template_commands.Comman
 def _send_attachments(item: StreamingItem, runtime: Runtime,
                       claimed: claims.Claim | None = None) -> None:
     def send(session: Session, steps: claims.Steps) -> dict[str, str]:
-        sent: dict[str, str] = {}
-        for attachment in steps.pending(item.attachments):
-            if attachment.get("Status", "APPROVED") != "APPROVED":
-                logs.info("attachment_not_approved", contactId=session.contact_id,
-                          status=attachment.get("Status"))
-                continue
-            session = _send_attachment(item, session, attachment, runtime, sent)
-        return sent
+        return agent_attachments.send(
+            item, session, steps, runtime,
+            note=lambda session, text, token: _note_to_agent(runtime, session, text, token),
+            send_payload=lambda session, payload: _send_tracked(runtime, item, session, payload))
 
     _once(item, runtime, send, claimed=claimed)
 
 
-def _send_attachment(item: StreamingItem, session: Session, attachment: dict, runtime: Runtime,
-                     sent: dict[str, str]) -> Session:
-    name = media.safe_file_name(attachment.get("AttachmentName"),
-                                attachment.get("ContentType", ""), "attachment")
-    mime_type = media.base_mime(attachment.get("ContentType")) or media.mime_for_name(name)
-    note_token = client_token("attachment-note", item.id, attachment.get("AttachmentId", ""))
-    convert = mime_type in media.WAV_TYPES
-    target = media.whatsapp_media("audio/aac" if convert else mime_type)
-    if target is None:
-        logs.info("attachment_not_sent", contactId=session.contact_id, connectMessageId=item.id,
-                  reason="type_not_accepted", mimeType=mime_type)
-        reason = f"WhatsApp does not accept {mime_type} files"
-        return _note_to_agent(runtime, session, _not_sent(name, reason), note_token)
-    try:
-        session, data = chat.with_connection(runtime, session, lambda token: connect.download_attachment(
-            runtime.clients.participant, token, attachment["AttachmentId"], MAX_ATTACHMENT_BYTES))
-    except chat.ChatGone:
-        logs.warning("attachment_chat_gone", contactId=session.contact_id, connectMessageId=item.id)
-        return session
-    except ClientError as error:
-        if error_code(error) not in UNKNOWN_ATTACHMENT_ERRORS:
-            raise
-        logs.warning("attachment_not_fetched", contactId=session.contact_id, connectMessageId=item.id,
-                     error=error_code(error))
-        return _note_to_agent(runtime, session, _not_sent(name, "Amazon Connect could not provide it"),
-                              note_token)
-    if convert:
-        try:
-            converted = audio.to_whatsapp_audio(data, mime_type)
-        except audio.AudioError as error:
-            logs.warning("attachment_not_converted", contactId=session.contact_id, reason=str(error))
-            return _note_to_agent(runtime, session, _not_sent(name, "the audio could not be converted"),
-                                  note_token)
-        data, name = converted.data, f"{name.rsplit('.', 1)[0]}.aac"
-    refusal = media.whatsapp_refusal(target, len(data))
-    if refusal:
-        # The code alone: the agent's note names the file, which the agent chose.
-        logs.info("attachment_not_sent", contactId=session.contact_id, connectMessageId=item.id,
-                  reason=refusal.code, mimeType=target.mime_type, size=len(data))
-        return _note_to_agent(runtime, session, _not_sent(name, refusal.words), note_token)
-    settings = runtime.settings()
-    contact_hash = short_digest(session.contact_id)
-    media_id = media_staging.post_media(
-        runtime.clients.social, runtime.clients.s3, origination_id=session.system_number,
-        bucket=runtime.env.media_bucket,
-        key=f"outbound/{contact_hash}/{attachment['AttachmentId']}/{name}",
-        data=data, mime_type=target.mime_type)
-    whatsapp_message_id = messaging.send(
+def _send_tracked(runtime: Runtime, item: StreamingItem, session: Session, payload: dict) -> str:
+    """Send one WhatsApp message for the item, whose statuses will name the chat message it carries."""
+    return messaging.send(
         runtime.clients.social, session.system_number,
-        _tracked(whatsapp.media_message(session.customer_address, target.kind, media_id,
-                                        filename=name if target.kind == "document" else None),
-                 session, item),
-        settings.meta_api_version)
-    logs.info("attachment_sent_to_whatsapp", contactId=session.contact_id, connectMessageId=item.id,
-              whatsappMessageId=whatsapp_message_id, kind=target.kind, size=len(data))
-    sent[whatsapp_message_id] = f"📎 {name}"
-    return session
-
-
-def _tracked(payload: dict, session: Session, item: StreamingItem) -> dict:
-    """WhatsApp's statuses for this message will name the chat message it carries."""
-    return whatsapp.with_callback_data(payload, receipts.callback_data(session.contact_id, item.id))
-
-
-def _not_sent(name: str, reason: str) -> str:
-    return f"⚠️ {name} was not sent to the customer on WhatsApp: {reason}."
+        whatsapp.with_callback_data(payload, receipts.callback_data(session.contact_id, item.id)),
+        runtime.settings().meta_api_version)
 
 
 def _note_to_agent(runtime: Runtime, session: Session, text: str, token: str) -> Session:
@@ -381,4 +309,5 @@ def _report_send_failure(item: StreamingItem, session: Session, refused: messagi
                          runtime: Runtime) -> None:
     logs.error("whatsapp_send_failed", contactId=session.contact_id, connectMessageId=item.id,
                error=refused.code)
+    metrics.count(metrics.DELIVERY_FAILURES, session.system_number)
     _note_to_agent(runtime, session, failure_note(refused), client_token("send-failure", item.id))
