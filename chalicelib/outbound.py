@@ -18,7 +18,6 @@ from .streaming import (
     is_attachment_for_customer, is_chat_end, is_command_capable, is_customer_echo, is_for_customer,
     parse_streaming_record,
 )
-from .templates import TemplateError
 from .agent_text import whatsapp_error_hint
 from .digests import client_token
 from .errors import error_code
@@ -253,7 +252,8 @@ def _send_to_customer(item: StreamingItem, runtime: Runtime,
     _once(item, runtime, send, claimed=claimed)
 
 
-def _run_template_command(item: StreamingItem, command: template_commands.Command | TemplateError,
+def _run_template_command(item: StreamingItem,
+                          command: template_commands.Command | template_commands.Unusable,
                           runtime: Runtime, claimed: claims.Claim | None = None) -> None:
     def note(session: Session, text: str, purpose: str) -> Session:
         return _note_to_agent(runtime, session, text, client_token(purpose, item.id))

@@ -8,6 +8,7 @@ reach the customer inside and outside WhatsApp's 24-hour window alike.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Callable
 
 from botocore.exceptions import ClientError
@@ -33,20 +34,27 @@ Note = Callable[[Session, str, str], Session]
 Send = Callable[[Session, dict], str]
 
 
-def parse(text: str, markdown: bool) -> Command | TemplateError | None:
-    """The command a chat message holds, the error that makes it unusable, or None for a message.
+@dataclass(frozen=True)
+class Unusable:
+    """A chat message that is a command the bridge cannot carry out (a stray quote, an unknown
+    keyword): why, in the words the agent reads."""
+    reason: str
+
+
+def parse(text: str, markdown: bool) -> Command | Unusable | None:
+    """The command a chat message holds, an unusable one, or None for a message.
     A Markdown editor escapes punctuation (order\\_update); the command means the plain text."""
     try:
         return templates.parse_command(_MARKDOWN_ESCAPE.sub(r"\1", text) if markdown else text)
     except TemplateError as error:
-        return error
+        return Unusable(str(error))
 
 
-def run(command: Command | TemplateError, session: Session, steps: Steps, runtime: Runtime,
+def run(command: Command | Unusable, session: Session, steps: Steps, runtime: Runtime,
         note: Note, send: Send) -> dict[str, str]:
     """Carry the command out; the WhatsApp id of a template sent, with the text the customer read."""
-    if isinstance(command, TemplateError):
-        note(session, bridge_note(f"⚠️ {command}"), "template-error")
+    if isinstance(command, Unusable):
+        note(session, bridge_note(f"⚠️ {command.reason}"), "template-error")
         return {}
     if not session.waba_id:
         note(session, bridge_note(f"⚠️ {NO_ACCOUNT}"), "template-error")
