@@ -38,6 +38,11 @@ DEFAULT_BUSY_MAX_WAIT_MINUTES = 60
 MAX_BUSY_WAIT_MINUTES = 23 * 60
 DEFAULT_BUSY_TIMEOUT_MESSAGE = ("Sorry, we could not connect you to an agent this time. "
                                 "Please write to us again later.")
+# A returning customer's new chat carries the history of their last one (persistent chat), once
+# that ended this long ago: "Users should wait 30-60 seconds before attempting to rehydrate from
+# a previously ended chat" (Admin Guide, "Enable customers to resume chat conversations").
+DEFAULT_HISTORY_MIN_AGE_SECONDS = 60
+MAX_HISTORY_MIN_AGE_SECONDS = 3600
 
 _PLACEHOLDER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _META_API_VERSION = re.compile(r"^v\d+\.\d+$")
@@ -111,6 +116,8 @@ class Settings:
     busy_retry_seconds: int = DEFAULT_BUSY_RETRY_SECONDS
     busy_max_wait_minutes: int = DEFAULT_BUSY_MAX_WAIT_MINUTES
     busy_timeout_message: str = DEFAULT_BUSY_TIMEOUT_MESSAGE
+    history: bool = True
+    history_min_age_seconds: int = DEFAULT_HISTORY_MIN_AGE_SECONDS
     routing_by_phone_number: Mapping[str, ChatRouting] = field(default_factory=dict)
 
     def routing_for(self, meta_phone_number_id: str) -> ChatRouting:
@@ -131,7 +138,7 @@ def parse_settings(document: str) -> Settings:
         "connect_message_max_chars", "meta_api_version", "flush_concurrency", "phone_numbers",
         "transcribe_languages", "echo_transcript", "max_media_mb", "max_voice_note_seconds",
         "window_warning_minutes", "busy_message", "busy_retry_seconds", "busy_max_wait_minutes",
-        "busy_timeout_message",
+        "busy_timeout_message", "history", "history_min_age_seconds",
     }
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -161,6 +168,10 @@ def parse_settings(document: str) -> Settings:
         busy_max_wait_minutes=_integer(raw, "busy_max_wait_minutes", DEFAULT_BUSY_MAX_WAIT_MINUTES, 1,
                                        MAX_BUSY_WAIT_MINUTES),
         busy_timeout_message=_text(raw, "busy_timeout_message", DEFAULT_BUSY_TIMEOUT_MESSAGE),
+        history=_on_off(raw, "history", default=True),
+        history_min_age_seconds=_integer(raw, "history_min_age_seconds",
+                                         DEFAULT_HISTORY_MIN_AGE_SECONDS, 0,
+                                         MAX_HISTORY_MIN_AGE_SECONDS),
         routing_by_phone_number=_phone_number_overrides(raw, routing),
     )
 
@@ -227,6 +238,16 @@ def _yes_no(raw: Mapping[str, Any], key: str, default: bool | None = None,
     if isinstance(value, str) and value.strip().lower() in ("yes", "no"):
         return value.strip().lower() == "yes"
     raise SettingsError(f"settings key '{key}' must be \"yes\" or \"no\", not {value!r}")
+
+
+def _on_off(raw: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = raw.get(key, default)
+    if isinstance(value, bool):
+        return value
+    value = value.strip().lower() if isinstance(value, str) else value
+    if value not in ("on", "off"):
+        raise SettingsError(f"settings key '{key}' must be \"on\" or \"off\", not {value!r}")
+    return value == "on"
 
 
 def _integer(raw: Mapping[str, Any], key: str, default: int | None, low: int, high: int,

@@ -25,6 +25,10 @@ DECLARED_CONTENT_TYPES = (
 DELIVERED_RECEIPT = "application/vnd.amazonaws.connect.event.message.delivered"
 READ_RECEIPT = "application/vnd.amazonaws.connect.event.message.read"
 TRANSCRIPT_PAGE = 100
+# PersistentChat.RehydrationType (connect model): ENTIRE_PAST_SESSION "Rehydrates a chat from the
+# most recently terminated past chat contact of the specified past ended chat session. To use this
+# type, provide the initialContactId of the past ended chat session in the sourceContactId field."
+REHYDRATE_ENTIRE_PAST_SESSION = "ENTIRE_PAST_SESSION"
 
 
 class TokenRefused(Exception):
@@ -53,8 +57,10 @@ def _token_refusal(what: str) -> Iterator[None]:
 
 def start_chat(connect: Any, routing: ChatRouting, *, display_name: str,
                attributes: Mapping[str, str], streaming_topic_arn: str, token: str,
-               initial_message: str | None) -> StartedChat:
-    """StartChatContact with streaming and connection credentials: contact, token and stream at once."""
+               initial_message: str | None, history_of: str = "") -> StartedChat:
+    """StartChatContact with streaming and connection credentials: contact, token and stream at
+    once; with `history_of` (the initial contact id of an ended chat), the chat starts with that
+    chat's transcript."""
     request: dict[str, Any] = {
         "InstanceId": routing.instance_id,
         "ContactFlowId": routing.contact_flow_id,
@@ -68,6 +74,9 @@ def start_chat(connect: Any, routing: ChatRouting, *, display_name: str,
     }
     if initial_message:
         request["InitialMessage"] = {"ContentType": TEXT_PLAIN, "Content": initial_message}
+    if history_of:
+        request["PersistentChat"] = {"RehydrationType": REHYDRATE_ENTIRE_PAST_SESSION,
+                                     "SourceContactId": history_of}
     response = connect.start_chat_contact(**request)
     credentials = response.get("ConnectionCredentials") or {}
     return StartedChat(

@@ -13,8 +13,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Iterator, Mapping, TypeVar
 
 from . import (
-    buffer, chat, connect, customer_media, failures, identities, logs, messaging, sessions,
-    transcripts, waiting, whatsapp,
+    buffer, chat, connect, customer_media, failures, history, identities, logs, messaging,
+    sessions, transcripts, waiting, whatsapp,
 )
 from .buffer import BufferedEntry
 from .chat import ChatGone
@@ -55,7 +55,8 @@ class ConversationDelivery:
         self.table = runtime.env.sessions_table
         # Marks (short digests) of the delivery ids that reached the chat, oldest first.
         self.delivered: list[str] = []
-        self.last_contact_id = ""
+        # The conversation's chats that ended: the next chat's history and count (history.py).
+        self.past = sessions.PastChats()
         self.transcriptions: list[tuple[Future, ChatMedia, customer_media.VoiceNote]] = []
         # The template start_conversation sent, when this delivery opens the chat replying to it.
         self.campaign: dict | None = None
@@ -98,7 +99,7 @@ class ConversationDelivery:
 
     def _deliver_all(self, conversation: Conversation, wanted: list[BufferedEntry]) -> None:
         self.delivered = list(conversation.delivered_ids)
-        self.last_contact_id = conversation.last_contact_id
+        self.past = conversation.past
         blocks = self._blocks(conversation, wanted)
         self.first = next((e for block in blocks for e in block), None)
         self.pending = sum(map(len, blocks))
@@ -108,6 +109,9 @@ class ConversationDelivery:
             self.elsewhere = identities.elsewhere(self.dynamodb, self.table, self.conversation_id,
                                                   conversation, [e for b in blocks for e in b])
             session, campaign = self.elsewhere.session, campaign or self.elsewhere.campaign
+            # The customer's chats under their other id count too; the later-counted one is newer.
+            self.past = max(self.past, self.elsewhere.past,
+                            key=lambda past: (past.count, past.last_ended_at))
         parts = compose_blocks(blocks, _LazySnippets(self, session))
         if session is None and self._campaign_applies(campaign, parts):
             self.campaign = campaign
@@ -356,21 +360,22 @@ class ConversationDelivery:
         entry = self.first
         assert entry is not None, "a chat is opened only for a part of a delivered entry"
         routing = self.settings.routing_for(entry.business.meta_phone_number_id)
-        started = connect.start_chat(
-            self.runtime.clients.connect, routing,
-            display_name=entry.customer.name,
-            attributes=_contact_attributes(entry, self.campaign),
-            streaming_topic_arn=self.runtime.env.streaming_topic_arn,
-            token=client_token("start", self.last_contact_id, *part.delivery_ids),
-            initial_message=initial_message,
-        )
+        now = self.runtime.clock()
+        attributes = _contact_attributes(entry, self.campaign, self.past.count)
+        history_of = history.source(self.past, self.settings, now)
+        started = history.start_chat(
+            lambda source, token: connect.start_chat(
+                self.runtime.clients.connect, routing, display_name=entry.customer.name,
+                attributes=attributes, streaming_topic_arn=self.runtime.env.streaming_topic_arn,
+                token=token, initial_message=initial_message, history_of=source),
+            history_of, client_token("start", self.past.last_contact_id, *part.delivery_ids),
+            self.runtime.caches.history_refusals)
         connection_token, expiry = started.connection_token, started.connection_expiry
         # The documented way to mark the customer connected, within 5 minutes of the start
         # (StartChatContact, botocore's connect model); after the message is with the agent.
         if self.settings.connect_participant_on_start or not connection_token:
             connection_token, expiry = connect.create_connection(
                 self.runtime.clients.participant, started.participant_token)
-        now = self.runtime.clock()
         session = Session(
             contact_id=started.contact_id,
             conversation_id=entry.conversation_id,
@@ -398,7 +403,7 @@ class ConversationDelivery:
         )
         try:
             sessions.open_session(self.dynamodb, self.table, session, self.elsewhere.sibling,
-                                  self.elsewhere.alias)
+                                  self.elsewhere.alias, self.elsewhere.past)
         except sessions.ConversationBusy:
             # Another chat holds the conversation: leave ours, and let the retry use that one.
             connect.disconnect(self.runtime.clients.participant, connection_token,
@@ -407,13 +412,15 @@ class ConversationDelivery:
             raise ChatUnavailable(entry.conversation_id) from None
         self.opened_chat = True
         logs.info("chat_started", contactId=session.contact_id, instanceId=routing.instance_id,
-                  messageIds=list(part.delivery_ids), customer=entry.customer.customer_id)
+                  messageIds=list(part.delivery_ids), customer=entry.customer.customer_id,
+                  previousChats=self.past.count, historyOf=history_of)
         return session
 
     def _close(self, session: Session) -> None:
         logs.info("chat_gone_reopening", contactId=session.contact_id)
-        sessions.close(self.dynamodb, self.table, session, self.runtime.clock())
-        self.last_contact_id = session.contact_id
+        now = self.runtime.clock()
+        sessions.close(self.dynamodb, self.table, session, now)
+        self.past = sessions.PastChats(self.past.count + 1, session.contact_id, int(now))
 
     def _record(self, ids: tuple[str, ...], finished: bool,
                 note: sessions.CustomerMessage | None = None) -> None:
@@ -478,9 +485,10 @@ def _delivery_id_of_key(message_key: str) -> str:
     return message_key.split("#", 1)[1]
 
 
-def _contact_attributes(entry: BufferedEntry, campaign: dict | None) -> dict[str, str]:
-    """The bridge's own attributes, and a campaign's for the chat a reply to its template opens
-    (the bridge's win a clash: a flow routes on them)."""
+def _contact_attributes(entry: BufferedEntry, campaign: dict | None,
+                        previous_chats: int) -> dict[str, str]:
+    """The bridge's own attributes (docs/contact-attributes.md), and a campaign's for the chat a
+    reply to its template opens (the bridge's win a clash: a flow routes on them)."""
     attributes = {
         "Channel": sessions.CHANNEL,
         # The number when known, as before usernames, so flows that route on it keep working.
@@ -488,6 +496,9 @@ def _contact_attributes(entry: BufferedEntry, campaign: dict | None) -> dict[str
         "customerName": entry.customer.name,
         "businessNumber": entry.business.display_phone_number,
         "businessPhoneNumberId": entry.business.meta_phone_number_id,
+        # How many chats with this business number the customer had before: a flow may route a
+        # returning customer differently. Connect's attributes are strings.
+        "previousChats": str(previous_chats),
     }
     if entry.customer.user_id:
         attributes["customerUserId"] = entry.customer.user_id

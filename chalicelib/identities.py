@@ -46,20 +46,22 @@ from typing import Any, Sequence
 
 from . import logs, sessions
 from .buffer import BufferedEntry
-from .sessions import Conversation, Session
+from .sessions import Conversation, PastChats, Session
 from .whatsapp import conversation_id
 
 
 @dataclass(frozen=True)
 class Elsewhere:
     """What the customer's other conversation holds for a delivery that found no open chat: its
-    chat (adopted, or to be used where it is), its campaign, and what a new chat's storing must
-    guard (`sibling`) or point at this conversation (`alias`)."""
+    chat (adopted, or to be used where it is), its campaign, what a new chat's storing must
+    guard (`sibling`) or point at this conversation (`alias`), and its past chats, which a new
+    chat's history and count go on from (history.py)."""
 
     session: Session | None = None
     campaign: dict[str, Any] | None = None
     sibling: str = ""
     alias: bool = False
+    past: PastChats = PastChats()
 
 
 def elsewhere(dynamodb: Any, table: str, own_id: str, conversation: Conversation,
@@ -76,14 +78,15 @@ def elsewhere(dynamodb: Any, table: str, own_id: str, conversation: Conversation
         other = sessions.get_conversation(dynamodb, table, phone_id)
         session = other.open_session
         if session is not None:
-            session = sessions.adopt(dynamodb, table, session, own_id, user_id)
+            session = sessions.adopt(dynamodb, table, session, own_id, user_id, other.past)
             logs.info("chat_adopted" if session else "chat_not_adopted",
                       contactId=other.open_session.contact_id, conversationId=own_id)
-        return Elsewhere(session, other.campaign, phone_id, alias=True)
+        return Elsewhere(session, other.campaign, phone_id, alias=True, past=other.past)
     if conversation.user_conversation_id:
         other = sessions.get_conversation(dynamodb, table, conversation.user_conversation_id)
         if other.open_session is not None:
             logs.info("chat_of_user_id_used", contactId=other.open_session.contact_id,
                       conversationId=own_id)
-        return Elsewhere(other.open_session, None, conversation.user_conversation_id)
+        return Elsewhere(other.open_session, None, conversation.user_conversation_id,
+                         past=other.past)
     return Elsewhere()

@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from . import connect, templates
 from .caching import ExpiringCache
+from .history import Refusals
 from .probes import Probes
 from .config import Environment, Settings, SettingsCache
 from .media import AttachmentRules
@@ -96,9 +97,12 @@ class Caches:
             ATTACHMENT_RULES_CACHE_SECONDS)
         self.templates: ExpiringCache[Any] = ExpiringCache(TEMPLATES_CACHE_SECONDS)
         self.probes = Probes()
+        # Persistent chat's refusals, each logged once (history.py).
+        self.history_refusals = Refusals()
 
     def clear(self) -> None:
-        for cache in (self.settings, self.attachment_rules, self.templates, self.probes):
+        for cache in (self.settings, self.attachment_rules, self.templates, self.probes,
+                      self.history_refusals):
             cache.clear()
 
 

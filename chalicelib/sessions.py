@@ -26,6 +26,10 @@ CLOSED_SESSION_GRACE_SECONDS = 3600
 SESSION_EXPIRY_MARGIN_SECONDS = 24 * 3600
 # Buffered messages are redelivered for at most the buffer's retention: remember them as long.
 CONVERSATION_MEMORY_SECONDS = 24 * 3600
+# A conversation whose chat ended remembers it as long as Connect does: "Contact information
+# remains available in Amazon Connect for 24 months, and then it is deleted" (API Reference,
+# DescribeContact). Its next chat carries it (persistent chat) and counts it (previousChats).
+PAST_CHAT_MEMORY_SECONDS = 730 * 24 * 3600
 # A stream batch holds at most 100 records; retries and regrouping stay within it.
 DELIVERED_IDS_KEPT = 100
 # A customer may answer start_conversation's template days later: for a week the reply opens the
@@ -193,11 +197,28 @@ class Wait:
 
 
 @dataclass(frozen=True)
+class PastChats:
+    """A conversation's chats that ended: how many, the last one's contact id (the one
+    StartChatContact returned, which stays its initial contact id whatever transfers follow) and
+    when it ended (0: before the bridge kept it)."""
+
+    count: int = 0
+    last_contact_id: str = ""
+    last_ended_at: int = 0
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> "PastChats":
+        last = item.get("lastContactId", "")
+        # A conversation that ended a chat before the bridge counted them has had one at least.
+        return cls(count=max(int(item.get("chatsEnded", 0)), 1 if last else 0), last_contact_id=last,
+                   last_ended_at=int(item.get("lastEndedAt", 0)))
+
+
+@dataclass(frozen=True)
 class Conversation:
     """What a flush attempt finds when it starts: written before it by earlier attempts."""
 
     open_session: Session | None
-    last_contact_id: str
     delivered_ids: tuple[str, ...]
     # Each earlier, unfinished attempt's buffer keys, in the order the attempts began.
     earlier_blocks: tuple[tuple[str, ...], ...]
@@ -208,18 +229,23 @@ class Conversation:
     # On a conversation keyed by phone number: the same customer's conversation under their
     # business-scoped user id, once a chat opened there (chalicelib/identities.py).
     user_conversation_id: str = ""
+    past: PastChats = PastChats()
+
+    @property
+    def last_contact_id(self) -> str:
+        return self.past.last_contact_id
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "Conversation":
         session = item.get("openSession")
         return cls(
             open_session=Session.from_item(session) if session else None,
-            last_contact_id=item.get("lastContactId", ""),
             delivered_ids=tuple(item.get("deliveredMessageIds", ())),
             earlier_blocks=tuple(tuple(block) for block in item.get("attempts", ()) if block),
             campaign=item.get("campaign") if isinstance(item.get("campaign"), dict) else None,
             wait=Wait.from_item(item),
             user_conversation_id=item.get("userConversationId", ""),
+            past=PastChats.from_item(item),
         )
 
 
@@ -405,13 +431,15 @@ def keep_snippet_as(dynamodb: Any, table: str, contact_id: str, whatsapp_id: str
 
 
 def open_session(dynamodb: Any, table: str, session: Session, sibling: str = "",
-                 alias: bool = False) -> None:
+                 alias: bool = False, inherited: PastChats = PastChats()) -> None:
     """Store a new session and claim its conversation; ConversationBusy if another chat holds it,
     or holds the `sibling` conversation (the same customer under their other id: identities.py).
     With `alias`, the sibling (keyed by phone number) learns that the customer's chats now live
     under this conversation, and forgets its campaign, which belongs to the chat opened here.
+    `inherited`: the sibling's past chats, which this conversation, having none, takes on.
     Storing the same session again (a retry) claims nothing new."""
     item = session.to_item()
+    past_expression, past_values = _inherit(inherited)
     items: list[dict[str, Any]] = []
     if sibling:
         guard = {"TableName": table, "Key": _key(conversation_key(sibling)),
@@ -430,13 +458,13 @@ def open_session(dynamodb: Any, table: str, session: Session, sibling: str = "",
                 "Key": _key(conversation_key(session.conversation_id)),
                 # A template's campaign belongs to the one chat the customer's reply opens.
                 "UpdateExpression": ("SET openContactId = :contact, openSession = :session, "
-                                     "expiresAt = :expires REMOVE campaign"),
+                                     f"expiresAt = :expires{past_expression} REMOVE campaign"),
                 "ConditionExpression": "attribute_not_exists(openContactId) OR openContactId = :contact",
                 "ExpressionAttributeValues": {
                     ":contact": {"S": session.contact_id},
                     ":session": to_attribute(item),
                     ":expires": {"N": str(session.expires_at)},
-                },
+                } | past_values,
             }},
             {"Put": {"TableName": table, "Item": to_attributes(item)}},
         ] + items)
@@ -447,14 +475,16 @@ def open_session(dynamodb: Any, table: str, session: Session, sibling: str = "",
 
 
 def adopt(dynamodb: Any, table: str, session: Session, conversation_id: str,
-          user_id: str) -> Session | None:
+          user_id: str, past: PastChats = PastChats()) -> Session | None:
     """Move an open chat to the customer's conversation under their business-scoped user id
     (identities.py), in one transaction: the old conversation lets it go and points at the new
-    one, the new one holds it, the session names it. None when another flush moved, closed or
-    replaced something first: the caller goes on as if there were no chat to adopt."""
+    one, the new one holds it (and the old one's `past` chats, unless it has its own), the
+    session names it. None when another flush moved, closed or replaced something first: the
+    caller goes on as if there were no chat to adopt."""
     adopted = replace(session, conversation_id=conversation_id,
                       customer_user_id=session.customer_user_id or user_id)
     contact = {":contact": {"S": session.contact_id}}
+    past_expression, past_values = _inherit(past)
     try:
         dynamodb.transact_write_items(TransactItems=[
             {"Update": {
@@ -465,9 +495,9 @@ def adopt(dynamodb: Any, table: str, session: Session, conversation_id: str,
             {"Update": {
                 "TableName": table, "Key": _key(conversation_key(conversation_id)),
                 "UpdateExpression": ("SET openContactId = :contact, openSession = :session, "
-                                     "expiresAt = :expires"),
+                                     f"expiresAt = :expires{past_expression}"),
                 "ConditionExpression": "attribute_not_exists(openContactId)",
-                "ExpressionAttributeValues": contact | {
+                "ExpressionAttributeValues": contact | past_values | {
                     ":session": to_attribute(adopted.to_item()),
                     ":expires": {"N": str(session.expires_at)}}}},
             {"Update": {
@@ -482,6 +512,17 @@ def adopt(dynamodb: Any, table: str, session: Session, conversation_id: str,
             return None
         raise
     return adopted
+
+
+def _inherit(past: PastChats) -> tuple[str, dict[str, Any]]:
+    """The assignments that give a conversation another's past chats, unless it has its own."""
+    if not past.count:
+        return "", {}
+    return (", chatsEnded = if_not_exists(chatsEnded, :chats), "
+            "lastContactId = if_not_exists(lastContactId, :last), "
+            "lastEndedAt = if_not_exists(lastEndedAt, :ended)",
+            {":chats": {"N": str(past.count)}, ":last": {"S": past.last_contact_id},
+             ":ended": {"N": str(past.last_ended_at)}})
 
 
 def _condition_failed(error: Any) -> bool:
@@ -529,7 +570,8 @@ def replace_connection(dynamodb: Any, table: str, session: Session, connection_t
 
 def close(dynamodb: Any, table: str, session: Session, now: float) -> None:
     """End the session and free its conversation in one transaction, so a retry finds either
-    both done or neither. The session lingers, without tokens, for the goodbye."""
+    both done or neither; the conversation counts the chat among its past ones (once: only the
+    chat it holds is freed). The session lingers, without tokens, for the goodbye."""
     session_update = {
         "TableName": table,
         "Key": _key(session.contact_id),
@@ -543,12 +585,14 @@ def close(dynamodb: Any, table: str, session: Session, now: float) -> None:
     conversation_update = {
         "TableName": table,
         "Key": _key(conversation_key(session.conversation_id)),
-        "UpdateExpression": ("SET lastContactId = :contact, expiresAt = :remember "
+        "UpdateExpression": ("SET lastContactId = :contact, lastEndedAt = :now, "
+                             "expiresAt = :remember ADD chatsEnded :one "
                              "REMOVE openContactId, openSession"),
         "ConditionExpression": "openContactId = :contact",
         "ExpressionAttributeValues": {
-            ":contact": {"S": session.contact_id},
-            ":remember": {"N": str(int(now) + CONVERSATION_MEMORY_SECONDS)}},
+            ":contact": {"S": session.contact_id}, ":now": {"N": str(int(now))},
+            ":one": {"N": "1"},
+            ":remember": {"N": str(int(now) + PAST_CHAT_MEMORY_SECONDS)}},
     }
     try:
         dynamodb.transact_write_items(TransactItems=[
