@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from botocore.exceptions import ClientError
 
-from . import logs, messaging, sessions, templates
+from . import logs, messaging, metrics, sessions, templates
 from .config import SettingsError
 from .digests import client_token
 from .errors import error_code, error_message
@@ -208,6 +208,7 @@ def _send_template(request: Request, runtime: Runtime) -> dict[str, str]:
         request.customer_wa_id, template, parameters))
     logs.info("conversation_started", phoneNumberId=request.phone_number_id, template=template.label,
               whatsappMessageId=whatsapp_id)
+    metrics.count(metrics.TEMPLATES_SENT, request.phone_number_id)
     campaign = {"templateName": template.name, "language": template.language, "text": text,
                 "attributes": request.attributes, "whatsappMessageId": whatsapp_id,
                 "sentAt": int(runtime.clock()), "requestDigest": digest}

@@ -14,7 +14,7 @@ from typing import Callable, Iterator, Mapping, TypeVar
 
 from . import (
     buffer, chat, connect, customer_media, failures, history, identities, logs, messaging,
-    sessions, transcripts, waiting, whatsapp,
+    metrics, sessions, transcripts, waiting, whatsapp,
 )
 from .buffer import BufferedEntry
 from .chat import ChatGone
@@ -126,6 +126,8 @@ class ConversationDelivery:
                 self._finish_transcriptions(session)
         customer_messages = [e for block in blocks for e in block if e.kind == buffer.KIND_MESSAGE]
         if session is not None and customer_messages:
+            metrics.messages(metrics.INBOUND, session.system_number,
+                             [e.timestamp for e in customer_messages], self.runtime.clock())
             self._acknowledge(max(customer_messages, key=lambda e: e.order))
 
     def _wait(self, conversation: Conversation, error: Exception) -> None:
@@ -159,6 +161,8 @@ class ConversationDelivery:
     def _give_up(self, wait: Wait) -> None:
         logs.error("wait_gave_up", conversationId=self.conversation_id, messagesDropped=self.pending,
                    waitedSeconds=int(self.runtime.clock() - wait.since), attempts=wait.attempts)
+        metrics.count(metrics.DELIVERY_FAILURES, self.first.business.origination_id if self.first
+                      else "", self.pending)
         if self.settings.busy_timeout_message:
             self._tell_customer(self.settings.busy_timeout_message, "busy_timeout_message_failed")
         sessions.record_delivered(self.dynamodb, self.table, self.conversation_id, self.delivered,
@@ -255,6 +259,8 @@ class ConversationDelivery:
                     connect_ids.append(connect_id)
                 logs.info("delivered_to_chat", contactId=session.contact_id,
                           messageIds=list(part.delivery_ids), chunks=len(chunks))
+                if not (part.from_customer or part.opens_chat):  # the agent told of a failed send
+                    metrics.count(metrics.DELIVERY_FAILURES, session.system_number)
                 return session, tuple(i for i in connect_ids if i)
             except ChatGone:
                 session = self._close(session)
@@ -311,6 +317,7 @@ class ConversationDelivery:
                   messageIds=list(part.delivery_ids), mimeType=refusal.mime_type, size=refusal.size,
                   reason=refusal.reason.code)
         session = self._say(session, part, customer_media.agent_note(refusal), "refused")
+        metrics.count(metrics.DELIVERY_FAILURES, part.entry.business.origination_id)
         messaging.send_best_effort(
             self.runtime.clients.social, part.entry.business.origination_id,
             whatsapp.text_message(part.entry.customer.address, customer_media.customer_line(refusal)),
@@ -411,6 +418,7 @@ class ConversationDelivery:
             logs.warning("duplicate_chat_closed", contactId=started.contact_id)
             raise ChatUnavailable(entry.conversation_id) from None
         self.opened_chat = True
+        metrics.count(metrics.CHATS_STARTED, session.system_number)
         logs.info("chat_started", contactId=session.contact_id, instanceId=routing.instance_id,
                   messageIds=list(part.delivery_ids), customer=entry.customer.customer_id,
                   previousChats=self.past.count, historyOf=history_of)

@@ -22,6 +22,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from . import logs
 
@@ -45,6 +46,9 @@ UNITS = {
     OUTBOUND_LATENCY: MILLISECONDS, CHATS_STARTED: COUNT, WAITING_CONVERSATIONS: COUNT,
     DELIVERY_FAILURES: COUNT, WINDOW_CLOSED_REFUSALS: COUNT, TEMPLATES_SENT: COUNT,
 }
+# A message that reached the other side, and how long it took: each direction's pair.
+INBOUND = (INBOUND_MESSAGES, INBOUND_LATENCY)
+OUTBOUND = (OUTBOUND_MESSAGES, OUTBOUND_LATENCY)
 # The specification's limit on one metric's values in one line; more go on further lines.
 MAX_VALUES = 100
 # A metric of the bridge as a whole is recorded under no business number.
@@ -77,8 +81,20 @@ _recorded: dict[logs.Invocation | None, Recorded] = {}
 
 def count(name: str, origination_id: str, value: float = 1) -> None:
     """`value` more of a Count metric, for the business number that sends or receives as
-    `origination_id` (the phone-number-id or its ARN)."""
-    _add(name, phone_number_id(origination_id), value, gathered=False)
+    `origination_id` (the phone-number-id or its ARN); none more records nothing."""
+    if value:
+        _add(name, phone_number_id(origination_id), value, gathered=False)
+
+
+def messages(direction: tuple[str, str], origination_id: str, written_at: Iterable[float],
+             now: float) -> None:
+    """Messages that reached the other side now (INBOUND or OUTBOUND), each written at its
+    `written_at` (epoch seconds; 0 when not known): how many, and each known one's latency."""
+    written_at = list(written_at)
+    count(direction[0], origination_id, len(written_at))
+    for moment in written_at:
+        if moment:
+            elapsed(direction[1], origination_id, moment, now)
 
 
 def elapsed(name: str, origination_id: str, since: float, now: float) -> None:

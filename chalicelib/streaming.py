@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from . import logs
 
@@ -43,6 +44,8 @@ class StreamingItem:
     attachments: tuple[dict, ...] = ()
     # The Connect message a read receipt says was read.
     read_message_id: str = ""
+    # When Connect took the item (its AbsoluteTime), epoch seconds; 0 when not known.
+    taken_at: float = 0.0
 
 
 def parse_streaming_record(record: dict) -> StreamingItem:
@@ -92,7 +95,20 @@ def parse_streaming_record(record: dict) -> StreamingItem:
         visibility=_attribute(attributes, "MessageVisibility") or "ALL",
         attachments=_attachments(body, item_id, initial_contact_id),
         read_message_id=_read_message_id(body, item_type, content_type),
+        taken_at=absolute_time(body.get("AbsoluteTime")),
     )
+
+
+def absolute_time(value: object) -> float:
+    """Connect's AbsoluteTime (ISO 8601, UTC: `2025-11-12T14:01:05.123Z`) in epoch seconds; 0 when
+    it is absent or not such a time."""
+    if not isinstance(value, str):
+        return 0.0
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return 0.0
+    return moment.timestamp() if moment.tzinfo else 0.0
 
 
 def _read_message_id(body: dict, item_type: str, content_type: str) -> str:

@@ -13,7 +13,7 @@ from typing import Callable
 
 from botocore.exceptions import ClientError
 
-from . import logs, messaging, templates
+from . import logs, messaging, metrics, templates
 from .claims import Steps
 from .compose import bridge_note
 from .errors import error_code
@@ -89,6 +89,7 @@ def run(command: Command | Unusable, session: Session, steps: Steps, runtime: Ru
             sent[whatsapp_id] = text
             logs.info("template_sent_to_whatsapp", contactId=session.contact_id,
                       template=template.label, whatsappMessageId=whatsapp_id)
+            metrics.count(metrics.TEMPLATES_SENT, session.system_number)
         else:
             session = note(session, bridge_note(f"📋 Template {template.label} sent to the customer:\n{text}"),
                            "template-echo")

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import buffer, failures, logs
+from . import buffer, failures, logs, metrics
 from .config import Settings
 from .digests import short_digest
 from .items import from_attributes
@@ -130,6 +130,7 @@ def retry_due(runtime: Runtime) -> dict[str, int]:
         buffer.put_nudge(dynamodb, runtime.env.buffer_table, conversation.conversation_id, now,
                          "scheduled")
     logs.info("waiting_conversations_retried", waiting=len(waiting), due=len(due), retried=len(chosen))
+    metrics.level(metrics.WAITING_CONVERSATIONS, len(waiting))
     return {"waiting": len(waiting), "retried": len(chosen)}
 
 
