@@ -4,10 +4,11 @@ Runs the real handlers in this process against the AWS twin in a separate proces
 process's CPU time is the bridge's own), with a simulated latency on every AWS call. Prints one
 Markdown table; `--record FILE` also writes it, with the date and machine, into FILE.
 
-The cold-start and size rows measure the deployment zip itself: `chalice package`, unzipped, each
-handler imported and run by an interpreter that sees only the package and the standard library.
-`--baseline REVISION` builds and measures that git revision's package in the same run, for a
-before/after comparison; `--part package` runs only those rows.
+The cold-start and size rows measure the deployment zip itself: `chalice package`, unzipped
+read-only as Lambda's /var/task is, each handler imported and run by an interpreter that sees only
+the package and the standard library; twice, without and with the compiled modules
+scripts/compile_bytecode.py adds. `--baseline REVISION` builds and measures that git revision's
+package in the same run too; `--part package` runs only those rows.
 
 The surge (bench/surge.py) runs a thousand new customers against Connect's limits in real time, on
 a twin of its own; `--part surge` runs only it (several minutes).
@@ -20,6 +21,7 @@ import logging
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -35,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import cost, surge  # noqa: E402
+from bench import cost, read_only, surge  # noqa: E402
 from bench.scenarios import FLOWS, Scenario, TwinClient  # noqa: E402
 from emulator.reference_events import REFERENCE_CLOCK_START  # noqa: E402
 
@@ -122,20 +124,43 @@ def source_tree(revision: str, workdir: Path) -> Path:
     return target
 
 
-def build_package(source: Path, label: str, workdir: Path) -> Package:
+def chalice_package(source: Path, workdir: Path) -> Path:
+    """`chalice package` of a source tree: the folder with its deployment.zip and sam.json."""
     out = workdir / f"package-{len(list(workdir.iterdir()))}"
     chalice = Path(sys.executable).with_name("chalice")
     subprocess.run([str(chalice), "package", "--stage", "dev", str(out)], cwd=source, check=True,
                    capture_output=True)
+    return out
+
+
+def bytecode_step(out: Path, *options: str) -> None:
+    """scripts/compile_bytecode.py on a `chalice package` output, as scripts/package.sh runs it."""
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "compile_bytecode.py"), str(out), *options],
+                   check=True, capture_output=True)
+
+
+def unpacked(out: Path, label: str) -> Package:
+    """The package's sizes, and its zip unpacked read-only, as Lambda has it in /var/task."""
     archive = out / "deployment.zip"
     with zipfile.ZipFile(archive) as bundle:
         parts: dict[str, int] = {}
         for info in bundle.infolist():
             top = info.filename.split("/", 1)[0]
             parts[top] = parts.get(top, 0) + info.file_size
-        bundle.extractall(out / "app")
     return Package(label, archive.stat().st_size, sum(parts.values()),
-                   sorted(parts.items(), key=lambda item: -item[1])[:6], out / "app")
+                   sorted(parts.items(), key=lambda item: -item[1])[:6],
+                   read_only.unpack(archive, out / "app"))
+
+
+def this_tree_packages(workdir: Path) -> list[Package]:
+    """The working tree's package twice: as Chalice builds it (sources only, what a plain
+    `chalice deploy` ships) and with the compiled modules make deploy and make package add."""
+    without = chalice_package(ROOT, workdir)
+    with_bytecode = workdir / f"{without.name}-bytecode"
+    shutil.copytree(without, with_bytecode)
+    bytecode_step(without, "--source-only")
+    bytecode_step(with_bytecode)
+    return [unpacked(without, "without bytecode"), unpacked(with_bytecode, "with bytecode")]
 
 
 def measure_cold_starts(packages: list[Package], endpoints: dict[str, str], scenario: Scenario,
@@ -143,18 +168,23 @@ def measure_cold_starts(packages: list[Package], endpoints: dict[str, str], scen
     """The median of `repeats` fresh processes per package and handler. The packages take turns,
     so that both meet the same machine state, and each process gets events of its own."""
     samples: dict[tuple[str, str], list[dict]] = {}
+    unpacked_files = {package.label: read_only.snapshot(package.directory) for package in packages}
     for _ in range(repeats):
         for package in packages:
             for handler, event in scenario.first_events().items():
                 with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
                     json.dump(event, file)
-                probe = subprocess.run(
-                    [sys.executable, "-I", "-S", str(ROOT / "bench" / "cold_start.py"),
-                     str(package.directory), handler, file.name, str(scenario.clock_offset())],
+                probe = subprocess.run(read_only.command(package.directory, [
+                    sys.executable, "-I", "-S", str(ROOT / "bench" / "cold_start.py"),
+                    str(package.directory), handler, file.name, str(scenario.clock_offset())]),
                     env={**os.environ, **endpoints}, capture_output=True, text=True, check=True)
                 os.unlink(file.name)
                 samples.setdefault((package.label, handler), []).append(
                     json.loads(probe.stdout.strip().splitlines()[-1]))
+    for package in packages:
+        if read_only.snapshot(package.directory) != unpacked_files[package.label]:
+            raise RuntimeError(f"the cold starts wrote into the package {package.label}: not Lambda's "
+                               "read-only /var/task")
     return [{"package": label, "handler": handler,
              **{key: statistics.median(sample[key] for sample in runs) for key in runs[0]}}
             for (label, handler), runs in samples.items()]
@@ -191,26 +221,30 @@ def render_flows(args, flows, throughput, voice) -> str:
 
 def render_package(args, packages: list[Package], cold: list[dict]) -> str:
     labels = [package.label for package in packages]
-    compared = len(packages) == 2
+    compared = len(packages) >= 2  # the last column against the one before it
 
     def row(name: str, values: list[float], unit: str, digits: int = 0) -> str:
-        cells = " | ".join(f"{value:.{digits}f} {unit}" for value in values)
-        return f"| {name} | {cells} |" + (f" {values[1] / values[0]:.2f} |" if compared else "")
+        cells = " | ".join(f"{value:.{digits}f}{' ' + unit if unit else ''}" for value in values)
+        ratio = f" {values[-1] / values[-2]:.2f} |" if values[-2] else " - |"
+        return f"| {name} | {cells} |" + (ratio if compared else "")
 
     ffmpeg = (ROOT / "vendor" / "ffmpeg").stat().st_size
     load = os.getloadavg()[0]
     lines = [f"{machine_line()}, load average {load:.1f} at the end. Cold starts: median of {args.cold_repeats} "
              "fresh processes per handler that "
-             "see only the unzipped package and the standard library (`python -I -S`); first events against "
+             "see only the unzipped package, read-only as Lambda's /var/task, and the standard library "
+             "(`python -I -S`); first events against "
              f"the twin ({args.latency_ms:g} ms per AWS call).", "",
-             "| package | " + " | ".join(labels) + " |" + (" after / before |" if compared else ""),
+             "| package | " + " | ".join(labels) + " |" + (f" {labels[-1]} / {labels[-2]} |" if compared else ""),
              "|---" * (len(packages) + 1 + compared) + "|",
              row("deployment zip (`chalice package`)", [p.zip_bytes / 2**20 for p in packages], "MB", 1),
              row("unzipped", [p.unzipped_bytes / 2**20 for p in packages], "MB", 1)]
     by_key = {(r["package"], r["handler"]): r for r in cold}
     for handler in dict.fromkeys(r["handler"] for r in cold):
         for key, name, unit in (("import_ms", "import app", "ms"), ("import_cpu_ms", "import app, CPU time", "ms"),
-                                ("first_event_ms", "first event", "ms"), ("peak_rss_mb", "peak memory", "MB")):
+                                ("first_event_ms", "first event", "ms"),
+                                ("compiled_modules", "modules compiled from source", ""),
+                                ("peak_rss_mb", "peak memory", "MB")):
             lines.append(row(f"{handler}: {name}", [by_key[(label, handler)][key] for label in labels], unit))
     lines += ["", "| largest parts, unzipped | " + " | ".join(labels) + " |", "|---" * (len(packages) + 1) + "|",
               "| | " + " | ".join(", ".join(f"{name} {size / 2**20:.1f} MB" for name, size in p.largest)
@@ -254,9 +288,9 @@ def main() -> None:
             workdir = Path(scratch)
             packages = []
             if args.baseline:
-                packages.append(build_package(source_tree(args.baseline, workdir),
-                                              f"before ({args.baseline})", workdir))
-            packages.append(build_package(ROOT, "after" if args.baseline else "this tree", workdir))
+                packages.append(unpacked(chalice_package(source_tree(args.baseline, workdir), workdir),
+                                         f"before ({args.baseline})"))
+            packages += this_tree_packages(workdir)
             process, endpoints = start_twin(args.latency_ms)
             try:
                 os.environ.update(endpoints)

@@ -10,7 +10,8 @@ failure handling of the stream and of the asynchronous invocations.
    variables and each function's execution role (the roles, with their scoped policies, are
    part of the stack).
 3. Runs `chalice deploy --stage <stage>` with the decorator arguments app.py reads at import
-   (INBOUND_TOPIC, STREAMING_TOPIC, BUFFER_TABLE_STREAM_ARN, BUFFER_SECONDS).
+   (INBOUND_TOPIC, STREAMING_TOPIC, BUFFER_TABLE_STREAM_ARN, BUFFER_SECONDS), after building the
+   zip it uploads with compiled modules in it (scripts/compile_bytecode.py).
 4. Applies to the DynamoDB stream's event source mapping what Chalice's decorator cannot
    express (partial batch responses, bisect, bounded retries and record age, on-failure queue),
    and to the functions invoked asynchronously (by SNS and EventBridge) their retries, maximum
@@ -126,12 +127,13 @@ def chalice_overrides(template: Mapping) -> dict:
 
 
 def bootstrap_template(template: Mapping) -> dict:
-    """infra/resources.json as a stack of its own: complete resources, and the parameters and
-    outputs they use."""
+    """infra/resources.json as a stack of its own: complete resources, and the parameters that
+    they, the outputs, the conditions and the rules use."""
     result = copy.deepcopy(dict(template))
     result["Resources"] = OrderedDict(
         (name, body) for name, body in template["Resources"].items() if "Type" in body)
-    used = references(result["Resources"]) | references(result.get("Outputs", {}))
+    used = references([result["Resources"], result.get("Outputs", {}),
+                       result.get("Conditions", {}), result.get("Rules", {})])
     result["Parameters"] = OrderedDict(
         (name, body) for name, body in template.get("Parameters", {}).items() if name in used)
     return result
@@ -442,6 +444,10 @@ def main(argv: Iterable[str] | None = None) -> int:
     print(f".chalice/config.json: stage {stage} now points at stack {name}")
 
     environment = {**os.environ, **decorator_environment(outputs, settings, template)}
+    # The zip `chalice deploy` uploads, built first so that it carries the compiled modules
+    # (scripts/compile_bytecode.py; docs/deploy-package.md): Chalice reuses it.
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "compile_bytecode.py"), "--stage", stage],
+                   cwd=ROOT, check=True)
     chalice = Path(sys.executable).with_name("chalice")
     subprocess.run([str(chalice), "deploy", "--stage", stage], cwd=ROOT, env=environment, check=True)
 

@@ -18,6 +18,9 @@ fi
 "$VENV_BIN/python" scripts/deploy_bridge.py --stage "$STAGE" --check package
 rm -rf "$OUTDIR"
 "$VENV_BIN/chalice" package --stage "$STAGE" --merge-template infra/resources.json "$OUTDIR"
+# Compiled modules for the functions' runtime, so a cold start does not compile its imports
+# (docs/deploy-package.md).
+"$VENV_BIN/python" scripts/compile_bytecode.py "$OUTDIR"
 "$VENV_BIN/python" - "$STAGE" "$OUTDIR/parameters.json" <<'PY'
 import json, sys
 stage, target = sys.argv[1], sys.argv[2]

@@ -7,10 +7,11 @@ import json
 import os
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
+
+from bench import read_only
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -38,6 +39,7 @@ def load_script(name: str):
 
 
 deploy = load_script("deploy_bridge")
+bytecode = load_script("compile_bytecode")
 
 
 def chalice_package(stage: str, outdir: Path, merge: bool, extra_env: dict | None = None) -> dict:
@@ -57,14 +59,15 @@ _built: dict = {}
 @pytest.fixture(scope="session")
 def packages(tmp_path_factory):
     """Both packages, built once per test session whichever module asks first: `dir/merged` (dev,
-    merged with infra/resources.json), `dir/bare` (prod, no merge), and `dir/app`, the merged
-    package's deployment.zip unzipped as Lambda unpacks it into /var/task."""
+    merged with infra/resources.json, with the compiled modules scripts/package.sh adds),
+    `dir/bare` (prod, no merge), and `dir/app`, the merged package's deployment.zip unzipped as
+    Lambda unpacks it into /var/task, read-only (bench/read_only.py)."""
     if not _built:
         base = tmp_path_factory.mktemp("package")
         merged = chalice_package("dev", base / "merged", merge=True)
+        bytecode.main([str(base / "merged")])
         bare = chalice_package("prod", base / "bare", merge=False)  # reuses the cached zip
-        with zipfile.ZipFile(base / "merged" / "deployment.zip") as bundle:
-            bundle.extractall(base / "app")
+        read_only.unpack(base / "merged" / "deployment.zip", base / "app")
         _built.update({"merged": merged, "bare": bare, "dir": base})
     return _built
 

@@ -8,6 +8,8 @@ with nothing from the development virtual environment on sys.path.
 from __future__ import annotations
 
 import ast
+import importlib.util
+import inspect
 import json
 import os
 import re
@@ -19,8 +21,11 @@ from collections import Counter
 
 import boto3
 
+from bench import read_only
+from bench.cold_start import count_compiles
 from tests.conftest import BUFFER_TABLE, CONVERSATION_ID, load_event
-from tests.packaging_support import ROOT, merged, packages  # noqa: F401  (fixtures)
+from tests.packaging_support import (  # noqa: F401  (fixtures)
+    ROOT, bytecode, chalice_package, merged, packages)
 
 # IAM names the service differently from botocore for one of them.
 IAM_TO_BOTOCORE = {"social-messaging": "socialmessaging"}
@@ -74,18 +79,25 @@ def test_the_package_holds_one_botocore_the_pinned_one(packages):
 def run_packaged(packages, code: str, env: dict[str, str] | None = None) -> dict:
     """Runs `code` in a fresh interpreter whose sys.path is the unzipped package and the standard
     library only (-I: no environment variables, user site or script folder; -S: no site-packages),
-    the way Lambda's /var/task is laid out. `code` prints one JSON line last."""
-    prelude = f"import sys; sys.path.insert(0, {str(packages['dir'] / 'app')!r})\n"
-    result = subprocess.run([sys.executable, "-I", "-S", "-c", prelude + code], env=env or {},
-                            capture_output=True, text=True, timeout=120, cwd=packages["dir"])
+    the way Lambda's /var/task is laid out, and read-only as it is. `code` ends with
+    MODULE_ORIGINS. The run must leave the package as it found it."""
+    app = packages["dir"] / "app"
+    # `compiled` lists the package's modules the interpreter compiled from source, because it found
+    # no bytecode it could use (bench/cold_start.py counts them the same way).
+    prelude = (f"import importlib.machinery, sys\nsys.path.insert(0, {str(app)!r})\n"
+               f"{inspect.getsource(count_compiles)}\ncompiled = count_compiles({str(app)!r})\n")
+    before = read_only.snapshot(app)
+    result = subprocess.run(read_only.command(app, [sys.executable, "-I", "-S", "-c", prelude + code]),
+                            env=env or {}, capture_output=True, text=True, timeout=120, cwd=packages["dir"])
     assert result.returncode == 0, result.stderr
+    assert read_only.snapshot(app) == before
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 MODULE_ORIGINS = """
 import json, sys
 origins = {getattr(module, "__file__", None) or "" for module in list(sys.modules.values())}
-print(json.dumps({"result": result, "origins": sorted(origins - {""})}))
+print(json.dumps({"result": result, "origins": sorted(origins - {""}), "compiled": compiled}))
 """
 
 
@@ -103,6 +115,7 @@ def test_every_client_the_code_creates_is_made_from_the_package_alone(packages):
     probe = run_packaged(packages, code)
     assert probe["result"] == sorted(services_in_code())
     assert_only_package_and_standard_library(packages, probe["origins"])
+    assert probe["compiled"] == []
 
 
 def test_the_packaged_app_imports_and_buffers_a_whatsapp_message_on_its_own(packages, aws):
@@ -116,6 +129,7 @@ def test_the_packaged_app_imports_and_buffers_a_whatsapp_message_on_its_own(pack
     probe = run_packaged(packages, code, env)
 
     assert_only_package_and_standard_library(packages, probe["origins"])
+    assert probe["compiled"] == []
     # The settings (for the 👀 reaction switch), then the one conditional write.
     assert [(c["service"], c["operation"]) for c in aws.twin.calls] == [("ssm", "GetParameter"),
                                                                           ("dynamodb", "PutItem")]
@@ -124,3 +138,74 @@ def test_the_packaged_app_imports_and_buffers_a_whatsapp_message_on_its_own(pack
     webhook = json.loads(json.loads(event["Records"][0]["Sns"]["Message"])["whatsAppWebhookEntry"])
     (message,) = webhook["changes"][0]["value"]["messages"]
     assert items[0]["messageKey"]["S"].endswith(message["id"])
+
+
+# --- compiled modules (scripts/compile_bytecode.py; docs/deploy-package.md) -------------------
+
+def pyc_header(data: bytes) -> tuple[bytes, int, bytes]:
+    """PEP 552: the magic number, the flags word, and the source hash (when hash-based)."""
+    return data[:4], int.from_bytes(data[4:8], "little"), data[8:16]
+
+
+def test_the_zip_holds_an_unchecked_hash_pyc_of_each_module_for_the_runtime_and_stays_small(packages):
+    archive = packages["dir"] / "merged" / "deployment.zip"
+    tag = bytecode.cache_tag(packages["merged"]["Resources"]["OnWhatsappEvent"]["Properties"]["Runtime"])
+    with zipfile.ZipFile(archive) as bundle:
+        names = bundle.namelist()
+        sources = [name for name in names if name.endswith(".py")]
+        compiled = {name: bundle.read(name) for name in names if bytecode.is_bytecode(name)}
+        expected = {bytecode.pyc_name(source, tag): bundle.read(source) for source in sources}
+
+    assert "app.py" in sources and "chalicelib/__init__.py" in sources and "botocore/client.py" in sources
+    assert sorted(compiled) == sorted(expected)  # one each, nothing stale beside them
+    for name, source in expected.items():
+        assert pyc_header(compiled[name]) == (importlib.util.MAGIC_NUMBER, 0b01,
+                                              importlib.util.source_hash(source)), name
+    assert archive.stat().st_size < 8 * 2**20
+
+
+def test_every_module_of_the_app_imports_from_its_bytecode_without_writing(packages):
+    code = ("import importlib, pkgutil, app, chalicelib\n"
+            "for found in pkgutil.walk_packages(chalicelib.__path__, 'chalicelib.'):\n"
+            "    importlib.import_module(found.name)\n"
+            "result = sorted(name for name in sys.modules\n"
+            "                if name == 'app' or name.startswith('chalicelib'))\n"
+            + MODULE_ORIGINS)
+    probe = run_packaged(packages, code)  # on the read-only copy, which it must leave unchanged
+
+    modules = {path.relative_to(packages["dir"] / "app").with_suffix("").as_posix().replace("/", ".")
+               .removesuffix(".__init__") for path in (packages["dir"] / "app" / "chalicelib").rglob("*.py")}
+    assert probe["result"] == sorted(modules | {"app"})
+    assert probe["compiled"] == []
+    assert_only_package_and_standard_library(packages, probe["origins"])
+
+
+def test_bytecode_for_another_python_is_left_out_and_stale_caches_are_dropped(tmp_path):
+    archive = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("chalicelib/texts.py", "GREETING = 'hi'\n")
+        # A developer's timestamp-checked cache, which Chalice copies with chalicelib/.
+        bundle.writestr("chalicelib/__pycache__/texts.cpython-311.pyc", b"stale")
+    other = "python3.10" if sys.version_info[:2] != (3, 10) else "python3.11"
+
+    assert bytecode.add_bytecode(archive, other, log=lambda line: None) == 0
+    assert zipfile.ZipFile(archive).namelist() == ["chalicelib/texts.py"]
+
+    runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    assert bytecode.add_bytecode(archive, runtime, log=lambda line: None) == 1
+    assert zipfile.ZipFile(archive).namelist() == [
+        "chalicelib/texts.py", f"chalicelib/__pycache__/texts.{sys.implementation.cache_tag}.pyc"]
+
+
+def test_chalice_deploy_reuses_the_zip_the_deploy_script_compiled(tmp_path):
+    """make deploy cannot step in between Chalice's build and its upload: it builds the zip first,
+    under the name Chalice's deploy looks for. `chalice package` looks for it the same way, so the
+    package it writes, with no bytecode step of its own, must carry the compiled modules."""
+    prepared = bytecode.deploy_package("dev", log=lambda line: None)
+
+    chalice_package("dev", tmp_path / "out", merge=False)
+    with zipfile.ZipFile(tmp_path / "out" / "deployment.zip") as bundle:
+        names = bundle.namelist()
+    assert prepared.parent == ROOT / ".chalice" / "deployments"
+    assert f"chalicelib/__pycache__/__init__.{sys.implementation.cache_tag}.pyc" in names
+    assert f"__pycache__/app.{sys.implementation.cache_tag}.pyc" in names
