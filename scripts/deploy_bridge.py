@@ -19,7 +19,11 @@ failure handling of the stream and of the asynchronous invocations.
    overrides in infra/resources.json that the package path merges.
 
 Everything AWS is reached through boto3 and the standard credential chain (AWS_PROFILE,
-AWS_REGION...). `--dry-run` prints what would be deployed without calling AWS.
+AWS_DEFAULT_REGION, ~/.aws/config...), plus AWS_REGION, which boto3 alone ignores. A missing
+Region or missing credentials end it in one line (exit 2) before anything is called.
+`--dry-run` prints what would be done (stack, parameters, chalice command and environment, the
+Lambda settings of step 4) without calling AWS; `--write-parameters` writes the stage's stack
+parameters for the package path (scripts/package.sh).
 """
 from __future__ import annotations
 
@@ -72,6 +76,21 @@ EVENT_INVOKE_QUALIFIER = "$LATEST"
 # for anything that serves customers, so every other stage must name both.
 SCOPING_PARAMETERS = ("ConnectInstanceId", "WhatsAppBusinessAccountId")
 WILDCARD_STAGES = frozenset({"dev"})
+# What a shell without a Region or credentials is told (exit 2), instead of botocore's traceback.
+REGION_MISSING = (
+    "no AWS Region to deploy to: run `AWS_REGION=eu-west-2 make deploy STAGE=<stage>`, or "
+    "`export AWS_DEFAULT_REGION=eu-west-2` first, or set `region` in your AWS_PROFILE's "
+    "~/.aws/config section, with a Region that has Amazon Connect and End User Messaging Social "
+    "(docs/deploy.md, Prerequisites)")
+CREDENTIALS_MISSING = (
+    "no AWS credentials in region {region}: `export AWS_PROFILE=<profile>` (after `aws sso login "
+    "--profile <profile>` if it signs in through IAM Identity Center), or export "
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; they need infra/deployer-policy.json "
+    "(docs/deploy.md, Prerequisites)")
+
+
+class MissingSetup(Exception):
+    """What the shell lacks for calling AWS (Region, credentials): one line, exit status 2."""
 
 
 def stack_name(stage: str) -> str:
@@ -209,7 +228,7 @@ def parameter_values(template: Mapping, stage: str, settings: Mapping[str, Any],
     unknown = sorted(set(settings) - set(known if known is not None else template.get("Parameters", {})))
     if unknown:
         raise SystemExit(f"infra/stages/{stage}.json names unknown parameters: {', '.join(unknown)}")
-    refusal = scope_refusal(stage, values)
+    refusal = scope_refusal(stage, values) or inbound_flow_refusal(stage, values)
     if refusal:
         raise SystemExit(refusal)
     return values
@@ -224,6 +243,25 @@ def scope_refusal(stage: str, values: Mapping[str, str]) -> str | None:
             f"account's id, the last part of its ARN): `*` would let the {stage} stage reach every "
             f"Connect instance and business account of this AWS account and Region, and only dev "
             f"may use it (docs/deploy.md, Stage settings)")
+
+
+def inbound_flow_refusal(stage: str, values: Mapping[str, str]) -> str | None:
+    """One line when the stack is to create the inbound flow without a queue, or in another
+    instance than the one the bridge may start chats in."""
+    if values.get("CreateInboundFlow") != "true":
+        return None
+    queue = values.get("InboundFlowQueueArn", "")
+    if not queue:
+        return (f"infra/stages/{stage}.json: CreateInboundFlow is true, so set InboundFlowQueueArn, "
+                f"the queue the flow sends chats to (arn:aws:connect:<region>:<account>:instance/"
+                f"<instance id>/queue/<queue id>, on the queue's page in the Connect console; "
+                f"docs/deploy.md, The Connect side)")
+    instance = values.get("ConnectInstanceId", "*")
+    if instance not in ("*", "") and f":instance/{instance}/queue/" not in queue:
+        return (f"infra/stages/{stage}.json: InboundFlowQueueArn is a queue of another instance than "
+                f"ConnectInstanceId {instance}: the flow would be created where the bridge may not "
+                f"start chats (docs/deploy.md, The Connect side)")
+    return None
 
 
 def shell_refusal(command: str, stage: str, environ: Mapping[str, str] = os.environ) -> str | None:
@@ -373,18 +411,88 @@ def configure_async_invocation(lambda_client: Any, function: str, settings: Mapp
             sleep(2)
 
 
+def function_settings(template: Mapping, stage: str, settings: Mapping[str, Any],
+                      outputs: Mapping[str, str]) -> tuple[dict, dict[str, dict]]:
+    """Step 4's settings: the stream mapping's, and each asynchronously invoked function's."""
+    resolver = Resolver({**values_from_outputs(template, outputs),
+                         **parameter_values(template, stage, settings)})
+    return stream_mapping_settings(template, resolver), event_invoke_settings(template, resolver)
+
+
 def configure_functions(lambda_client: Any, stage: str, template: Mapping, outputs: Mapping[str, str],
                         settings: Mapping[str, Any], log=print) -> None:
     """Step 4: the failure handling that `chalice deploy` cannot set, from the template's overrides."""
-    resolver = Resolver({**values_from_outputs(template, outputs),
-                         **parameter_values(template, stage, settings)})
-    stream_settings = stream_mapping_settings(template, resolver)
+    stream_settings, invoke_settings_by_function = function_settings(template, stage, settings, outputs)
     uuid = configure_stream(lambda_client, function_name(stage, "flush_buffer"),
                             outputs["BufferTableStreamArn"], stream_settings)
     log(f"stream mapping {uuid}: {json.dumps(stream_settings)}")
-    for function, invoke_settings in event_invoke_settings(template, resolver).items():
+    for function, invoke_settings in invoke_settings_by_function.items():
         configure_async_invocation(lambda_client, function_name(stage, function), invoke_settings)
         log(f"asynchronous invocations of {function}: {json.dumps(invoke_settings)}")
+
+
+def chalice_commands(stage: str) -> list[list[str]]:
+    """Step 3. The zip `chalice deploy` uploads is built first so that it carries the compiled
+    modules (scripts/compile_bytecode.py; docs/deploy-package.md): Chalice reuses it."""
+    return [[sys.executable, str(ROOT / "scripts" / "compile_bytecode.py"), "--stage", stage],
+            [str(Path(sys.executable).with_name("chalice")), "deploy", "--stage", stage]]
+
+
+def plan(template: Mapping, stage: str, settings: Mapping[str, Any], region: str) -> dict:
+    """What `make deploy` would do (--dry-run), the stack's outputs standing as `<OutputName>`."""
+    bootstrap = bootstrap_template(template)
+    outputs = {name: f"<{name}>" for name in template.get("Outputs", {})}
+    stream_settings, invoke_settings = function_settings(template, stage, settings, outputs)
+    config = json.loads(CHALICE_CONFIG.read_text(), object_pairs_hook=OrderedDict)
+    return OrderedDict([
+        ("region", region),
+        ("stack", stack_name(stage)),
+        ("parameters", parameter_values(bootstrap, stage, settings, known=template["Parameters"])),
+        ("resources", list(bootstrap["Resources"])),
+        ("chalice_config", render_stage_config(config, stage, outputs)["stages"][stage]),
+        ("commands", chalice_commands(stage)),
+        ("chalice_environment", decorator_environment(outputs, settings, template)),
+        ("stream_mapping", stream_settings),
+        ("async_invocations", invoke_settings),
+        ("package_path_only", list(chalice_overrides(template))),
+    ])
+
+
+def write_parameters(path: Path, parameters: Mapping[str, str]) -> None:
+    """The stack parameters as `aws cloudformation deploy --parameter-overrides file://<path>`
+    reads them: a JSON list of `Key=Value`."""
+    path.write_text(json.dumps([f"{name}={value}" for name, value in parameters.items()], indent=2) + "\n")
+
+
+def configured_region() -> str | None:
+    """The Region of the standard chain (AWS_DEFAULT_REGION, the profile's `region`), else
+    AWS_REGION, which other AWS tools read and boto3 does not. Reads configuration only; raises
+    botocore's ProfileNotFound for an AWS_PROFILE that no file defines."""
+    import boto3
+
+    return boto3.session.Session().region_name or os.environ.get("AWS_REGION") or None
+
+
+def aws_session() -> Any:
+    """The boto3 session `make deploy` calls AWS with; MissingSetup names what the shell lacks."""
+    import boto3
+    import botocore.exceptions
+
+    try:
+        region = configured_region()
+        if not region:
+            raise MissingSetup(REGION_MISSING)
+        session = boto3.session.Session(region_name=region)
+        credentials = session.get_credentials()
+        if credentials is None:
+            raise MissingSetup(CREDENTIALS_MISSING.format(region=region))
+        # An expired IAM Identity Center sign-in or a role that cannot be assumed fails here,
+        # not halfway through the deploy.
+        credentials.get_frozen_credentials()
+    except botocore.exceptions.BotoCoreError as error:
+        raise MissingSetup(f"the AWS credentials could not be loaded: {error} (docs/deploy.md, "
+                           f"Prerequisites)") from None
+    return session
 
 
 def write_config(config: Mapping) -> None:
@@ -392,11 +500,17 @@ def write_config(config: Mapping) -> None:
 
 
 def next_steps(stage: str, outputs: Mapping[str, str]) -> str:
+    if "InboundFlowId" in outputs:
+        settings_step = (f"  1. Check the settings: SSM parameter {outputs['ConfigParameterName']} was "
+                         f"seeded with the inbound flow the stack created ({outputs['InboundFlowId']}) "
+                         "as contact_flow_id, and its instance.")
+    else:
+        settings_step = (f"  1. Fill in the settings: SSM parameter {outputs['ConfigParameterName']} "
+                         "(instance_id, contact_flow_id, ...).")
     return "\n".join([
         "",
-        f"Deployed stage {stage}. Still to do once, by hand (docs/deploy.md, step 4):",
-        f"  1. Fill in the settings: SSM parameter {outputs['ConfigParameterName']} (instance_id, "
-        "contact_flow_id, ...).",
+        f"Deployed stage {stage}. Still to do once, by hand (docs/deploy.md, After the first deploy):",
+        settings_step,
         "  2. In the End User Messaging Social console, set the event destination of your WhatsApp "
         f"business account to the SNS topic\n       {outputs['InboundTopicArn']}",
         "Logs:",
@@ -410,10 +524,14 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", default=os.environ.get("STAGE", "dev"))
     parser.add_argument("--dry-run", action="store_true",
-                        help="print the resources template, its parameters and the decorator wiring; call nothing")
+                        help="print what the deploy would do: Region, stack, parameters, resources, the "
+                             "chalice command and its environment, the Lambda settings; call nothing")
     parser.add_argument("--check", choices=("deploy", "package"),
                         help="only check the stage's settings and the shell for this command (make "
                              "package runs it first); call nothing")
+    parser.add_argument("--write-parameters", type=Path, metavar="PATH",
+                        help="write every parameter of the merged template for the stage, as "
+                             "`aws cloudformation deploy --parameter-overrides file://PATH` reads them")
     args = parser.parse_args(list(argv) if argv is not None else None)
     stage = args.stage
     refusal = shell_refusal(args.check or "deploy", stage)
@@ -423,17 +541,26 @@ def main(argv: Iterable[str] | None = None) -> int:
     settings = stage_settings(stage)
     bootstrap = bootstrap_template(template)
     parameters = parameter_values(bootstrap, stage, settings, known=template["Parameters"])
-    if args.check:
+    if args.write_parameters:
+        write_parameters(args.write_parameters, parameter_values(template, stage, settings))
+        print(f"{args.write_parameters}: the parameters of infra/stages/{stage}.json and the template's defaults")
+    if args.check or args.write_parameters:
         return 0
     if args.dry_run:
-        print(json.dumps({"stack": stack_name(stage), "parameters": parameters,
-                          "resources": list(bootstrap["Resources"]),
-                          "chalice_overrides": list(chalice_overrides(template))}, indent=2))
+        import botocore.exceptions
+
+        try:
+            region = configured_region() or REGION_MISSING
+        except botocore.exceptions.BotoCoreError as error:  # ProfileNotFound: show the rest anyway
+            region = str(error)
+        print(json.dumps(plan(template, stage, settings, region), indent=2))
         return 0
 
-    import boto3
-
-    session = boto3.session.Session()
+    try:
+        session = aws_session()
+    except MissingSetup as missing:
+        print(missing, file=sys.stderr)
+        return 2
     cloudformation = session.client("cloudformation")
     name = stack_name(stage)
     deploy_stack(cloudformation, name, bootstrap, parameters)
@@ -443,13 +570,10 @@ def main(argv: Iterable[str] | None = None) -> int:
                                      stage, outputs))
     print(f".chalice/config.json: stage {stage} now points at stack {name}")
 
-    environment = {**os.environ, **decorator_environment(outputs, settings, template)}
-    # The zip `chalice deploy` uploads, built first so that it carries the compiled modules
-    # (scripts/compile_bytecode.py; docs/deploy-package.md): Chalice reuses it.
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "compile_bytecode.py"), "--stage", stage],
-                   cwd=ROOT, check=True)
-    chalice = Path(sys.executable).with_name("chalice")
-    subprocess.run([str(chalice), "deploy", "--stage", stage], cwd=ROOT, env=environment, check=True)
+    environment = {**os.environ, "AWS_DEFAULT_REGION": session.region_name,
+                   **decorator_environment(outputs, settings, template)}
+    for command in chalice_commands(stage):
+        subprocess.run(command, cwd=ROOT, env=environment, check=True)
 
     configure_functions(session.client("lambda"), stage, template, outputs, settings)
     print(next_steps(stage, outputs))

@@ -2,7 +2,8 @@
 # One CloudFormation (SAM) template for pipelines: `chalice package` merged with
 # infra/resources.json, checked with cfn-lint. Usage: scripts/package.sh [STAGE] [OUTDIR]
 # (defaults: dev, build/package-STAGE). Writes OUTDIR/sam.json, OUTDIR/deployment.zip and
-# OUTDIR/parameters.json (the stage's parameter values from infra/stages/STAGE.json).
+# OUTDIR/parameters.json (every parameter's value: infra/stages/STAGE.json, then the template's
+# defaults), for `aws cloudformation deploy --parameter-overrides file://OUTDIR/parameters.json`.
 # See docs/deploy.md for `aws cloudformation package` / `deploy` with the result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,13 +22,8 @@ rm -rf "$OUTDIR"
 # Compiled modules for the functions' runtime, so a cold start does not compile its imports
 # (docs/deploy-package.md).
 "$VENV_BIN/python" scripts/compile_bytecode.py "$OUTDIR"
-"$VENV_BIN/python" - "$STAGE" "$OUTDIR/parameters.json" <<'PY'
-import json, sys
-stage, target = sys.argv[1], sys.argv[2]
-settings = json.load(open(f"infra/stages/{stage}.json"))
-parameters = {"Stage": stage, **{k: str(v) for k, v in settings.items()}}
-json.dump([f"{k}={v}" for k, v in parameters.items()], open(target, "w"), indent=2)
-print(f"{target}: " + " ".join(f"{k}={v}" for k, v in parameters.items()))
-PY
+# Every template parameter, read from infra/stages/STAGE.json as make deploy reads it.
+"$VENV_BIN/python" scripts/deploy_bridge.py --stage "$STAGE" --check package \
+  --write-parameters "$OUTDIR/parameters.json"
 "$VENV_BIN/cfn-lint" "$OUTDIR/sam.json"
 echo "$OUTDIR/sam.json passes cfn-lint"
