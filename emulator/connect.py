@@ -5,6 +5,7 @@ import json
 import re
 import threading
 import uuid
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -438,7 +439,7 @@ class ConnectEmulator:
         chats when the transcript item is from the past chat session"). Messages for agents only
         stay out of the customer's transcript. Connect streams nothing of them: they are past."""
         for item in past["transcript"]:
-            copy = {key: value for key, value in item.items() if key != "ContactId"}
+            copy = {key: deepcopy(value) for key, value in item.items() if key != "ContactId"}
             copy["RelatedContactId"] = item.get("RelatedContactId") or item.get("ContactId") or past["contact_id"]
             contact["transcript"].append(copy)
         if past.get("agent_only"):

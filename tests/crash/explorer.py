@@ -178,11 +178,12 @@ class Explorer:
 
 def chat_units(bridge) -> list[str]:
     """What the agent sees from the customer's side: every chat of the conversation, in the order
-    they were opened; texts by line, attachments by name."""
+    they were opened; texts by line, attachments by name. A persistent chat's copies of past
+    chats' items (RelatedContactId) are counted where they were said."""
     units: list[str] = []
     for contact in bridge.twin.contacts.values():
         for item in contact["transcript"]:
-            if item.get("ParticipantRole") != "CUSTOMER":
+            if item.get("ParticipantRole") != "CUSTOMER" or item.get("RelatedContactId"):
                 continue
             if item.get("Type") == "MESSAGE":
                 units.extend(line for line in item.get("Content", "").split("\n") if line)
@@ -219,6 +220,8 @@ def receipt_units(bridge) -> list[str]:
     units: list[str] = []
     for contact in bridge.twin.contacts.values():
         for item in contact["transcript"]:
+            if item.get("RelatedContactId"):  # a past chat's, counted where it was said
+                continue
             for receipt in (item.get("MessageMetadata") or {}).get("Receipts", []):
                 if receipt["RecipientParticipantId"] != contact["participant_id"]:
                     continue

@@ -207,6 +207,23 @@ def _chat_gone(bridge) -> list:
     return _buffered(bridge, _texts(AFTER_END))
 
 
+RETURNING = ("wamid.crash-returning", 1763000400, "It's me again, about order 4521")
+
+
+def _returning_customer(bridge) -> list:
+    """The customer's chat ended over a minute ago (past history_min_age_seconds); they write
+    again, and the new chat starts with the past one's history (chalicelib/history.py)."""
+    bridge.connect_event(bridge.twin.end_chat(bridge.open_chat()))
+    bridge.twin.advance_clock(61)
+    return _buffered(bridge, _texts(RETURNING))
+
+
+def _returning_customer_history_refused(bridge) -> list:
+    """As above, on an instance that refuses persistent chat: the chat opens without history."""
+    bridge.twin.set_persistent_chat(False)
+    return _returning_customer(bridge)
+
+
 def _burst_webhook(bridge) -> dict:
     return _texts(*BURST)
 
@@ -473,6 +490,9 @@ FLOWS = (
     Flow("chat-end", STREAMING, _chat_ended, later=_customer_writes_again,
          chat=(FIRST_TEXT, AFTER_END[2])),
     Flow("chat-gone", FLUSH, _chat_gone, chat=(FIRST_TEXT, AFTER_END[2])),
+    Flow("returning-customer", FLUSH, _returning_customer, chat=(FIRST_TEXT, RETURNING[2])),
+    Flow("returning-customer-history-refused", FLUSH, _returning_customer_history_refused,
+         chat=(FIRST_TEXT, RETURNING[2])),
     Flow("agent-typing", STREAMING, _agent_typing, chat=(FIRST_TEXT,)),
     Flow("opening-echo", STREAMING, _opening_echo, chat=(FIRST_TEXT,)),
     Flow("agent-read", STREAMING, _agent_reads, chat=(FIRST_TEXT,)),
