@@ -243,7 +243,7 @@ def render_package(args, packages: list[Package], cold: list[dict]) -> str:
     for handler in dict.fromkeys(r["handler"] for r in cold):
         for key, name, unit in (("import_ms", "import app", "ms"), ("import_cpu_ms", "import app, CPU time", "ms"),
                                 ("first_event_ms", "first event", "ms"),
-                                ("compiled_modules", "modules compiled from source", ""),
+                                ("compiled_modules", "modules compiled (import and first event)", ""),
                                 ("peak_rss_mb", "peak memory", "MB")):
             lines.append(row(f"{handler}: {name}", [by_key[(label, handler)][key] for label in labels], unit))
     lines += ["", "| largest parts, unzipped | " + " | ".join(labels) + " |", "|---" * (len(packages) + 1) + "|",
