@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from chalicelib import failures, templates, window
+from chalicelib.compose import BRIDGE_NOTE_PREFIX
 from chalicelib.logs import mask_identifier
 
 WARNING_SECONDS = 3600  # the console warns in the window's last hour
@@ -30,14 +31,20 @@ def window_state(customer_wrote_at: float, now: float) -> dict:
     closes_at = window.closes_at(int(customer_wrote_at))
     if window.is_closed(int(customer_wrote_at), now):
         return {"state": "closed", "closesAt": closes_at,
-                "text": f"closed at {clock_text(closes_at)}: only templates reach the customer"}
+                "text": f"closed {day_and_time(closes_at)}: only templates reach the customer"}
     return {"state": "closing" if closes_at - now <= WARNING_SECONDS else "open", "closesAt": closes_at,
-            "text": f"open, closes at {clock_text(closes_at)}"}
+            "text": f"open, closes {day_and_time(closes_at)}"}
 
 
-def clock_text(epoch: float) -> str:
-    """HH:MM in UTC, as the bridge's notes to the agent give times."""
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%H:%M UTC")
+def day_and_time(epoch: float) -> str:
+    """"4 Dec 05:58 UTC": the day too, since a window spans two and "+24 h" moves a day at a time."""
+    moment = datetime.fromtimestamp(epoch, timezone.utc)
+    return f"{moment.day} {moment:%b %H:%M} UTC"
+
+
+def time_of_day(epoch: float) -> str:
+    """"05:58:07": an AWS call's time in the calls per hop, in UTC as the page's clock."""
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%H:%M:%S")
 
 
 def moment_text(epoch: float, seconds: bool = False) -> str:
@@ -84,6 +91,16 @@ def waiting_row(conversation_id: str, item: dict, customer: str, now: float) -> 
         "busyToldAt": int(told_at) if told_at is not None else None,
         "busyText": f"sent {moment_text(int(told_at), seconds=True)}" if told_at is not None else "not sent",
     }
+
+
+def bridge_note_text(item: dict) -> str | None:
+    """A note of the bridge's own (a customer participant's text message under the bridge's
+    prefix), without the prefix; None for anything else."""
+    content = item.get("Content")
+    if (item.get("ParticipantRole") != "CUSTOMER" or item.get("Type") != "MESSAGE"
+            or not isinstance(content, str) or not content.startswith(BRIDGE_NOTE_PREFIX)):
+        return None
+    return content.removeprefix(BRIDGE_NOTE_PREFIX)
 
 
 def template_choices(definitions: Sequence[dict]) -> list[dict]:

@@ -101,8 +101,11 @@ class CallRecorder:
         self._lock = threading.Lock()
         self._calls: collections.deque[dict] = collections.deque(maxlen=CALLS_KEPT)
         self._sequence = 0
+        self._clock: Callable[[], float] = time.time
 
-    def install(self) -> None:
+    def install(self, clock: Callable[[], float] = time.time) -> None:
+        """Records from now on; each call's time read from `clock` (the sandbox's time)."""
+        self._clock = clock
         # Clients copy the session's event hooks when they are created; the product creates its
         # clients lazily on first use, after this runs at import time.
         if boto3.DEFAULT_SESSION is None:
@@ -126,7 +129,7 @@ class CallRecorder:
             self._sequence += 1
             call = {
                 "seq": self._sequence,
-                "time": time.time(),
+                "time": self._clock(),
                 "hop": HOPS.current(),
                 "service": model.service_model.service_name,
                 "operation": model.name,

@@ -53,20 +53,22 @@ from emulator.reference_events import load_event
 from sandbox import console, events
 from sandbox.clock import DAY_SECONDS, SandboxClock
 from sandbox.lambdas import HANDLERS, RECORDER, Schedule, StreamPoller, invoke
+from sandbox.live_metrics import LiveMetrics
 from sandbox.phone import STATUSES, PhoneTimeline
 
 logger = logging.getLogger("sandbox")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-                ".css": "text/css; charset=utf-8"}
+                ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 AGENT_NAME = "Jordan (agent)"
 CALLS_PER_HOP = 12
 WAITING_SHOWN = 50  # the waiting room lists the oldest this many
 # The rule `chalice deploy` makes for retry_waiting (app name, stage, function name).
 RETRY_RULE = "whatsapp-connect-chat-local-retry_waiting"
 
-RECORDER.install()
 CLOCK = SandboxClock()
+RECORDER.install(CLOCK)  # each call's time in the sandbox's time, as the page's clock shows it
+METRICS = LiveMetrics().attach()
 sandbox_routes = Blueprint(__name__)
 
 
@@ -199,6 +201,12 @@ def page() -> Response:
     return _static("index.html")
 
 
+@sandbox_routes.route("/favicon.ico", methods=["GET"])
+def favicon() -> Response:
+    """Browsers ask for it whatever the page links (the page links its SVG icon): nothing here."""
+    return Response("", status_code=204, headers={"Cache-Control": "max-age=86400"})
+
+
 @sandbox_routes.route("/sandbox/static/{name}", methods=["GET"])
 def static(name: str) -> Response:
     return _static(name)
@@ -236,7 +244,7 @@ def state() -> Response:
     for call in reversed(RECORDER.calls()):
         hop_calls = calls.setdefault(call["hop"], [])
         if len(hop_calls) < CALLS_PER_HOP:
-            hop_calls.append(call)
+            hop_calls.append(call | {"timeText": console.time_of_day(call["time"])})
     return _json({
         "twin": twin,
         "customer": {"wa_id": phone.customer_wa_id, "name": phone.customer_name,
@@ -252,7 +260,14 @@ def state() -> Response:
         "capacity": _capacity() if twin else None,
         "waiting": _waiting_room(now),
         "schedule": _schedule_state(),
+        "metrics": METRICS.snapshot(),
     })
+
+
+@sandbox_routes.route("/sandbox/api/metrics", methods=["GET"])
+def live_metrics() -> Response:
+    """The bridge's metrics as its EMF lines in this process add up (also in the state)."""
+    return _json(METRICS.snapshot())
 
 
 def _chat(contact: dict, now: float) -> dict:
@@ -269,6 +284,11 @@ def _chat(contact: dict, now: float) -> dict:
         receipts = (item.get("MessageMetadata") or {}).get("Receipts") or []
         shown["Delivered"] = any(r.get("DeliveredTimestamp") or r.get("ReadTimestamp") for r in receipts)
         shown["Read"] = any(r.get("ReadTimestamp") for r in receipts)
+        shown["NoteText"] = console.bridge_note_text(item)
+        # A rehydrated chat's past items name the contact they were sent on as RelatedContactId
+        # ("only populated for persistent chats when the transcript item is from the past chat
+        # session", connectparticipant's Item); this chat's own items carry ContactId instead.
+        shown["History"] = bool(item.get("RelatedContactId"))
         items.append(shown)
     active = contact["status"] == "ACTIVE"
     return {"contactId": contact["contact_id"], "customer": contact["display_name"],

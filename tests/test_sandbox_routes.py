@@ -13,7 +13,7 @@ import pytest
 from chalicelib.config import DEFAULT_BUSY_MESSAGE
 from emulator.reference_events import status_of_sent
 
-from tests.conftest import ROOT, load_event
+from tests.conftest import CONTACT_FLOW_ID, INSTANCE_ID, ROOT, load_event
 
 LOCAL_STAGE = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]
 
@@ -102,12 +102,11 @@ def page(client, bridge, local_stage, monkeypatch):
     routes answer with the event Connect streams, which `streams` hands to on_connect_event as the
     streaming topic would."""
     import sandbox.routes
-    from sandbox.clock import SandboxClock
     from sandbox.phone import PhoneTimeline
 
     monkeypatch.setenv("SANDBOX_EMULATOR_URL", bridge.twin.emulator_url)
     monkeypatch.setattr(sandbox.routes, "PHONE", PhoneTimeline())
-    monkeypatch.setattr(sandbox.routes, "CLOCK", SandboxClock())
+    monkeypatch.setattr(sandbox.routes.CLOCK, "offset", 0.0)  # the calls per hop read this clock too
     monkeypatch.setattr(local_stage, "runtime", local_stage.runtime)  # the sandbox rebinds it
     answer = client.post("/sandbox/api/phone/send", headers={"Content-Type": "application/json"},
                          body=json.dumps({"text": "Hi, my parcel is late"}))
@@ -262,8 +261,10 @@ WABA_ARN = "arn:aws:social-messaging:us-east-1:123456789012:waba/7c2025cfddb0550
 DAY = 24 * 3600
 
 
-def hh_mm(epoch):
-    return datetime.datetime.fromtimestamp(epoch, datetime.UTC).strftime("%H:%M UTC")
+def day_and_time(epoch):
+    """"4 Dec 05:58 UTC": the day without a leading zero."""
+    moment = datetime.datetime.fromtimestamp(epoch, datetime.UTC)
+    return f"{moment.day} {moment.strftime('%b %H:%M')} UTC"
 
 
 def send_as_the_business(message):
@@ -286,7 +287,7 @@ def test_the_phones_message_tells_the_twin_when_the_customer_wrote(page):
     assert page.twin.social.window_open(BUSINESS_ARN, CUSTOMER)
     assert chat["window"]["state"] == "open"
     assert abs(chat["window"]["closesAt"] - (wrote + DAY)) <= 2
-    assert chat["window"]["text"] == f"open, closes at {hh_mm(chat['window']['closesAt'])}"
+    assert chat["window"]["text"] == f"open, closes {day_and_time(chat['window']['closesAt'])}"
     assert own["status"] == "delivered"
 
 
@@ -305,7 +306,7 @@ def test_plus_24_hours_moves_the_twins_clock_and_the_products_and_the_window_clo
     (chat,) = state["chats"]
     assert chat["window"]["state"] == "closed"
     assert chat["window"]["text"] == (
-        f"closed at {hh_mm(chat['window']['closesAt'])}: only templates reach the customer")
+        f"closed {day_and_time(chat['window']['closesAt'])}: only templates reach the customer")
     assert state["clock"]["now"] == pytest.approx(page.twin.clock.timestamp(), abs=5)
 
 
@@ -521,7 +522,9 @@ def test_retry_now_retries_at_once_and_lets_the_customer_in_once_capacity_is_fre
     assert answer.json["result"] == {"waiting": 1, "retried": 1}
     assert page.state()["waiting"] == []
     (chat,) = [c for c in page.state()["chats"] if c["status"] == "ACTIVE"]
-    assert [i["Content"] for i in chat["items"] if i["ParticipantRole"] == "CUSTOMER"] == ["Is anyone there?"]
+    # The new chat's own items (the ended chat's, rehydrated, come as its history).
+    assert [i["Content"] for i in chat["items"]
+            if i["ParticipantRole"] == "CUSTOMER" and not i["History"]] == ["Is anyone there?"]
     assert page.state()["capacity"]["text"] == "1 of 1 chat in use"
     # retry_waiting is a hop of its own in the page's call log: the index, then the retry item.
     retry_calls = page.state()["calls"]["retry_waiting"]
@@ -613,3 +616,134 @@ def test_the_schedule_runs_on_its_own_thread():
         schedule.stop()
     schedule.thread.join(10)
     assert not schedule.thread.is_alive()
+
+
+# --- what the console draws: the bridge's notes, a chat's history, the calls' times -------------
+
+
+def test_the_bridges_notes_are_told_apart_from_what_the_customer_wrote(page):
+    page.post("/sandbox/api/clock", {"seconds": DAY})
+    page.agent("message", {"text": "Are you still there?"})
+
+    (chat,) = page.state()["chats"]
+    customer = [(i["Content"], i["NoteText"]) for i in chat["items"]
+                if i["ParticipantRole"] == "CUSTOMER" and i["Type"] == "MESSAGE"]
+
+    # In Connect the note is the customer participant's message, under the bridge's prefix.
+    assert customer[0] == ("Hi, my parcel is late", None)
+    (note_content, note_text) = customer[1]
+    assert note_content.startswith("[WhatsApp bridge] ⛔ Not sent: WhatsApp's 24-hour window")
+    assert note_text == note_content.removeprefix("[WhatsApp bridge] ")
+
+
+def test_a_rehydrated_chats_past_items_are_marked_as_history(page):
+    """The twin's Connect rehydrates an ended chat onto a new one (StartChatContact's
+    PersistentChat); the past chat's items come marked, the new chat's own do not."""
+    page.agent("message", {"text": "Your parcel arrives tomorrow."})
+    page.agent("end")
+    connect = boto3.client("connect")
+    started = connect.start_chat_contact(
+        InstanceId=INSTANCE_ID, ContactFlowId=CONTACT_FLOW_ID,
+        ParticipantDetails={"DisplayName": "Ana Souza"},
+        InitialMessage={"ContentType": "text/plain", "Content": "Hello again"},
+        PersistentChat={"RehydrationType": "ENTIRE_PAST_SESSION", "SourceContactId": page.contact_id})
+
+    chats = {chat["contactId"]: chat for chat in page.state()["chats"]}
+    shown = [(i["Content"], i["History"]) for i in chats[started["ContactId"]]["items"]
+             if i["Type"] == "MESSAGE"]
+
+    assert shown == [("Hi, my parcel is late", True), ("Your parcel arrives tomorrow.", True),
+                     ("Hello again", False)]
+    assert not any(i["History"] for i in chats[page.contact_id]["items"])
+
+
+def test_each_aws_call_is_shown_at_the_sandboxs_time_in_utc(page):
+    answer = page.post("/sandbox/api/clock", {"seconds": DAY})
+    page.post("/sandbox/api/phone/send", {"text": "Still there?"})
+
+    newest = page.state()["calls"]["on_whatsapp_event"][0]
+
+    # The message was taken a day after the first one, at the time the page's clock says.
+    moved_now = answer.json["now"]
+    assert (newest["service"], newest["operation"]) == ("dynamodb", "PutItem")
+    assert 0 <= newest["time"] - moved_now < 60
+    assert newest["timeText"] == datetime.datetime.fromtimestamp(newest["time"], datetime.UTC).strftime("%H:%M:%S")
+
+
+def test_the_window_is_said_with_its_day():
+    from sandbox.console import window_state
+
+    wrote = datetime.datetime(2026, 12, 3, 5, 58, tzinfo=datetime.UTC).timestamp()
+
+    assert window_state(wrote, wrote + 3600)["text"] == "open, closes 4 Dec 05:58 UTC"
+    assert window_state(wrote, wrote + DAY)["text"] == "closed 4 Dec 05:58 UTC: only templates reach the customer"
+
+
+def test_the_favicon_is_an_icon_not_a_refusal(client, local_stage):
+    asked = client.get("/favicon.ico")
+    icon = client.get("/sandbox/static/favicon.svg")
+
+    assert asked.status_code == 204
+    assert icon.status_code == 200
+    assert icon.headers["Content-Type"] == "image/svg+xml"
+    assert icon.body.startswith("<svg")
+
+
+# --- the live metrics: the bridge's EMF lines, added up ------------------------------------------
+
+
+@pytest.fixture
+def live_metrics(monkeypatch):
+    """The panel's handler on the bridge's metrics logger, counting from zero for this test."""
+    import logging
+
+    import sandbox.routes
+    from sandbox.live_metrics import LiveMetrics
+
+    fresh = LiveMetrics().attach()
+    monkeypatch.setattr(sandbox.routes, "METRICS", fresh)
+    yield fresh
+    logging.getLogger("whatsapp_connect_chat.metrics").removeHandler(fresh)
+
+
+def emf(metrics, **dimensions):
+    return json.dumps({"_aws": {"Timestamp": 1764741480000, "CloudWatchMetrics": [{
+        "Namespace": "WhatsAppConnectBridge", "Dimensions": [list(dimensions), []],
+        "Metrics": [{"Name": name, "Unit": "Milliseconds" if name.endswith("Latency") else "Count"}
+                    for name in metrics]}]}} | dimensions | metrics)
+
+
+def test_the_metrics_panel_adds_up_the_bridges_emf_lines(client, live_metrics):
+    import logging
+
+    logger = logging.getLogger("whatsapp_connect_chat.metrics")
+    phone = {"PhoneNumberId": "phone-number-id-6f17dbb4562b2cd3343a3d0fdec78c75"}
+    logger.info(emf({"InboundMessages": 2, "InboundLatency": [2100, 2300], "ChatsStarted": 1}, **phone))
+    logger.info(emf({"OutboundMessages": 1, "OutboundLatency": [40]}, **phone))
+    logger.info(emf({"WaitingConversations": 3}))
+    logger.info(emf({"WaitingConversations": 1}))
+    logger.info("not an EMF line")
+
+    shown = client.get("/sandbox/api/metrics").json
+
+    assert shown["totals"] == {"InboundMessages": 2, "OutboundMessages": 1, "ChatsStarted": 1,
+                               "WaitingConversations": 1, "DeliveryFailures": 0, "WindowClosedRefusals": 0,
+                               "TemplatesSent": 0}
+    assert shown["latencies"] == {"InboundLatency": {"last": [2100, 2300], "median": 2200},
+                                  "OutboundLatency": {"last": [40], "median": 40}}
+    assert client.get("/sandbox/api/state").json["metrics"] == shown
+
+
+def test_the_metrics_panel_counts_what_the_bridge_did(page, live_metrics):
+    page.post("/sandbox/api/phone/send", {"text": "Is it shipped?"})
+    page.bridge.flush()
+    page.agent("message", {"text": "It is."})
+    page.post("/sandbox/api/clock", {"seconds": DAY})
+    page.agent("message", {"text": "Anything else?"})
+
+    totals = page.state()["metrics"]["totals"]
+
+    # The chat was open before (the page's first message): one message more in it, no new chat.
+    assert (totals["InboundMessages"], totals["ChatsStarted"]) == (1, 0)
+    assert totals["WindowClosedRefusals"] == 1
+

@@ -52,7 +52,8 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-// A file in a bubble: images and audio play inline, anything else is a download link.
+// A file in a bubble: images and audio play inline, anything else is a download link. A photo or
+// voice note grows its bubble once loaded, after the thread was scrolled: the thread scrolls again.
 function mediaNode(source, id, name) {
   const holder = el("span", {}, `📎 ${name || "file"}`);
   mediaUrl(source, id).then(({mime, url}) => {
@@ -60,9 +61,17 @@ function mediaNode(source, id, name) {
     if (mime.startsWith("image/")) node = el("img", {src: url, alt: name || "image"});
     else if (mime.startsWith("audio/")) node = el("audio", {src: url, controls: ""});
     else node = el("a", {href: url, download: name || "file"}, `📎 ${name || "file"}`);
+    for (const loaded of ["load", "loadedmetadata"]) {
+      node.addEventListener(loaded, () => scrollToNewest(node.closest(".thread")));
+    }
     holder.replaceWith(node);
+    scrollToNewest(node.closest(".thread"));
   }).catch(() => { holder.textContent = `📎 ${name || "file"} (unavailable)`; });
   return holder;
+}
+
+function scrollToNewest(thread) {
+  if (thread) thread.scrollTop = thread.scrollHeight;
 }
 
 // WhatsApp's formatting, drawn as WhatsApp draws it: *bold*, _italic_, ~strike~, ```monospace```
@@ -93,6 +102,52 @@ function styled(text) {
   const opens = match.index + match[1].length;
   return [text.slice(0, opens), el(WHATSAPP_STYLES[match[2]], {}, ...styled(match[3])),
           ...styled(text.slice(match.index + match[0].length))].filter((part) => part !== "");
+}
+
+// The agent workspace's rich messaging, for text/markdown messages: bold, italics, hyperlinks,
+// bulleted and numbered lists (Amazon Connect's "rich messaging" formatting options, enabled on a
+// chat by StartChatContact's SupportedMessagingContentTypes). Plain text stays as written. As for
+// WhatsApp's formatting above, text only ever becomes text nodes.
+const MARKDOWN_INLINE = new RegExp([
+  "\\\\([!-/:-@\\[-`{-~])",                              // an escaped punctuation mark: itself
+  "\\*\\*(?!\\s)(.+?)(?<!\\s)\\*\\*", "__(?!\\s)(.+?)(?<!\\s)__",     // bold
+  "\\*(?!\\s)(.+?)(?<!\\s)\\*", "(?<![\\p{L}\\p{N}])_(?!\\s)(.+?)(?<!\\s)_(?![\\p{L}\\p{N}])",  // italics
+  "\\[([^\\]]+)\\]\\(((?:https?:|mailto:)[^\\s)]+)\\)",     // a link
+].join("|"), "u");
+const MARKDOWN_ITEM = /^\s*(?:([-*+])|(\d+)[.)])\s+(.*)$/;
+
+function markdown(text) {
+  const nodes = [];
+  let list = null;
+  for (const [index, line] of (text || "").split("\n").entries()) {
+    const item = MARKDOWN_ITEM.exec(line);
+    if (item) {
+      const tag = item[1] ? "ul" : "ol";
+      if (!list || list.tagName.toLowerCase() !== tag) {
+        list = el(tag, item[2] && item[2] !== "1" ? {start: item[2]} : {});
+        nodes.push(list);
+      }
+      list.append(el("li", {}, ...markdownInline(item[3])));
+      continue;
+    }
+    if (index > 0 && !list) nodes.push("\n");
+    list = null;
+    nodes.push(...markdownInline(line));
+  }
+  return nodes;
+}
+
+function markdownInline(text) {
+  const match = MARKDOWN_INLINE.exec(text);
+  if (!match) return text ? [text] : [];
+  const [whole, escaped, bold, boldUnderscores, italic, italicUnderscores, label, href] = match;
+  let node;
+  if (escaped !== undefined) node = escaped;
+  else if ((bold ?? boldUnderscores) !== undefined) node = el("strong", {}, ...markdownInline(bold ?? boldUnderscores));
+  else if ((italic ?? italicUnderscores) !== undefined) node = el("em", {}, ...markdownInline(italic ?? italicUnderscores));
+  else node = el("a", {href, target: "_blank", rel: "noopener noreferrer"}, ...markdownInline(label));
+  return [text.slice(0, match.index), node, ...markdownInline(text.slice(match.index + whole.length))]
+    .filter((part) => part !== "");
 }
 
 // Ticks as WhatsApp draws them: pending 🕓, sent ✓, delivered ✓✓, read ✓✓ in blue.
@@ -182,7 +237,7 @@ function drawPhone(state) {
     if (item.reaction) bubble.append(el("span", {class: "reaction"}, item.reaction));
     return bubble;
   }));
-  thread.scrollTop = thread.scrollHeight;
+  scrollToNewest(thread);
 }
 
 // The customer's phone reports each business message delivered once it is here, and read while
@@ -209,11 +264,11 @@ function drawChats(state) {
     select(newestActive.contactId);
   }
   $("chats").replaceChildren(...chats.map((chat) => {
-    const last = [...chat.items].reverse().find((i) => i.Type === "MESSAGE");
+    const last = [...chat.items].reverse().find((i) => i.Type !== "EVENT");
     const item = el("li", {class: `${chat.status} ${chat.contactId === selected ? "selected" : ""}`,
                            "data-testid": "chat-item", "data-status": chat.status, "data-contact-id": chat.contactId},
                     chat.customer, el("small", {}, `${chat.status.toLowerCase()} · ${chat.contactId.slice(0, 8)}`),
-                    el("small", {}, last ? last.Content.slice(0, 40) : ""));
+                    el("small", {class: "preview", "data-testid": "chat-preview"}, last ? preview(last) : ""));
     item.onclick = () => select(chat.contactId);
     return item;
   }));
@@ -230,14 +285,49 @@ function drawChats(state) {
     windowState.textContent = `WhatsApp window: ${chat.window.text}`;
     windowState.dataset.state = chat.window.state;
   }
-  $("agent-thread").replaceChildren(...(chat ? chat.items.map(agentItem) : []));
-  $("agent-thread").scrollTop = $("agent-thread").scrollHeight;
+  $("agent-thread").replaceChildren(...(chat ? agentItems(chat.items) : []));
+  scrollToNewest($("agent-thread"));
 }
 
-function agentItem(item) {
+// What the chat list shows of a chat's newest item: a line of text, never a message's raw JSON.
+function preview(item) {
+  if (item.NoteText !== null) return `ℹ️ ${item.NoteText}`;
+  if (item.Type === "ATTACHMENT") return (item.Attachments || []).map((a) => `📎 ${a.AttachmentName}`).join(", ");
+  let text = item.Content || "";
+  if ((item.ContentType || "").endsWith(".interactive")) text = interactiveTitle(item.Content);
+  else if (item.ContentType === "text/markdown") text = el("span", {}, ...markdown(text)).textContent;
+  return text.replace(/\s+/g, " ").slice(0, 60);
+}
+
+// The chat's items: a rehydrated chat's earlier items (sent on the past chat's contact) greyed
+// under a "history" divider; the customer's messages read up to the newest one the agent read.
+function agentItems(items) {
+  const customerMessages = items.filter((i) => i.ParticipantRole === "CUSTOMER" && i.NoteText === null && !i.History);
+  const newestRead = customerMessages.findLastIndex((i) => i.Read);
+  const readUpTo = new Set(customerMessages.slice(0, newestRead + 1).map((i) => i.Id));
+  const nodes = [];
+  items.forEach((item, index) => {
+    if (item.History && !(items[index - 1] || {}).History) {
+      nodes.push(el("li", {class: "history-divider", "data-testid": "history-divider"}, "history · an earlier chat"));
+    } else if (!item.History && (items[index - 1] || {}).History) {
+      nodes.push(el("li", {class: "history-divider", "data-testid": "history-end"}, "this chat"));
+    }
+    const node = agentItem(item, readUpTo.has(item.Id));
+    if (item.History) node.classList.add("history");
+    nodes.push(node);
+  });
+  return nodes;
+}
+
+function agentItem(item, read) {
   if (item.Type === "EVENT") {
     const what = (item.ContentType || "").split(".").slice(-2).join(" ");
     return el("li", {class: "event", "data-testid": "agent-event"}, `${item.DisplayName || ""} ${what}`.trim());
+  }
+  if (item.NoteText !== null) {
+    // The bridge writes as the customer's participant; its prefix marks what it wrote itself.
+    return el("li", {class: "bubble note", "data-testid": "agent-note", "data-id": item.Id},
+              el("span", {class: "who"}, "ℹ️ WhatsApp bridge"), item.NoteText);
   }
   const bubble = el("li", {class: `bubble ${item.ParticipantRole}`, "data-testid": "agent-message",
                            "data-role": item.ParticipantRole, "data-id": item.Id},
@@ -246,12 +336,15 @@ function agentItem(item) {
     for (const a of item.Attachments || []) bubble.append(mediaNode("agent", a.AttachmentId, a.AttachmentName));
   } else if ((item.ContentType || "").endsWith(".interactive")) {
     bubble.append(templateSummary(item.Content));
+  } else if (item.ContentType === "text/markdown") {
+    bubble.append(...markdown(item.Content));
   } else {
     bubble.append(item.Content || "");
   }
+  if (item.History) return bubble;
   if (item.ParticipantRole === "CUSTOMER") {
-    bubble.append(item.Read ? el("span", {class: "receipt", "data-testid": "agent-read-done"}, "read by you")
-                            : readButton(item.Id));
+    bubble.append(read ? el("span", {class: "receipt", "data-testid": "agent-read-done"}, "read by you")
+                       : readButton(item.Id));
   } else if (item.ParticipantRole !== "SYSTEM") {
     // The receipts the customer's WhatsApp statuses became (SendEvent, through the bridge).
     const receipt = item.Read ? "Read" : item.Delivered ? "Delivered" : "";
@@ -261,22 +354,35 @@ function agentItem(item) {
 }
 
 // The agent reads the customer's message: Connect's read receipt, which the bridge turns into
-// blue ticks on the phone.
+// blue ticks on the phone. It reads every earlier message too, as WhatsApp's read does.
 function readButton(messageId) {
   const read = el("button", {type: "button", class: "receipt mark-read", "data-testid": "agent-read"}, "mark read");
-  read.onclick = () => guarded(() => api("POST", `/sandbox/api/agent/${selected}/read`, {message_id: messageId}));
+  read.onclick = () => guarded(async () => {
+    read.disabled = true;
+    await api("POST", `/sandbox/api/agent/${selected}/read`, {message_id: messageId});
+  });
   return read;
 }
 
 // An interactive message's question and options, as the agent's transcript lists them.
 function templateSummary(content) {
+  const template = interactive(content);
+  if (!template) return content || "";
+  const body = (template.data || {}).content || {};
+  return el("span", {}, `${template.templateType}: ${body.title || ""}`,
+            el("ul", {}, ...(body.elements || []).map((option) => el("li", {}, option.title || ""))));
+}
+
+function interactiveTitle(content) {
+  const template = interactive(content);
+  return template ? ((template.data || {}).content || {}).title || template.templateType || "" : content || "";
+}
+
+function interactive(content) {
   try {
-    const template = JSON.parse(content);
-    const body = (template.data || {}).content || {};
-    return el("span", {}, `${template.templateType}: ${body.title || ""}`,
-              el("ul", {}, ...(body.elements || []).map((option) => el("li", {}, option.title || ""))));
+    return JSON.parse(content);
   } catch (error) {
-    return content || "";
+    return null;
   }
 }
 
@@ -303,11 +409,46 @@ function drawCalls(state) {
   const hops = Object.keys(state.calls).sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
   $("calls").replaceChildren(...(hops.length ? hops : ["(none yet)"]).map((hop) => {
     const calls = state.calls[hop] || [];
+    // Each call's time is the sandbox's, in UTC, as the header's clock.
     return el("div", {class: "hop", "data-testid": "hop", "data-hop": hop}, el("h3", {}, hop),
       el("ol", {}, ...calls.map((c) => el("li", {class: c.error ? "err" : "", title: c.summary},
-        `${new Date(c.time * 1000).toLocaleTimeString()} ${c.service}.${c.operation} `,
-        el("span", {}, c.error || String(c.status || "…"))))));
+        el("time", {"data-testid": "call-time"}, c.timeText),
+        el("span", {class: "op"}, `${c.service}.${c.operation}`),
+        el("span", {class: "result"}, c.error || String(c.status || "…"))))));
   }));
+}
+
+// The bridge's metrics as its EMF lines add up: each direction's messages and latest latencies,
+// then the other counts.
+const METRIC_TILES = [
+  ["InboundMessages", "Customer → agent", "InboundLatency"],
+  ["OutboundMessages", "Agent → customer", "OutboundLatency"],
+  ["ChatsStarted", "Chats started"],
+  ["WaitingConversations", "Waiting conversations"],
+  ["DeliveryFailures", "Delivery failures"],
+  ["WindowClosedRefusals", "Closed-window refusals"],
+  ["TemplatesSent", "Templates sent"],
+];
+
+function drawMetrics(state) {
+  const live = state.metrics;
+  $("metrics").replaceChildren(...METRIC_TILES.map(([name, label, latencyName]) => {
+    const tile = el("div", {class: "metric", "data-testid": "metric", "data-metric": name},
+                    el("span", {class: "metric-label"}, label),
+                    el("strong", {"data-testid": "metric-value"}, String(live.totals[name] ?? 0)));
+    if (latencyName) {
+      const latency = live.latencies[latencyName];
+      tile.append(el("small", {"data-testid": "metric-latency", "data-metric": latencyName},
+        latency.last.length
+          ? `latest ${milliseconds(latency.last.at(-1))} · median ${milliseconds(latency.median)} of the last ${latency.last.length}`
+          : "no latency yet"));
+    }
+    return tile;
+  }));
+}
+
+function milliseconds(value) {
+  return value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
 }
 
 // The emulated Connect's capacity: chats in use against the twin's concurrent chats limit.
@@ -364,6 +505,7 @@ async function refresh() {
     drawOnce("capacity", state.capacity, drawCapacity, state);
     drawOnce("waiting", [state.waiting, state.schedule], drawWaiting, state);
     drawOnce("calls", state.calls, drawCalls, state);
+    drawOnce("metrics", state.metrics, drawMetrics, state);
   } catch (error) {
     $("status").textContent = `not answering: ${error.message}`;
   }
@@ -411,6 +553,12 @@ $("agent-file").onchange = async (event) => {
   if (!file || !selected) return;
   const upload = await readFile(file);
   guarded(() => api("POST", `/sandbox/api/agent/${selected}/attachment`, {file: upload}));
+};
+$("agent-text").onkeydown = (event) => {
+  // Enter sends; Shift+Enter (or Enter while an input method composes) stays in the text.
+  if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+  event.preventDefault();
+  $("agent-form").requestSubmit();
 };
 $("agent-text").oninput = () => {
   // Connect streams the agent's typing; how often WhatsApp hears of it is the bridge's decision.
