@@ -4,7 +4,9 @@ before (previousChats). chalicelib/history.py."""
 import json
 
 import boto3
+import pytest
 
+from chalicelib.config import SettingsError, parse_settings
 from tests.conftest import (
     CONVERSATION_ID, DEFAULT_SETTINGS, SESSIONS_TABLE, load_event, put_settings, text_from_customer,
     with_messages,
@@ -203,3 +205,24 @@ def test_a_customer_now_known_by_username_gets_the_history_of_their_chat_under_t
     # The conversation under the user id now counts the chats, for the next one.
     user = conversation(USER_CONVERSATION)
     assert (user["lastContactId"], user["chatsEnded"]) == (past, 1)
+
+
+def test_history_is_on_after_a_minute_unless_the_settings_say_otherwise():
+    default = parse_settings(json.dumps(DEFAULT_SETTINGS))
+    chosen = parse_settings(json.dumps({**DEFAULT_SETTINGS, "history": "off",
+                                        "history_min_age_seconds": "0"}))
+
+    assert (default.history, default.history_min_age_seconds) == (True, 60)
+    assert (chosen.history, chosen.history_min_age_seconds) == (False, 0)
+
+
+@pytest.mark.parametrize("setting, message", [
+    ({"history": "yes"}, "settings key 'history' must be \"on\" or \"off\", not 'yes'"),
+    ({"history_min_age_seconds": 3601},
+     "settings key 'history_min_age_seconds' must be a whole number from 0 to 3600, not 3601"),
+])
+def test_a_mistyped_history_setting_is_named(setting, message):
+    with pytest.raises(SettingsError) as refused:
+        parse_settings(json.dumps({**DEFAULT_SETTINGS, **setting}))
+
+    assert str(refused.value) == message
