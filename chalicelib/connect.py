@@ -12,18 +12,16 @@ from . import logs, transfer
 from .config import ChatRouting
 from .errors import ACCESS_DENIED, error_code
 from .media import AttachmentRules
+from .streaming import INTERACTIVE, TEXT_MARKDOWN, TEXT_PLAIN
 
-TEXT_PLAIN = "text/plain"
 CONNECTION_CREDENTIALS = "CONNECTION_CREDENTIALS"
 # What the chat carries. Connect streams nothing richer than a chat declares, so without these an
 # agent's markdown and a bot's list or buttons would never reach the bridge (StartChatContact's
 # SupportedMessagingContentTypes, botocore's connect model).
 DECLARED_CONTENT_TYPES = (
-    TEXT_PLAIN, "text/markdown", "application/vnd.amazonaws.connect.message.interactive",
+    TEXT_PLAIN, TEXT_MARKDOWN, INTERACTIVE,
     "application/vnd.amazonaws.connect.message.interactive.response",
 )
-DELIVERED_RECEIPT = "application/vnd.amazonaws.connect.event.message.delivered"
-READ_RECEIPT = "application/vnd.amazonaws.connect.event.message.read"
 TRANSCRIPT_PAGE = 100
 # PersistentChat.RehydrationType (connect model): ENTIRE_PAST_SESSION "Rehydrates a chat from the
 # most recently terminated past chat contact of the specified past ended chat session. To use this

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from . import chat, connect, logs, probes, sessions
+from . import chat, connect, logs, probes, sessions, streaming
 from .chat import ChatGone
 from .digests import client_token
 from .errors import error_code
@@ -31,7 +31,7 @@ from .sessions import Session
 from .whatsapp import DeliveryStatus
 
 _SEPARATOR = "|"
-RECEIPT_TYPES = {"delivered": connect.DELIVERED_RECEIPT, "read": connect.READ_RECEIPT}
+RECEIPT_TYPES = {"delivered": streaming.MESSAGE_DELIVERED, "read": streaming.MESSAGE_READ}
 # Connect refuses receipts in a chat of more than two participants (a supervisor, a second agent).
 MORE_THAN_TWO_PARTICIPANTS = "ConflictException"
 

@@ -16,6 +16,7 @@ TEXT_MARKDOWN = "text/markdown"
 INTERACTIVE = "application/vnd.amazonaws.connect.message.interactive"
 TYPING = "application/vnd.amazonaws.connect.event.typing"
 MESSAGE_READ = "application/vnd.amazonaws.connect.event.message.read"
+MESSAGE_DELIVERED = "application/vnd.amazonaws.connect.event.message.delivered"
 # The forms a read receipt takes in Connect's APIs: an EVENT of that content type, the transcript's
 # MESSAGE_READ item, and the websocket's MESSAGEMETADATA with its Receipts (events/README.md).
 READ_ITEM_TYPES = frozenset({"MESSAGE_READ"})
