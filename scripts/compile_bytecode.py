@@ -38,8 +38,6 @@ from pathlib import Path, PurePosixPath
 
 ROOT = Path(__file__).resolve().parents[1]
 CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
-# PEP 552: bit 0 of the pyc's flags word says "hash-based", bit 1 "check the source".
-UNCHECKED_HASH_FLAGS = 0b01
 
 
 def cache_tag(runtime: str) -> str:

@@ -433,9 +433,13 @@ def configure_functions(lambda_client: Any, stage: str, template: Mapping, outpu
 
 def chalice_commands(stage: str) -> list[list[str]]:
     """Step 3. The zip `chalice deploy` uploads is built first so that it carries the compiled
-    modules (scripts/compile_bytecode.py; docs/deploy-package.md): Chalice reuses it."""
+    modules (scripts/compile_bytecode.py; docs/deploy-package.md): Chalice reuses it. Chalice
+    imports app.py before it packages, so it runs with -B: bytecode written into
+    chalicelib/__pycache__ then would change the hash that names the zip, and Chalice would build
+    another one, without the compiled modules."""
     return [[sys.executable, str(ROOT / "scripts" / "compile_bytecode.py"), "--stage", stage],
-            [str(Path(sys.executable).with_name("chalice")), "deploy", "--stage", stage]]
+            [sys.executable, "-B", str(Path(sys.executable).with_name("chalice")), "deploy",
+             "--stage", stage]]
 
 
 def plan(template: Mapping, stage: str, settings: Mapping[str, Any], region: str) -> dict:

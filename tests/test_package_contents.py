@@ -24,8 +24,7 @@ import boto3
 from bench import read_only
 from bench.cold_start import count_compiles
 from tests.conftest import BUFFER_TABLE, CONVERSATION_ID, load_event
-from tests.packaging_support import (  # noqa: F401  (fixtures)
-    ROOT, bytecode, chalice_package, merged, packages)
+from tests.packaging_support import ROOT, bytecode, deploy, merged, packages  # noqa: F401  (fixtures)
 
 # IAM names the service differently from botocore for one of them.
 IAM_TO_BOTOCORE = {"social-messaging": "socialmessaging"}
@@ -197,15 +196,19 @@ def test_bytecode_for_another_python_is_left_out_and_stale_caches_are_dropped(tm
         "chalicelib/texts.py", f"chalicelib/__pycache__/texts.{sys.implementation.cache_tag}.pyc"]
 
 
-def test_chalice_deploy_reuses_the_zip_the_deploy_script_compiled(tmp_path):
+def test_make_deploy_has_chalice_upload_the_zip_it_compiled(tmp_path):
     """make deploy cannot step in between Chalice's build and its upload: it builds the zip first,
-    under the name Chalice's deploy looks for. `chalice package` looks for it the same way, so the
-    package it writes, with no bytecode step of its own, must carry the compiled modules."""
-    prepared = bytecode.deploy_package("dev", log=lambda line: None)
+    under the name Chalice looks for, then runs Chalice. Its commands are run here with `chalice
+    package` for `chalice deploy` (same packager, same cache), from a shell that writes bytecode
+    (Chalice imports the app before it packages): the package must carry the compiled modules."""
+    environment = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    prepare, chalice = deploy.chalice_commands("dev")
+    assert chalice[-3:] == ["deploy", "--stage", "dev"]
+    subprocess.run(prepare, cwd=ROOT, env=environment, check=True, capture_output=True)
+    subprocess.run([*chalice[:-3], "package", "--stage", "dev", str(tmp_path)], cwd=ROOT, env=environment,
+                   check=True, capture_output=True)
 
-    chalice_package("dev", tmp_path / "out", merge=False)
-    with zipfile.ZipFile(tmp_path / "out" / "deployment.zip") as bundle:
+    with zipfile.ZipFile(tmp_path / "deployment.zip") as bundle:
         names = bundle.namelist()
-    assert prepared.parent == ROOT / ".chalice" / "deployments"
-    assert f"chalicelib/__pycache__/__init__.{sys.implementation.cache_tag}.pyc" in names
     assert f"__pycache__/app.{sys.implementation.cache_tag}.pyc" in names
+    assert f"chalicelib/__pycache__/__init__.{sys.implementation.cache_tag}.pyc" in names
