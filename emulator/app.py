@@ -10,6 +10,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from emulator.connect import CONNECT_OPERATIONS, PARTICIPANT_OPERATIONS
+from emulator.connect_admin import CONNECT_ADMIN_OPERATIONS
 from emulator.events import UndeclaredContentType
 from emulator.restjson import Router, ServiceError, error_response, json_response
 from emulator.social import SOCIAL_OPERATIONS
@@ -233,9 +234,10 @@ class EmulatorApp:
         self._twin = twin
         self._router = Router()
         self._router.add("connect", CONNECT_OPERATIONS)
+        self._router.add("connect", CONNECT_ADMIN_OPERATIONS)
         self._router.add("connectparticipant", PARTICIPANT_OPERATIONS)
         self._router.add("socialmessaging", SOCIAL_OPERATIONS)
-        self._handlers = twin.connect.handlers() | twin.social.handlers()
+        self._handlers = twin.connect.handlers() | twin.connect_admin.handlers() | twin.social.handlers()
         self._faults_lock = threading.Lock()
         self._faults = {}
 

@@ -26,6 +26,9 @@ SOCIAL_OPERATIONS = (
     "ListWhatsAppMessageTemplates",
     "GetWhatsAppMessageTemplate",
     "GetLinkedWhatsAppBusinessAccountPhoneNumber",
+    "ListLinkedWhatsAppBusinessAccounts",
+    "GetLinkedWhatsAppBusinessAccount",
+    "PutWhatsAppBusinessAccountEventDestinations",
 )
 # The reference numbers as Meta knows them (their webhooks' metadata in events/): last part of the
 # End User Messaging Social id -> (Meta phone number id, display number).
@@ -33,6 +36,12 @@ _REFERENCE_META_NUMBERS = {
     "6f17dbb4562b2cd3343a3d0fdec78c75": ("101996265140636", "15550100100"),
     "fb8c857b8024e25056484641ad5a9e55": ("194215367264973", "15550100200"),
 }
+# The reference business account's id at Meta (events/README.md: "WABA 174660489307702").
+_REFERENCE_META_WABAS = {"7c2025cfddb055018df85097925ee415": "174660489307702"}
+_ACCOUNT_ARN = "arn:aws:social-messaging:us-east-1:123456789012"
+# WhatsAppBusinessAccountEventDestination.eventDestinationArn (socialmessaging model): pattern
+# `arn:.*:[a-z-]+([/:](.*))?`, at most 2048 characters.
+_EVENT_DESTINATION_ARN = re.compile(r"^arn:.*:[a-z-]+([/:](.*))?$")
 
 _PHONE_NUMBER_ID = re.compile(
     r"^(phone-number-id-[A-Za-z0-9]+|arn:aws:social-messaging:[a-z0-9-]+:\d{12}:phone-number-id/[A-Za-z0-9]+)$"
@@ -136,6 +145,9 @@ class SocialEmulator:
         # wa_id once a message named both: one person, one window, one pair rate.
         self._customer_wrote = {}
         self._same_customer = {}
+        # WABA id -> its event destinations (PutWhatsAppBusinessAccountEventDestinations): none
+        # until someone sets one, as after linking an account.
+        self._event_destinations = {}
         for definition in templates.reference_templates():
             self.add_template(templates.REFERENCE_WABA_ARN, definition)
         for phone_number in templates.REFERENCE_PHONE_NUMBER_ARNS:
@@ -150,6 +162,10 @@ class SocialEmulator:
             ("socialmessaging", "GetWhatsAppMessageTemplate"): self.get_whats_app_message_template,
             ("socialmessaging", "GetLinkedWhatsAppBusinessAccountPhoneNumber"):
                 self.get_linked_whats_app_business_account_phone_number,
+            ("socialmessaging", "ListLinkedWhatsAppBusinessAccounts"): self.list_linked_whats_app_business_accounts,
+            ("socialmessaging", "GetLinkedWhatsAppBusinessAccount"): self.get_linked_whats_app_business_account,
+            ("socialmessaging", "PutWhatsAppBusinessAccountEventDestinations"):
+                self.put_whats_app_business_account_event_destinations,
         }
 
     # --- what Meta knows: templates, numbers, customers ---
@@ -244,15 +260,61 @@ class SocialEmulator:
         number = _last_part(params["id"])
         if number not in self._phone_wabas or number not in _REFERENCE_META_NUMBERS:
             raise ServiceError("ResourceNotFoundException", f"Phone number {params['id']} is not linked", 404)
-        meta_id, display = _REFERENCE_META_NUMBERS[number]
         return {
-            "phoneNumber": {
-                "arn": f"arn:aws:social-messaging:us-east-1:123456789012:phone-number-id/{number}",
-                "phoneNumber": f"+{display}", "phoneNumberId": f"phone-number-id-{number}",
-                "metaPhoneNumberId": meta_id, "displayPhoneNumberName": "Reference business",
-                "displayPhoneNumber": f"+{display}", "qualityRating": "GREEN",
-            },
+            "phoneNumber": _phone_number_summary(number),
             "linkedWhatsAppBusinessAccountId": f"waba-{self._phone_wabas[number]}",
+        }
+
+    @locked
+    def list_linked_whats_app_business_accounts(self, params):
+        wabas = sorted(self.templates)
+        size = _page_size(params.get("maxResults"))
+        start = _page_start(params.get("nextToken"), len(wabas))
+        response = {"linkedAccounts": [self._account_summary(waba) for waba in wabas[start:start + size]]}
+        if start + size < len(wabas):
+            response["nextToken"] = str(start + size)
+        return response
+
+    @locked
+    def get_linked_whats_app_business_account(self, params):
+        """The account and its numbers (socialmessaging model, LinkedWhatsAppBusinessAccount)."""
+        waba = self._linked_waba(params["id"], "ResourceNotFoundException", 404)
+        numbers = sorted(n for n, owner in self._phone_wabas.items()
+                         if owner == waba and n in _REFERENCE_META_NUMBERS)
+        return {"account": self._account_summary(waba)
+                | {"phoneNumbers": [_phone_number_summary(n) for n in numbers]}}
+
+    @locked
+    def put_whats_app_business_account_event_destinations(self, params):
+        """PutWhatsAppBusinessAccountEventDestinations (socialmessaging model): "A WABA can only
+        have one event destination at a time" (eventDestinations: at most 1); the operation lists
+        no ResourceNotFoundException, so an unknown WABA is an InvalidParametersException."""
+        waba = self._linked_waba(params["id"], "InvalidParametersException", 400)
+        destinations = params["eventDestinations"]
+        if len(destinations) > 1:
+            raise ServiceError("ValidationException", "A WABA can only have one event destination at a time")
+        for destination in destinations:
+            arn = destination.get("eventDestinationArn", "")
+            if len(arn) > 2048 or not _EVENT_DESTINATION_ARN.match(arn):
+                raise ServiceError("ValidationException", f"Invalid eventDestinationArn {arn}")
+        self._event_destinations[waba] = copy.deepcopy(destinations)
+        return {}
+
+    def _linked_waba(self, waba_id, missing_code, missing_status):
+        if not _WABA_ID.match(waba_id) or len(waba_id) > 115:
+            raise ServiceError("ValidationException", f"id must be waba-<id> or a WABA ARN, got {waba_id}")
+        waba = _last_part(waba_id)
+        if waba not in self.templates:
+            raise ServiceError(missing_code, f"WhatsApp Business Account {waba_id} is not linked", missing_status)
+        return waba
+
+    def _account_summary(self, waba):
+        """LinkedWhatsAppBusinessAccountSummary (socialmessaging model) of a linked WABA."""
+        return {
+            "arn": f"{_ACCOUNT_ARN}:waba/{waba}", "id": f"waba-{waba}",
+            "wabaId": _REFERENCE_META_WABAS.get(waba, waba), "registrationStatus": "COMPLETE",
+            "linkDate": 1735689600, "wabaName": "Reference business",
+            "eventDestinations": copy.deepcopy(self._event_destinations.get(waba, [])),
         }
 
     @locked
@@ -399,6 +461,17 @@ class SocialEmulator:
         if definitions is None:
             raise ServiceError("ResourceNotFoundException", f"WhatsApp Business Account {waba_id} not found", 404)
         return definitions
+
+
+def _phone_number_summary(number):
+    """WhatsAppPhoneNumberSummary (socialmessaging model) of a reference number."""
+    meta_id, display = _REFERENCE_META_NUMBERS[number]
+    return {
+        "arn": f"{_ACCOUNT_ARN}:phone-number-id/{number}",
+        "phoneNumber": f"+{display}", "phoneNumberId": f"phone-number-id-{number}",
+        "metaPhoneNumberId": meta_id, "displayPhoneNumberName": "Reference business",
+        "displayPhoneNumber": f"+{display}", "qualityRating": "GREEN",
+    }
 
 
 def _wamid(message):

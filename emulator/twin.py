@@ -6,6 +6,7 @@ from emulator.app import EmulatorApp
 from emulator.calllog import CallLog
 from emulator.clock import Clock
 from emulator.connect import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_ATTACHMENT_MAX_BYTES, ConnectEmulator
+from emulator.connect_admin import ConnectAdmin
 from emulator.events import StreamingEvents
 from emulator.iam import Iam
 from emulator.latency import CallPacing
@@ -81,6 +82,8 @@ class Twin:
             clock=self.clock,
             limits=self._limits,
         )
+        # What an operator reads about instances, flows and storage (make doctor).
+        self.connect_admin = ConnectAdmin(self.connect, account_id, region)
         self._undocumented = Undocumented()
         self.social = SocialEmulator(self.moto_url, region, clock=self.clock, limits=self._limits,
                                      undocumented=self._undocumented)
@@ -146,6 +149,7 @@ class Twin:
         self._limits.reset()
         self._undocumented.reset()
         self.connect.reset()
+        self.connect_admin.reset()
         self.social.reset()
         self.transcripts.reset()
         self._app.clear_faults()
