@@ -50,6 +50,12 @@ package: venv
 lint-template: venv
 	$(PYTHON) -m pytest -q tests/test_package_template.py -k lint
 
+# Checks a deployed stage against its account, read-only: one line per check, the fix for each ✗
+# (docs/operations.md). STAGE=local checks the running sandbox.
+.PHONY: doctor
+doctor: venv
+	$(PYTHON) scripts/doctor.py --stage $(STAGE)
+
 # What each flow costs (BENCHMARKS.md): against a twin process with 20 ms per AWS call.
 # BASELINE=<git revision> also measures that revision's deployment package, for before/after rows.
 .PHONY: bench

@@ -10,6 +10,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from emulator.templates import REFERENCE_WABA_ARN
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 TEMPLATE = PROJECT_DIR / "infra" / "resources.json"
 REGION = "us-east-1"
@@ -60,6 +62,10 @@ def create(endpoints: Mapping[str, str], settings: str) -> Created:
     streaming = sns.create_topic(Name=f"{PREFIX}-streaming")["TopicArn"]
     client("ssm", "AWS_ENDPOINT_URL_SSM").put_parameter(
         Name=CONFIG_PARAMETER, Value=settings, Type="String", Overwrite=True)
+    # What an operator does once after deploying (docs/deploy.md): the business account's events
+    # go to the inbound topic, so `make doctor STAGE=local` finds the sandbox set up as a stage is.
+    client("socialmessaging", "AWS_ENDPOINT_URL_SOCIALMESSAGING").put_whatsapp_business_account_event_destinations(
+        id=REFERENCE_WABA_ARN, eventDestinations=[{"eventDestinationArn": inbound}])
     return Created(sessions, buffer, stream_arn, bucket, inbound, streaming, CONFIG_PARAMETER)
 
 

@@ -7,13 +7,11 @@ import json
 
 import pytest
 
+from chalicelib.metrics import DIMENSION, NAMESPACE, UNITS
 from tests.packaging_support import FUNCTIONS, deploy, template  # noqa: F401  (fixture)
 
-# The bridge's metrics (issue 21, chalicelib/metrics.py): namespace and names.
-NAMESPACE = "WhatsAppConnectBridge"
-BRIDGE_METRICS = ("InboundMessages", "InboundLatency", "OutboundMessages", "OutboundLatency",
-                  "ChatsStarted", "WaitingConversations", "DeliveryFailures",
-                  "WindowClosedRefusals", "TemplatesSent")
+# Every metric the bridge writes (chalicelib/metrics.py).
+BRIDGE_METRICS = tuple(UNITS)
 STAGE = "prod"
 REGION = "eu-west-1"
 QUEUES = {"FlushFailureQueue": "prod-resources-FlushFailureQueue-ABC",
@@ -66,7 +64,7 @@ def test_latency_each_way_at_p50_and_p99(widgets):
 
 def test_messages_per_business_number_come_from_a_search(widgets):
     assert sorted(expressions(widgets)) == [
-        f"SEARCH('{{{NAMESPACE},PhoneNumberId}} MetricName=\"{name}\"', 'Sum', 300)"
+        f"SEARCH('{{{NAMESPACE},{DIMENSION}}} MetricName=\"{name}\"', 'Sum', 300)"
         for name in ("InboundMessages", "OutboundMessages")]
 
 
