@@ -355,14 +355,23 @@ def _noted(table: str, message: CustomerMessage, newest: bool) -> dict[str, Any]
 def remember_campaign(dynamodb: Any, table: str, conversation_id: str, campaign: dict[str, Any],
                       now: float) -> bool:
     """The template start_conversation sent waits on the conversation item for the chat the
-    customer's reply opens; False when a chat opened meanwhile, which keeps its own attributes."""
+    customer's reply opens; False when a chat opened meanwhile, which keeps its own attributes.
+    The item is kept a week at least; one remembered longer (a past chat) keeps its memory."""
+    key = {"TableName": table, "Key": _key(conversation_key(conversation_id))}
+    values = {":campaign": to_attribute(campaign)}
     try:
         dynamodb.update_item(
-            TableName=table, Key=_key(conversation_key(conversation_id)),
-            UpdateExpression="SET campaign = :campaign, expiresAt = :expires",
-            ConditionExpression="attribute_not_exists(openContactId)",
-            ExpressionAttributeValues={":campaign": to_attribute(campaign),
-                                       ":expires": {"N": str(int(now) + CAMPAIGN_SECONDS)}})
+            **key, UpdateExpression="SET campaign = :campaign, expiresAt = :expires",
+            ConditionExpression=("attribute_not_exists(openContactId) AND "
+                                 "(attribute_not_exists(expiresAt) OR expiresAt < :expires)"),
+            ExpressionAttributeValues=values | {":expires": {"N": str(int(now) + CAMPAIGN_SECONDS)}})
+        return True
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        pass  # a chat is open, or the item is kept longer than a week
+    try:
+        dynamodb.update_item(**key, UpdateExpression="SET campaign = :campaign",
+                             ConditionExpression="attribute_not_exists(openContactId)",
+                             ExpressionAttributeValues=values)
     except dynamodb.exceptions.ConditionalCheckFailedException:
         return False
     return True

@@ -6,6 +6,7 @@ import json
 import boto3
 import pytest
 
+from chalicelib import sessions
 from chalicelib.config import SettingsError, parse_settings
 from tests.conftest import (
     CONVERSATION_ID, DEFAULT_SETTINGS, SESSIONS_TABLE, load_event, put_settings, text_from_customer,
@@ -205,6 +206,19 @@ def test_a_customer_now_known_by_username_gets_the_history_of_their_chat_under_t
     # The conversation under the user id now counts the chats, for the next one.
     user = conversation(USER_CONVERSATION)
     assert (user["lastContactId"], user["chatsEnded"]) == (past, 1)
+
+
+def test_the_conversation_remembers_its_past_chats_24_months_even_when_a_template_is_sent(bridge):
+    chat_that_ended(bridge, seconds_ago=0)
+    ended_at = int(bridge.twin.clock.timestamp())
+    remembered = conversation_item()["expiresAt"]
+    assert remembered == ended_at + 730 * 24 * 3600
+
+    assert sessions.remember_campaign(boto3.client("dynamodb"), SESSIONS_TABLE, CONVERSATION_ID,
+                                      {"templateName": "welcome_back", "sentAt": ended_at}, ended_at)
+
+    item = conversation_item()
+    assert (item["expiresAt"], item["campaign"]["templateName"]) == (remembered, "welcome_back")
 
 
 def test_history_is_on_after_a_minute_unless_the_settings_say_otherwise():
