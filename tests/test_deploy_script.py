@@ -233,3 +233,72 @@ def test_make_deploy_and_package_refuse_an_untested_python_in_one_line():
     subprocess.run([sys.executable, "scripts/supported_python.py"], cwd=ROOT, check=True)
     for script in ("deploy.sh", "package.sh"):
         assert "scripts/supported_python.py" in (ROOT / "scripts" / script).read_text(), script
+
+
+# --- what the shell must give: a Region and credentials -----------------------------------------------
+
+def shell_without_aws(tmp_path, **variables):
+    """An environment with no AWS configuration at all (no files, no instance metadata), plus
+    `variables`."""
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    environment.update(HOME=str(tmp_path), AWS_CONFIG_FILE=str(tmp_path / "no-config"),
+                       AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"),
+                       AWS_EC2_METADATA_DISABLED="true", PYTHON=sys.executable, **variables)
+    return environment
+
+
+def make_deploy(environment, *arguments):
+    return subprocess.run(["scripts/deploy.sh", "dev", *arguments], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("variables, expected", [
+    ({}, deploy.REGION_MISSING),
+    ({"AWS_REGION": "eu-west-2"}, deploy.CREDENTIALS_MISSING.format(region="eu-west-2")),
+    ({"AWS_DEFAULT_REGION": "eu-west-2"}, deploy.CREDENTIALS_MISSING.format(region="eu-west-2")),
+    ({"AWS_PROFILE": "nobody"}, "the AWS credentials could not be loaded: The config profile (nobody) "
+                                "could not be found (docs/deploy.md, Prerequisites)"),
+])
+def test_make_deploy_says_in_one_line_what_the_shell_lacks(tmp_path, variables, expected):
+    result = make_deploy(shell_without_aws(tmp_path, **variables))
+
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", expected + "\n")
+    assert "make deploy" in deploy.REGION_MISSING and "AWS_PROFILE" in deploy.CREDENTIALS_MISSING
+
+
+def test_aws_region_alone_picks_the_region_boto3_would_not(tmp_path, monkeypatch):
+    for name, value in shell_without_aws(tmp_path, AWS_REGION="eu-west-2", AWS_ACCESS_KEY_ID="AKIAEXAMPLE",
+                                         AWS_SECRET_ACCESS_KEY="secret").items():
+        monkeypatch.setenv(name, value)
+    import boto3
+
+    assert boto3.session.Session().region_name is None
+    assert deploy.aws_session().region_name == "eu-west-2"
+
+
+def test_the_dry_run_shows_the_whole_deploy_without_a_region_or_credentials(tmp_path, template):
+    result = subprocess.run([sys.executable, "scripts/deploy_bridge.py", "--stage", "dev", "--dry-run"],
+                            cwd=ROOT, env=shell_without_aws(tmp_path), capture_output=True, text=True,
+                            timeout=60, check=True)
+    plan = json.loads(result.stdout)
+
+    assert plan["region"] == deploy.REGION_MISSING
+    assert plan["stack"] == "whatsapp-connect-chat-dev-resources"
+    bootstrap = deploy.bootstrap_template(template)
+    assert plan["parameters"] == deploy.parameter_values(bootstrap, "dev", deploy.stage_settings("dev"),
+                                                         known=template["Parameters"])
+    assert plan["resources"] == list(bootstrap["Resources"])
+    assert plan["commands"][-1][-4:] == [str(deploy.Path(sys.executable).with_name("chalice")), "deploy",
+                                         "--stage", "dev"]
+    assert plan["chalice_environment"] == {"INBOUND_TOPIC": "<InboundTopicArn>",
+                                           "STREAMING_TOPIC": "<StreamingTopicArn>",
+                                           "BUFFER_TABLE_STREAM_ARN": "<BufferTableStreamArn>",
+                                           "BUFFER_SECONDS": "2"}
+    assert plan["chalice_config"]["environment_variables"]["SESSIONS_TABLE"] == "<SessionsTableName>"
+    assert plan["stream_mapping"]["DestinationConfig"] == {"OnFailure": {"Destination": "<FlushFailureQueueArn>"}}
+    assert set(plan["async_invocations"]) == set(ASYNC_FUNCTIONS)
+
+    with_region = subprocess.run([sys.executable, "scripts/deploy_bridge.py", "--dry-run"], cwd=ROOT,
+                                 env=shell_without_aws(tmp_path, AWS_REGION="eu-west-2"),
+                                 capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(with_region.stdout)["region"] == "eu-west-2"

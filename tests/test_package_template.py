@@ -3,6 +3,7 @@ merged), .chalice/config.json, infra/resources.json and cfn-lint on all of them.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -213,16 +214,22 @@ def test_supporting_resources(template):
     parameter = resources["ConfigParameter"]["Properties"]
     assert parameter["Name"] == {"Ref": "ConfigParameterName"}
     assert template["Parameters"]["ConfigParameterName"]["Default"] == CONFIG_PARAMETER
-    seeded = json.loads(parameter["Value"])
-    assert seeded == {"instance_id": "INSTANCE_ID", "contact_flow_id": "CONTACT_FLOW_ID",
-                      "chat_duration_minutes": 60, "ignore_reactions": "yes", "ignore_stickers": "yes"}
+    # Without the inbound flow (CreateInboundFlow false, the default) the settings are seeded with
+    # placeholders; with it, tests/test_connect_flow.py.
+    condition, _, seed = parameter["Value"]["Fn::If"]
+    assert condition == "CreatesInboundFlow"
+    assert template["Parameters"]["CreateInboundFlow"]["Default"] == "false"
+    assert json.loads(seed) == {"instance_id": "INSTANCE_ID", "contact_flow_id": "CONTACT_FLOW_ID",
+                                "chat_duration_minutes": 60, "ignore_reactions": "yes",
+                                "ignore_stickers": "yes"}
 
 
 def test_seeded_settings_are_rejected_until_filled_in(template):
     from chalicelib.config import SettingsError, parse_settings
 
+    _, _, seed = template["Resources"]["ConfigParameter"]["Properties"]["Value"]["Fn::If"]
     with pytest.raises(SettingsError, match="placeholder"):
-        parse_settings(template["Resources"]["ConfigParameter"]["Properties"]["Value"])
+        parse_settings(seed)
 
 
 def test_outputs_hold_everything_the_deploy_hands_to_chalice(template):
@@ -278,3 +285,195 @@ def test_lint_resources_stack_of_make_deploy(template, tmp_path):
     path = tmp_path / "bootstrap.json"
     path.write_text(json.dumps(deploy.bootstrap_template(template)))
     assert_lints_clean(path)
+
+
+# --- infra/deployer-policy.json: what the person deploying needs ---------------------------------------
+
+DEPLOYER_POLICY = ROOT / "infra" / "deployer-policy.json"
+ACCOUNT, REGION_ = "111122223333", "eu-west-2"
+STACK = "whatsapp-connect-chat-dev-resources"  # path A; path B's stack is whatsapp-connect-chat-<stage>
+FUNCTION_ARN = f"arn:aws:lambda:{REGION_}:{ACCOUNT}:function:whatsapp-connect-chat-dev-flush_buffer"
+# What the deployer's calls (through CloudFormation, Chalice and make deploy) touch, named as
+# CloudFormation names a stack's resources (<stack>-<logical id>-<suffix>) or as the template does.
+SAMPLES = {
+    "AWS::DynamoDB::Table": (f"arn:aws:dynamodb:{REGION_}:{ACCOUNT}:table/{STACK}-SessionsTable-1A2B3C", {}),
+    "AWS::S3::Bucket": (f"arn:aws:s3:::{STACK}-mediabucket-1a2b3c", {}),
+    "AWS::S3::BucketPolicy": (f"arn:aws:s3:::{STACK}-mediabucket-1a2b3c", {}),
+    "AWS::KMS::Key": (f"arn:aws:kms:{REGION_}:{ACCOUNT}:key/0f9d7b2c-5e3a-4c1d-8b6f-2a7e9c4d1b30",
+                      {"aws:ResourceTag/aws:cloudformation:stack-name": STACK}),
+    "AWS::SNS::Topic": (f"arn:aws:sns:{REGION_}:{ACCOUNT}:{STACK}-InboundTopic-1A2B3C", {}),
+    "AWS::SNS::TopicPolicy": (f"arn:aws:sns:{REGION_}:{ACCOUNT}:{STACK}-InboundTopic-1A2B3C", {}),
+    "AWS::SNS::Subscription": (f"arn:aws:sns:{REGION_}:{ACCOUNT}:{STACK}-InboundTopic-1A2B3C:4d5e", {}),
+    "AWS::SSM::Parameter": (f"arn:aws:ssm:{REGION_}:{ACCOUNT}:parameter{CONFIG_PARAMETER}", {}),
+    "AWS::SQS::Queue": (f"arn:aws:sqs:{REGION_}:{ACCOUNT}:{STACK}-AsyncFailureQueue-1A2B3C", {}),
+    "AWS::CloudWatch::Alarm": (f"arn:aws:cloudwatch:{REGION_}:{ACCOUNT}:alarm:{STACK}-FlushErrorsAlarm-1A2B3C", {}),
+    "AWS::CloudWatch::Dashboard": (f"arn:aws:cloudwatch::{ACCOUNT}:dashboard/whatsapp-connect-chat-dev", {}),
+    "AWS::IAM::Role": (f"arn:aws:iam::{ACCOUNT}:role/whatsapp-connect-chat-dev-re-FlushBufferRole-1A2B3C", {}),
+    "AWS::Connect::ContactFlow": (f"arn:aws:connect:{REGION_}:{ACCOUNT}:instance/6688872b-b779-4713-a25c-"
+                                  f"8a6c220d6483/contact-flow/3c1e8f5a-9b2d-4e7c-a6f0-1d8b5c2e7a94", {}),
+    "AWS::Lambda::Function": (FUNCTION_ARN, {}),
+    "AWS::Lambda::Permission": (FUNCTION_ARN, {}),
+    "AWS::Lambda::EventInvokeConfig": (FUNCTION_ARN, {}),
+    "AWS::Lambda::EventSourceMapping": (f"arn:aws:lambda:{REGION_}:{ACCOUNT}:event-source-mapping:"
+                                        f"6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b", {"lambda:FunctionArn": FUNCTION_ARN}),
+    "AWS::Events::Rule": (f"arn:aws:events:{REGION_}:{ACCOUNT}:rule/whatsapp-connect-chat-dev-retry_waiting", {}),
+    "AWS::Logs::LogGroup": (f"arn:aws:logs:{REGION_}:{ACCOUNT}:log-group:/aws/lambda/whatsapp-connect-chat-dev-"
+                            f"flush_buffer", {}),
+}
+# What SAM makes of the packaged functions (AWS::Serverless::Function), and `chalice deploy` of them.
+SERVERLESS_FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Lambda::Permission", "AWS::Lambda::EventSourceMapping",
+                             "AWS::Lambda::EventInvokeConfig", "AWS::SNS::Subscription", "AWS::Events::Rule")
+# Actions CloudFormation's resource handlers list (their schemas, as cfn-lint ships them) for
+# properties the template never sets: granting them would be more than the deploy needs.
+UNUSED_FEATURES = {
+    # Global tables, imports, item writes of imports and replicas, Kinesis streaming, contributor
+    # insights, resource policies.
+    "AWS::DynamoDB::Table": {
+        "dynamodb:AssociateTableReplica", "dynamodb:CreateTableReplica", "dynamodb:ImportTable",
+        "dynamodb:DescribeImport", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem",
+        "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem",
+        "dynamodb:EnableKinesisStreamingDestination", "dynamodb:DisableKinesisStreamingDestination",
+        "dynamodb:UpdateKinesisStreamingDestination", "dynamodb:UpdateContributorInsights",
+        "dynamodb:PutResourcePolicy", "dynamodb:DeleteResourcePolicy"},
+    # Only encryption, lifecycle, public access block and ownership are set (ACLs off); none of
+    # these configurations is set, nor removed.
+    "AWS::S3::Bucket": {
+        "s3:PutBucketAbac", "s3:PutAnalyticsConfiguration", "s3:PutBucketCORS", "s3:PutInventoryConfiguration",
+        "s3:PutMetricsConfiguration", "s3:PutBucketNotification", "s3:PutBucketReplication",
+        "s3:PutReplicationConfiguration", "s3:PutBucketWebsite", "s3:PutAccelerateConfiguration",
+        "s3:PutObjectAcl", "s3:PutBucketAcl", "s3:PutBucketObjectLockConfiguration", "s3:PutObjectLockConfiguration",
+        "s3:PutBucketLogging", "s3:PutBucketVersioning", "s3:PutIntelligentTieringConfiguration",
+        "s3:CreateBucketMetadataTableConfiguration", "s3:DeleteBucketMetadataTableConfiguration",
+        "s3:UpdateBucketMetadataJournalTableConfiguration", "s3:UpdateBucketMetadataInventoryTableConfiguration",
+        "s3:UpdateBucketMetadataAnnotationTableConfiguration", "s3:DeleteBucketWebsite",
+        "s3:DeleteBucketAnalyticsConfiguration", "s3:DeleteBucketCors", "s3:DeleteBucketMetricsConfiguration",
+        "s3:DeleteBucketEncryption", "s3:DeleteBucketLifecycle", "s3:DeleteBucketReplication",
+        "s3:DeleteObject"},  # emptying the bucket before removal: its own statement, on the objects
+    "AWS::KMS::Key": {"kms:DisableKeyRotation"},  # rotation stays on
+    "AWS::SNS::Topic": {"sns:PutDataProtectionPolicy"},
+    # Inline policies only: no managed policies, no permissions boundary.
+    "AWS::IAM::Role": {"iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary",
+                       "iam:DeleteRolePermissionsBoundary"},
+    # No code signing, layers, capacity providers, runtime management, recursion or scaling
+    # settings, versions or aliases.
+    "AWS::Lambda::Function": {
+        "lambda:GetCodeSigningConfig", "lambda:PutFunctionCodeSigningConfig", "lambda:DeleteFunctionCodeSigningConfig",
+        "lambda:GetLayerVersion", "lambda:PassCapacityProvider", "lambda:PutRuntimeManagementConfig",
+        "lambda:PutFunctionRecursionConfig", "lambda:PutFunctionScalingConfig", "lambda:PublishVersion",
+        "lambda:AssociateRuntimeAlias"},
+    "AWS::Lambda::EventSourceMapping": {"lambda:TagResource", "lambda:UntagResource"},  # untagged
+    # No KMS key, data protection, index or resource policies, deliveries, tokens, deletion protection.
+    "AWS::Logs::LogGroup": {
+        "logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:PutDataProtectionPolicy",
+        "logs:DeleteDataProtectionPolicy", "logs:PutIndexPolicy", "logs:DeleteIndexPolicy",
+        "logs:PutResourcePolicy", "logs:DeleteResourcePolicy", "logs:CreateLogDelivery",
+        "logs:PutBearerTokenAuthentication", "logs:PutLogGroupDeletionProtection"},
+}
+# Calls no resource handler makes: the deploy script's, Chalice's and the package path's.
+DEPLOY_CALLS = [
+    *((f"cloudformation:{operation}", f"arn:aws:cloudformation:{REGION_}:{ACCOUNT}:stack/{STACK}/1a2b", {})
+      for operation in ("DescribeStacks", "CreateChangeSet", "DescribeChangeSet", "ExecuteChangeSet",
+                        "DeleteChangeSet", "DeleteStack")),
+    ("cloudformation:CreateChangeSet", f"arn:aws:cloudformation:{REGION_}:aws:transform/Serverless-2016-10-31", {}),
+    ("iam:PassRole", SAMPLES["AWS::IAM::Role"][0], {"iam:PassedToService": "lambda.amazonaws.com"}),
+    ("lambda:ListEventSourceMappings", "*", {}),
+    ("lambda:UpdateEventSourceMapping", SAMPLES["AWS::Lambda::EventSourceMapping"][0], {"lambda:FunctionArn": FUNCTION_ARN}),
+    ("lambda:PutFunctionEventInvokeConfig", FUNCTION_ARN, {}),
+    ("lambda:PutFunctionConcurrency", FUNCTION_ARN, {}),
+    ("logs:FilterLogEvents", SAMPLES["AWS::Logs::LogGroup"][0], {}),  # chalice logs
+    ("s3:PutObject", "arn:aws:s3:::whatsapp-connect-chat-artifacts-111122223333/1a2b3c.zip", {}),
+    ("s3:GetObject", "arn:aws:s3:::whatsapp-connect-chat-artifacts-111122223333/1a2b3c.zip", {}),
+    ("s3:DeleteObject", f"arn:aws:s3:::{STACK}-mediabucket-1a2b3c/inbound/1.jpg", {}),
+    ("ssm:PutParameter", SAMPLES["AWS::SSM::Parameter"][0], {}),  # filling in the settings
+]
+# Actions on `*`: those IAM cannot scope to a resource (KMS key creation, Lambda's mapping list
+# and reads, CloudWatch Logs' account-level reads), or scoped by a condition instead.
+UNSCOPED = {"kms:CreateKey", "kms:TagResource", "lambda:ListEventSourceMappings", "lambda:GetEventSourceMapping",
+            "lambda:ListTags", "logs:DescribeLogGroups", "logs:DescribeIndexPolicies",
+            "logs:DescribeResourcePolicies"}
+
+
+def handler_actions(resource_type):
+    """The IAM actions of the type's own service its CloudFormation handlers call."""
+    import cfnlint
+
+    schemas = Path(cfnlint.__file__).parent / "data" / "schemas"
+    providers = json.loads((schemas / "providers" / "us-east-1.json").read_text())
+    schema = json.loads((schemas / "resources" / f"{providers[resource_type]}.json").read_text())
+    service = resource_type.split("::")[1].lower()
+    return {action for handler in ("create", "read", "update", "delete")
+            for action in schema["handlers"].get(handler, {}).get("permissions", [])
+            if action.split(":")[0] == service}
+
+
+@pytest.fixture(scope="module")
+def deployer_policy():
+    return json.loads(DEPLOYER_POLICY.read_text())
+
+
+def allowed(policy, action, resource, context):
+    from emulator.iam import allowing_statements
+
+    unscoped = "*" if action in UNSCOPED else resource
+    return bool(allowing_statements(policy["Statement"], action, resource, context)
+                or allowing_statements(policy["Statement"], action, unscoped, context))
+
+
+def test_the_deployer_policy_is_a_policy_document(deployer_policy, tmp_path):
+    assert deployer_policy["Version"] == "2012-10-17"
+    sids = [statement["Sid"] for statement in deployer_policy["Statement"]]
+    assert len(sids) == len(set(sids))
+    for statement in deployer_policy["Statement"]:
+        assert set(statement) <= {"Sid", "Effect", "Action", "Resource", "Condition"}, statement["Sid"]
+        assert statement["Effect"] == "Allow" and statement["Resource"]
+        for action in [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]:
+            service, _, name = action.partition(":")
+            assert re.fullmatch(r"[a-z0-9-]+", service) and re.fullmatch(r"[A-Za-z0-9]+", name), action
+    # cfn-lint checks the actions against IAM's own list when the policy sits in a template.
+    document = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Deployer": {
+        "Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": deployer_policy}}}}
+    path = tmp_path / "deployer-policy-template.json"
+    path.write_text(json.dumps(document))
+    assert cfn_lint(path) == []
+
+
+def test_the_deployer_policy_covers_every_resource_type_of_both_paths(deployer_policy, template, merged):
+    types = {body["Type"] for body in template["Resources"].values() if "Type" in body}
+    types |= {body["Type"] for body in merged["Resources"].values()} - {"AWS::Serverless::Function"}
+    types |= set(SERVERLESS_FUNCTION_TYPES)
+    assert types <= set(SAMPLES), f"name what the deployer touches for {types - set(SAMPLES)}"
+    for resource_type in sorted(types):
+        resource, context = SAMPLES[resource_type]
+        needed = handler_actions(resource_type) - UNUSED_FEATURES.get(resource_type, set())
+        refused = sorted(action for action in needed if not allowed(deployer_policy, action, resource, context))
+        assert refused == [], resource_type
+    for action, resource, context in DEPLOY_CALLS:
+        assert allowed(deployer_policy, action, resource, context), (action, resource)
+
+
+@pytest.mark.parametrize("action, resource, context", [
+    ("iam:PassRole", SAMPLES["AWS::IAM::Role"][0], {"iam:PassedToService": "ec2.amazonaws.com"}),
+    ("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/Admin", {"iam:PassedToService": "lambda.amazonaws.com"}),
+    ("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/Admin", {}),
+    ("iam:AttachRolePolicy", SAMPLES["AWS::IAM::Role"][0], {}),
+    ("s3:GetObject", f"arn:aws:s3:::{STACK}-mediabucket-1a2b3c/inbound/1.jpg", {}),  # customer media
+    ("dynamodb:GetItem", SAMPLES["AWS::DynamoDB::Table"][0], {}),
+    ("sqs:ReceiveMessage", SAMPLES["AWS::SQS::Queue"][0], {}),
+    ("kms:ScheduleKeyDeletion", SAMPLES["AWS::KMS::Key"][0], {"aws:ResourceTag/aws:cloudformation:stack-name": "other"}),
+    ("lambda:UpdateFunctionCode", f"arn:aws:lambda:{REGION_}:{ACCOUNT}:function:payments", {}),
+    ("lambda:UpdateEventSourceMapping", SAMPLES["AWS::Lambda::EventSourceMapping"][0],
+     {"lambda:FunctionArn": f"arn:aws:lambda:{REGION_}:{ACCOUNT}:function:payments"}),
+    ("cloudformation:DeleteStack", f"arn:aws:cloudformation:{REGION_}:{ACCOUNT}:stack/payments/1a2b", {}),
+])
+def test_the_deployer_policy_reaches_nothing_else(deployer_policy, action, resource, context):
+    from emulator.iam import allowing_statements
+
+    assert allowing_statements(deployer_policy["Statement"], action, resource, context) == []
+
+
+def test_the_deployer_policy_names_its_resources(deployer_policy):
+    for statement in deployer_policy["Statement"]:
+        actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        assert not any(action.endswith("*") for action in actions), statement["Sid"]
+        if statement["Resource"] == "*" and "Condition" not in statement and not statement["Sid"].startswith("Doctor"):
+            assert set(actions) <= UNSCOPED, statement["Sid"]
