@@ -123,6 +123,11 @@ class Settings:
     def routing_for(self, meta_phone_number_id: str) -> ChatRouting:
         return self.routing_by_phone_number.get(meta_phone_number_id, self.routing)
 
+    def ignores(self, message_type: str) -> bool:
+        """Whether a customer message of this WhatsApp type is dropped instead of reaching the chat."""
+        return ((message_type == "reaction" and self.ignore_reactions)
+                or (message_type == "sticker" and self.ignore_stickers))
+
 
 def parse_settings(document: str) -> Settings:
     """Validate the SSM JSON document; raise SettingsError naming the first bad key."""

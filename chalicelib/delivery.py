@@ -24,7 +24,6 @@ from .config import (
 )
 from .digests import client_token, short_digest
 from .formatting import split_text
-from .receive import ignored_by_settings
 from .runtime import Runtime
 from .sessions import Conversation, Session, Wait
 
@@ -69,7 +68,7 @@ class ConversationDelivery:
     def run(self) -> None:
         # Entries buffered while the settings could not be read are filtered here instead.
         wanted = [e for e in self.entries if not (
-            e.kind == buffer.KIND_MESSAGE and ignored_by_settings(e.body.get("type", ""), self.settings))]
+            e.kind == buffer.KIND_MESSAGE and self.settings.ignores(e.body.get("type", "")))]
         if not wanted and not self.retrying:
             logs.info("whatsapp_messages_ignored_by_settings",
                       messageIds=[e.message_id for e in self.entries])

@@ -35,11 +35,6 @@ def receive(event: dict, runtime: Runtime) -> None:
             _buffer_notification(notification, settings, runtime)
 
 
-def ignored_by_settings(message_type: str, settings: Settings) -> bool:
-    return ((message_type == "reaction" and settings.ignore_reactions)
-            or (message_type == "sticker" and settings.ignore_stickers))
-
-
 def _buffer_notification(notification: whatsapp.Notification, settings: Settings | None,
                          runtime: Runtime) -> None:
     fields = {"messageId": notification.message_id, "customer": notification.customer.customer_id,
@@ -54,7 +49,7 @@ def _buffer_notification(notification: whatsapp.Notification, settings: Settings
         receipts.to_agent(notification, runtime)
         return
     if (settings is not None and isinstance(notification, whatsapp.InboundMessage)
-            and ignored_by_settings(notification.type, settings)):
+            and settings.ignores(notification.type)):
         logs.info("whatsapp_message_ignored_by_settings", **fields)
         return
     item = buffer.buffer_item(notification, runtime.clock())
