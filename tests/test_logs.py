@@ -1,11 +1,14 @@
 """Logs: one JSON object per line naming its Lambda invocation, and never a token or the customer's
 number in any form: not plain, not as seven or more of its digits, not inside a base64 message id."""
 import base64
+import itertools
 import json
+import logging
 import re
 import uuid
 
 import boto3
+import pytest
 
 from chalicelib import logs
 from tests.conftest import (
@@ -209,3 +212,66 @@ def test_no_file_name_or_caption_a_person_chose_reaches_a_log_line(bridge, capsy
     notes = [i.get("Content", "") for i in bridge.twin.contacts[contact_id]["transcript"]]
     assert any("john.doe-passport.exe" in note and "does not accept .exe files" in note for note in notes)
     assert any(note.startswith("⚠️ john.doe-passport.heic was not sent") for note in notes)
+
+
+@pytest.fixture
+def logger_configured_from(monkeypatch):
+    """The logger as a container starting with LOG_LEVEL set to the value given (None: unset)."""
+    logger = logging.getLogger(logs.LOGGER_NAME)
+    saved = list(logger.handlers), logger.level, logger.propagate
+
+    def configure(value):
+        if value is None:
+            monkeypatch.delenv("LOG_LEVEL", raising=False)
+        else:
+            monkeypatch.setenv("LOG_LEVEL", value)
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+        return logs.get_logger()
+
+    yield configure
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    for handler in saved[0]:
+        logger.addHandler(handler)
+    logger.setLevel(saved[1])
+    logger.propagate = saved[2]
+
+
+@pytest.mark.parametrize("setting, shown", [
+    (None, {"INFO"}), ("INFO", {"INFO"}), ("debug", {"DEBUG", "INFO"}), (" DEBUG ", {"DEBUG", "INFO"}),
+    ("WARNING", set()),
+])
+def test_the_stages_log_level_decides_which_lines_are_written(bridge, capsys, logger_configured_from,
+                                                              setting, shown):
+    logger_configured_from(setting)
+    invocations = Invocations(capsys)
+    invocations.invoke("on_whatsapp_event", load_event("eum-text"))
+    flush(bridge, invocations)
+
+    # A status WhatsApp sends as a matter of course, logged at DEBUG ("sent" is no news to the agent).
+    entries = invocations.invoke("on_whatsapp_event", load_event("eum-status-sent-delivered-read"))
+
+    assert {e["level"] for e in entries} == shown
+    assert ("status_not_shown_to_agent" in {e["event"] for e in entries}) == ("DEBUG" in shown)
+
+
+def test_a_log_level_that_names_no_level_logs_at_info_and_says_so(capsys, logger_configured_from):
+    logger = logger_configured_from("verbose")
+
+    (line,) = capsys.readouterr().out.splitlines()
+    assert logger.level == logging.INFO
+    entry = json.loads(line)
+    assert (entry["level"], entry["event"]) == ("WARNING", "log_level_invalid")
+    assert entry["setting"] == "verbose" and entry["levelUsed"] == "INFO"
+
+
+def test_only_a_containers_first_invocation_is_a_cold_start(bridge, capsys, monkeypatch):
+    monkeypatch.setattr(logs, "_started", itertools.count())  # a container that has run nothing yet
+    invocations = Invocations(capsys)
+
+    first = invocations.invoke("on_whatsapp_event", load_event("eum-text"))
+    then = flush(bridge, invocations)
+
+    assert first and {e["coldStart"] for e in first} == {True}
+    assert then and {e["coldStart"] for e in then} == {False}
