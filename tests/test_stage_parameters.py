@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.packaging_support import ROOT, deploy, template  # noqa: F401  (fixtures)
+from tests.packaging_support import ROOT, deploy, merged, packages, template  # noqa: F401  (fixtures)
 
 INSTANCE = "6688872b-b779-4713-a25c-8a6c220d6483"
 WABA = "7c2025cfddb055018df85097925ee415"
@@ -56,3 +56,42 @@ def test_make_package_and_make_deploy_refuse_the_shipped_prod_file_before_callin
         "may use it (docs/deploy.md, Stage settings)"]
     assert "scripts/deploy_bridge.py --stage \"$STAGE\" --check package" in (
         ROOT / "scripts" / "package.sh").read_text()
+
+
+# --- one source of parameters for both deploy paths ---------------------------------------------------
+
+def test_both_paths_supply_every_parameter_of_their_template_from_the_stage_file(template, merged, tmp_path):
+    settings = deploy.stage_settings("dev")
+    # Path A: the resources stack make deploy creates.
+    bootstrap = deploy.bootstrap_template(template)
+    stack = deploy.parameter_values(bootstrap, "dev", settings, known=template["Parameters"])
+    assert set(stack) == set(bootstrap["Parameters"])
+    # Path B: the parameters file make package writes, for the merged template.
+    target = tmp_path / "parameters.json"
+    subprocess.run([sys.executable, "scripts/deploy_bridge.py", "--stage", "dev", "--check", "package",
+                    "--write-parameters", str(target)], cwd=ROOT, check=True, capture_output=True, timeout=60)
+    package = dict(line.split("=", 1) for line in json.loads(target.read_text()))
+    assert set(package) == set(merged["Parameters"])
+    for values in (stack, package):
+        assert {name: values[name] for name in settings if name in values} == \
+            {name: str(value) for name, value in settings.items() if name in values}
+    without_default = {name for name, p in merged["Parameters"].items() if "Default" not in p}
+    assert without_default <= set(package)
+    assert "scripts/deploy_bridge.py --stage \"$STAGE\" --check package \\\n  --write-parameters" in (
+        ROOT / "scripts" / "package.sh").read_text()
+
+
+def test_prod_gets_its_own_values_on_the_package_path_not_the_template_defaults(template):
+    settings = {**deploy.stage_settings("prod"), "ConnectInstanceId": INSTANCE, "WhatsAppBusinessAccountId": WABA}
+
+    values = deploy.parameter_values(template, "prod", settings)
+
+    assert (values["FailureRetentionDays"], values["MediaRetentionDays"]) == ("14", "30")
+    assert template["Parameters"]["FailureRetentionDays"]["Default"] == "7"
+    assert (values["WhatsAppBusinessAccountId"], values["AlarmTopicArn"]) == (WABA, "")
+
+
+def test_the_docs_deploy_the_package_with_the_parameters_file():
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    assert "--parameter-overrides file://build/package-prod/parameters.json" in guide
+    assert "--parameter-overrides Stage=" not in guide
