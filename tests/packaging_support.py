@@ -21,6 +21,8 @@ FUNCTIONS = {"on_whatsapp_event": "OnWhatsappEvent", "flush_buffer": "FlushBuffe
 ENVIRONMENT = {"SESSIONS_TABLE": "SessionsTable", "BUFFER_TABLE": "BufferTable",
                "MEDIA_BUCKET": "MediaBucket", "CONFIG_PARAMETER": "ConfigParameter",
                "CONNECT_STREAMING_TOPIC_ARN": "StreamingTopic"}
+# Set by the stage in .chalice/config.json, not by the stack: how much the functions log.
+STAGE_ENVIRONMENT = {"LOG_LEVEL": "INFO"}
 # Invoked asynchronously (SNS subscriptions, EventBridge rules): Lambda retries, then gives up.
 ASYNC_FUNCTIONS = ("on_whatsapp_event", "on_connect_event", "on_transcription_job", "retry_waiting")
 # Invoked directly by their caller (a Connect flow, `chalice invoke`), who gets the answer or the

@@ -41,7 +41,7 @@ def test_deploy_writes_the_stack_outputs_into_the_stage():
     assert stage["environment_variables"] == {
         "SESSIONS_TABLE": FAKE_OUTPUTS["SessionsTableName"], "BUFFER_TABLE": FAKE_OUTPUTS["BufferTableName"],
         "MEDIA_BUCKET": FAKE_OUTPUTS["MediaBucketName"], "CONFIG_PARAMETER": FAKE_OUTPUTS["ConfigParameterName"],
-        "CONNECT_STREAMING_TOPIC_ARN": FAKE_OUTPUTS["StreamingTopicArn"]}
+        "CONNECT_STREAMING_TOPIC_ARN": FAKE_OUTPUTS["StreamingTopicArn"], "LOG_LEVEL": "INFO"}
     for name, logical_id in FUNCTIONS.items():
         assert stage["lambda_functions"][name]["iam_role_arn"] == FAKE_OUTPUTS[f"{logical_id}RoleArn"]
         assert stage["lambda_functions"][name]["lambda_timeout"] == \

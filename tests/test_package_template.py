@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import CONFIG_PARAMETER
 from tests.packaging_support import (  # noqa: F401  (fixtures)
     ASYNC_FUNCTIONS, BIN, DIRECT_FUNCTIONS, ENVIRONMENT, FUNCTIONS, ROOT, RUNTIME, deploy, failure_destinations, function,
-    merged, packages, template,
+    merged, packages, STAGE_ENVIRONMENT, template,
 )
 
 
@@ -101,7 +101,8 @@ def test_asynchronous_invocations_end_in_the_failure_queue(merged):
 def test_every_function_gets_the_five_environment_variables_from_the_stack(merged):
     for name in FUNCTIONS:
         variables = function(merged, name)["Environment"]["Variables"]
-        assert variables == {key: {"Ref": logical_id} for key, logical_id in ENVIRONMENT.items()}
+        assert variables == {**{key: {"Ref": logical_id} for key, logical_id in ENVIRONMENT.items()},
+                             **STAGE_ENVIRONMENT}
 
 
 def test_log_groups_keep_the_stages_retention(merged, packages):
@@ -122,7 +123,7 @@ def test_package_without_merge_template_has_the_functions_and_no_roles(packages)
     for name, logical_id in FUNCTIONS.items():
         properties = bare["Resources"][logical_id]["Properties"]
         assert properties["Role"] == config["lambda_functions"][name]["iam_role_arn"]
-        assert set(properties["Environment"]["Variables"]) == set(ENVIRONMENT)
+        assert set(properties["Environment"]["Variables"]) == set(ENVIRONMENT) | set(STAGE_ENVIRONMENT)
 
 
 # --- .chalice/config.json -------------------------------------------------------------------------
@@ -139,7 +140,7 @@ def test_config_has_dev_and_prod_with_tuned_functions_and_no_generated_policy():
     for stage in ("dev", "prod"):
         settings = config["stages"][stage]
         assert settings["log_retention_in_days"] in (14, 30, 60, 90, 180, 365)
-        assert set(settings["environment_variables"]) == set(ENVIRONMENT)
+        assert set(settings["environment_variables"]) == set(ENVIRONMENT) | set(STAGE_ENVIRONMENT)
         functions = settings["lambda_functions"]
         assert set(functions) == set(FUNCTIONS)
         for name, values in functions.items():
