@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import cost, read_only, surge  # noqa: E402
+from bench import cost, emf, read_only, surge  # noqa: E402
 from bench.scenarios import FLOWS, Scenario, TwinClient  # noqa: E402
 from emulator.reference_events import REFERENCE_CLOCK_START  # noqa: E402
 
@@ -282,6 +282,7 @@ def main() -> None:
 
     # The bridge's own JSON log lines would bury the table.
     logging.getLogger("whatsapp_connect_chat").disabled = True
+    emf.write_lines_to()
     tables = {}
     if args.part in ("all", "package"):
         with tempfile.TemporaryDirectory() as scratch:
@@ -315,6 +316,8 @@ def main() -> None:
         finally:
             stop_twin(process)
         tables["surge"] = surge.render(result, machine_line(), args.latency_ms)
+    if "flows" in tables:
+        tables["flows"] += "\n\n" + "\n".join(emf.render(emf.emitter_cost()))
     for section, table in tables.items():
         print(table, end="\n\n")
         if args.record:
