@@ -12,7 +12,7 @@ from typing import Callable
 
 from botocore.exceptions import ClientError
 
-from . import audio, chat, claims, connect, logs, media, media_staging, whatsapp
+from . import audio, chat, claims, connect, logs, media, media_staging, metrics, whatsapp
 from .digests import client_token, short_digest
 from .errors import error_code
 from .runtime import Runtime
@@ -55,6 +55,7 @@ def _send_one(item: StreamingItem, session: Session, attachment: dict, runtime: 
     note_token = client_token("attachment-note", item.id, attachment.get("AttachmentId", ""))
 
     def not_sent(reason: str) -> tuple[Session, dict[str, str]]:
+        metrics.count(metrics.DELIVERY_FAILURES, session.system_number)
         return note(session, _not_sent(name, reason), note_token), {}
 
     convert = mime_type in media.WAV_TYPES

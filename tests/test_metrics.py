@@ -280,3 +280,13 @@ def test_the_lines_go_to_their_own_logger_whatever_the_log_level(bridge, lines, 
 ])
 def test_the_dimension_is_end_user_messaging_socials_id_of_the_number(origination_id, dimension):
     assert metrics.phone_number_id(origination_id) == dimension
+
+
+def test_an_agents_file_whatsapp_cannot_take_is_a_delivery_failure(bridge, lines):
+    contact_id = bridge.open_chat()
+
+    (document,) = lines.invoke("on_connect_event", bridge.twin.agent_attachment_event(
+        contact_id, name="plan.heic", content_type="image/heic", data=b"heic" * 100))
+
+    assert values(document) == {"DeliveryFailures": (1, "Count")}
+    assert bridge.twin.sent_whatsapp == []
