@@ -44,6 +44,15 @@ already sent ahead of itself, stop at their claim and read no transcript. An ear
 sent ahead costs what its own event would (claim, send, completion), and the arriving message
 then reads its session again (one GetItem), as the earlier sends left it.
 
+Why the claim, then the transcript, then the send, one after the other. The send must wait for
+both: for the claim, or a redelivery sends twice; for the transcript, or an earlier message not
+sent yet is overtaken. The transcript read itself needs no claim (it is a read, and any read
+after the message's event arrived holds every earlier message), but it needs the chat's
+connection token, which only the session item holds, and the claim is the read of that item: a
+separate read to overlap with the claim would be a call of its own, as long as the claim. So the
+claim comes first, and the transcript follows it. After the send, the completion and the blue
+ticks for what the agent answered need nothing of each other and go out together (outbound.py).
+
 Not ordered: a message whose chat has ended (its session holds no connection token; it is sent
 as it comes, as before), and one the transcript does not hold (sent alone, logged).
 """

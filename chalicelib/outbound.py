@@ -3,6 +3,7 @@ in the order Connect took them (ordering.py: before a message, every earlier one
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 from botocore.exceptions import ClientError
@@ -106,10 +107,18 @@ def _once(item: StreamingItem, runtime: Runtime, send: Send, free_form: bool = T
     except Exception:
         claims.release(dynamodb, table, claimed)
         raise
-    claims.complete(dynamodb, table, claimed, sent, window_told)
-    if sent:
-        metrics.messages(metrics.OUTBOUND, claimed.session.system_number, [item.taken_at], runtime.clock())
-        reading.read_on_reply(runtime, claimed.session, by_agent=item.participant_role == "AGENT")
+    if not sent:
+        claims.complete(dynamodb, table, claimed, sent, window_told)
+        return
+    metrics.messages(metrics.OUTBOUND, claimed.session.system_number, [item.taken_at], runtime.clock())
+    # The blue ticks for what the agent answered go out while the completion is written: neither
+    # needs the other. A death before the completion lands costs what a death right after the
+    # send costs (the retry sends the reply again), whichever of the two calls came back first.
+    with ThreadPoolExecutor(max_workers=1) as alongside:
+        blue_ticks = alongside.submit(reading.read_on_reply, runtime, claimed.session,
+                                      by_agent=item.participant_role == "AGENT")
+        claims.complete(dynamodb, table, claimed, sent, window_told)
+    blue_ticks.result()
 
 
 def _claim_in_turn(item: StreamingItem, runtime: Runtime) -> claims.Claim | None:

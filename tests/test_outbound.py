@@ -62,11 +62,11 @@ def test_agent_text_is_sent_from_the_business_number_to_the_customer(bridge):
     assert ticks["message"] == {"messaging_product": "whatsapp", "status": "read",
                                 "message_id": FIRST_WAMID}
     # Two calls before the send (the claim, which reads the session, and the transcript, which
-    # tells whether an earlier message must go first), one write after.
-    assert [(c["service"], c["operation"]) for c in bridge.twin.calls] == [
-        ("dynamodb", "UpdateItem"), ("connectparticipant", "GetTranscript"),
-        ("socialmessaging", "SendWhatsAppMessage"), ("dynamodb", "UpdateItem"),
-        ("socialmessaging", "SendWhatsAppMessage")]
+    # tells whether an earlier message must go first), then one write, alongside the blue ticks.
+    calls = [(c["service"], c["operation"]) for c in bridge.twin.calls]
+    assert calls[:3] == [("dynamodb", "UpdateItem"), ("connectparticipant", "GetTranscript"),
+                         ("socialmessaging", "SendWhatsAppMessage")]
+    assert sorted(calls[3:]) == [("dynamodb", "UpdateItem"), ("socialmessaging", "SendWhatsAppMessage")]
 
 
 def test_markdown_is_converted_to_whatsapp_formatting(bridge):
