@@ -38,10 +38,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import cost, emf, read_only, surge  # noqa: E402
-from bench.scenarios import FLOWS, Scenario, TwinClient  # noqa: E402
+from bench.scenarios import (  # noqa: E402
+    AGENT_REPLY, FLOWS, SAMPLE_AGENT_REPLY, Scenario, TwinClient,
+)
 from emulator.reference_events import REFERENCE_CLOCK_START  # noqa: E402
 
-# BENCHMARKS.md sections: the flows (`--part all` only), the package (`all` and `package`) and the
+# BENCHMARKS.md sections: the flows (`all` and `flows`), the package (`all` and `package`) and the
 # surge (`all` and `surge`).
 SECTIONS = {"flows": "bench", "package": "bench:package", "surge": "bench:surge"}
 
@@ -196,6 +198,21 @@ def machine_line() -> str:
             f"{platform.python_version()}")
 
 
+def against_the_sample(flows: list[dict]) -> list[str]:
+    """The bridge's agent reply over the original sample's, side by side on the same twin."""
+    bridge, sample = (next(row for row in flows if row["flow"] == title)
+                      for title in (AGENT_REPLY, SAMPLE_AGENT_REPLY))
+    lines = ["| agent text reply | the bridge | the original sample's path | bridge / sample |",
+             "|---|---|---|---|"]
+    for key, name in (("delivered_median", "delivered after (median)"),
+                      ("wall_median", "handler wall (median)"), ("cpu_median", "bridge CPU (median)")):
+        lines.append(f"| {name} | {bridge[key]:.1f} ms | {sample[key]:.1f} ms | "
+                     f"{bridge[key] / sample[key]:.2f} |")
+    lines.append(f"| AWS calls before the send, after it | {len(bridge['critical']) - 1}, "
+                 f"{len(bridge['off'])} | {len(sample['critical']) - 1}, {len(sample['off'])} | |")
+    return lines
+
+
 def render_flows(args, flows, throughput, voice) -> str:
     lines = [f"{machine_line()}; simulated AWS latency {args.latency_ms:g} ms per call; "
              f"{args.repeats} runs per flow.", "",
@@ -207,7 +224,7 @@ def render_flows(args, flows, throughput, voice) -> str:
                      f"{len(row['off'])}: {', '.join(row['off']) or '-'} | {row['delivered_median']:.0f} ms | "
                      f"{row['wall_median']:.0f} ms | "
                      f"{row['wall_p95']:.0f} ms | {row['cpu_median']:.1f} ms |")
-    lines += ["", "| flush throughput | figure |", "|---|---|",
+    lines += ["", *against_the_sample(flows), "", "| flush throughput | figure |", "|---|---|",
               f"| {throughput['messages']} messages from {throughput['conversations']} conversations, "
               f"one batch | {throughput['batch_ms']:.0f} ms ({throughput['messages'] / throughput['batch_ms'] * 1000:.0f} "
               f"messages/s) |",
@@ -268,8 +285,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--per-conversation", type=int, default=5)
-    parser.add_argument("--part", choices=("all", "package", "surge"), default="all",
-                        help="package: only the package's size and cold starts; surge: only the surge")
+    parser.add_argument("--part", choices=("all", "flows", "package", "surge"), default="all",
+                        help="flows: only the flows' tables; package: only the package's size and "
+                             "cold starts; surge: only the surge")
     parser.add_argument("--surge-customers", type=int, default=surge.SurgeParameters.customers)
     parser.add_argument("--surge-limit-seconds", type=float,
                         default=surge.SurgeParameters.limit_seconds,
@@ -284,6 +302,17 @@ def main() -> None:
     logging.getLogger("whatsapp_connect_chat").disabled = True
     emf.write_lines_to()
     tables = {}
+    if args.part == "flows":
+        process, endpoints = start_twin(args.latency_ms)
+        try:
+            os.environ.update(endpoints)
+            scenario = Scenario(TwinClient(endpoints["AWS_ENDPOINT_URL_CONNECT"]))
+            tables["flows"] = render_flows(
+                args, measure_flows(scenario, args.repeats),
+                scenario.throughput(args.conversations, args.per_conversation),
+                scenario.voice_conversion_ms(runs=5))
+        finally:
+            stop_twin(process)
     if args.part in ("all", "package"):
         with tempfile.TemporaryDirectory() as scratch:
             workdir = Path(scratch)

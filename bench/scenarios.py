@@ -15,6 +15,7 @@ from emulator.reference_events import (
     REFERENCE_CUSTOMER_WA_ID, customer_messages, load_event, sns_message, status_of_sent,
     text_from_customer, with_messages,
 )
+from bench.sample_reply import SampleReply
 from emulator.product_clock import wrap_runtime_clock
 from emulator.stream_records import StreamReader
 from emulator.voice_notes import ogg_opus_repeated, sample_voice_note
@@ -138,6 +139,7 @@ class Scenario:
         import app
 
         self.app = app
+        self.sample_reply = SampleReply(SESSIONS_TABLE)
         self.customers = 0
         self._clock_offset = self.twin.now() - time.time()
         self.put_app_on_twin_time()
@@ -275,6 +277,13 @@ class Scenario:
         return self.measured({"SendWhatsAppMessage"},
                              lambda timer: timer.run(self.app.on_connect_event, event), first=True)
 
+    def sample_agent_text(self) -> FlowResult:
+        """The same reply through the original sample's path (bench/sample_reply.py)."""
+        _, contact_id = self.open_chat()
+        event = self.twin.agent_text(contact_id, "Hi Ana, I'm Jordan. I can help with that.")
+        return self.measured({"SendWhatsAppMessage"},
+                             lambda timer: timer.run(self.sample_reply, event), first=True)
+
     def agent_text_outside_window(self) -> FlowResult:
         """A day and an hour after the customer wrote: no WhatsApp call, a note to the agent."""
         _, contact_id = self.open_chat()
@@ -389,13 +398,16 @@ class Flow:
     run: Callable[[Scenario], FlowResult]
 
 
+AGENT_REPLY = "agent text reply"
+SAMPLE_AGENT_REPLY = "agent text reply, the original sample's path (bench/sample_reply.py)"
 FLOWS = [
     Flow("new customer's first text", Scenario.first_text),
     Flow("text into an open chat", Scenario.open_chat_text),
     Flow("burst of five texts", Scenario.burst_of_five),
     Flow("image with caption", Scenario.image_with_caption),
     Flow("voice note (audio attached)", Scenario.voice_note),
-    Flow("agent text reply", Scenario.agent_text),
+    Flow(AGENT_REPLY, Scenario.agent_text),
+    Flow(SAMPLE_AGENT_REPLY, Scenario.sample_agent_text),
     Flow("agent attachment (PDF)", Scenario.agent_attachment),
     Flow("agent text outside the 24-hour window", Scenario.agent_text_outside_window),
     Flow("/template command", Scenario.template_command),
