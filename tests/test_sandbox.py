@@ -9,11 +9,13 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,11 @@ import pytest
 from tests.repository import ROOT, load_event
 
 READY_SECONDS = 60
+# How long the browser tests wait for what the page should come to show (Playwright's own default
+# is 5 s, which a busy machine exceeds): every wait is on a condition, never a fixed time.
+BROWSER_WAIT_MS = 60_000
+WINDOW_OPEN = re.compile(r"open, closes [1-3]?[0-9] [A-Z][a-z]{2} [0-2][0-9]:[0-5][0-9] UTC")
+WINDOW_CLOSED = re.compile(r"closed [1-3]?[0-9] [A-Z][a-z]{2} [0-2][0-9]:[0-5][0-9] UTC: only templates")
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT = Path(os.environ.get("SANDBOX_SCREENSHOT") or ROOT / "build" / "sandbox.png")
 
@@ -55,6 +62,22 @@ class Sandbox:
     def stop(self) -> int:
         self.process.send_signal(signal.SIGINT)  # Ctrl-C
         return self.process.wait(20)
+
+    def settings(self) -> dict[str, str]:
+        """The .env the sandbox wrote (python-dotenv format)."""
+        return dict(line.split("=", 1) for line in self.env_file.read_text().splitlines()
+                    if line and not line.startswith("#"))
+
+    def conversations(self) -> list[dict]:
+        """The conversation items of the bridge's sessions table, in the twin's DynamoDB."""
+        import boto3
+
+        settings = self.settings()
+        dynamodb = boto3.client(
+            "dynamodb", endpoint_url=settings["AWS_ENDPOINT_URL_DYNAMODB"], region_name=settings["AWS_REGION"],
+            aws_access_key_id=settings["AWS_ACCESS_KEY_ID"], aws_secret_access_key=settings["AWS_SECRET_ACCESS_KEY"])
+        return [item for item in dynamodb.scan(TableName=settings["SESSIONS_TABLE"])["Items"]
+                if item["contactId"]["S"].startswith("conversation#")]
 
 
 @pytest.fixture
@@ -93,7 +116,7 @@ def sandbox(tmp_path):
         running.stop()  # as Ctrl-C would: the launcher stops chalice local and the twin
 
 
-def wait_for(condition, timeout: float = 20.0, interval: float = 0.2):
+def wait_for(condition, timeout: float = READY_SECONDS, interval: float = 0.2):
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -120,8 +143,7 @@ def test_sandbox_command_runs_a_reference_event_into_the_emulated_chat_and_stops
     assert hops["on_whatsapp_event"][0]["operation"] == "PutItem"
     assert "StartChatContact" in [c["operation"] for c in hops["flush_buffer"]]
     # The sandbox wrote its .env (python-dotenv format) for the local stage.
-    settings = dict(line.split("=", 1) for line in sandbox.env_file.read_text().splitlines()
-                    if line and not line.startswith("#"))
+    settings = sandbox.settings()
     assert settings["AWS_ENDPOINT_URL_CONNECT"] == settings["SANDBOX_EMULATOR_URL"]
     assert settings["AWS_ENDPOINT_URL_DYNAMODB"].startswith("http://127.0.0.1:")
 
@@ -214,8 +236,9 @@ def sandbox_page(sandbox, tmp_path) -> Iterator:
         if os.environ.get("CI"):
             pytest.fail(f"the browser test must run in CI: {missing}")
         pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_WAIT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
             str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
@@ -224,7 +247,7 @@ def sandbox_page(sandbox, tmp_path) -> Iterator:
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"])
         try:
             page = browser.new_page()
-            page.set_default_timeout(20_000)
+            page.set_default_timeout(BROWSER_WAIT_MS)
             page.goto(sandbox.url + "/")
             yield page
         finally:
@@ -253,9 +276,21 @@ def test_golden_path_in_the_browser(sandbox, tmp_path):
         business = page.locator("[data-testid=phone-message][data-from=business]")
         expect(business.last).to_contain_text("Hello Ana, I am looking into it now.")
 
-        # The agent ends the chat; the customer's next message opens a new one.
+        # The metrics panel counts from the bridge's own metric lines: a message each way.
+        expect(metric(page, "InboundMessages").get_by_test_id("metric-value")).to_have_text("1")
+        expect(metric(page, "OutboundMessages").get_by_test_id("metric-value")).to_have_text("1")
+        expect(metric(page, "ChatsStarted").get_by_test_id("metric-value")).to_have_text("1")
+        expect(metric(page, "OutboundMessages").get_by_test_id("metric-latency")).to_contain_text(
+            re.compile(r"latest [0-9.]+ m?s · median"))
+
+        # The agent ends the chat; a day later the customer writes again: a new chat, which starts
+        # with the ended one's history (persistent chat), greyed under a divider. (The bridge
+        # learns of the end from Connect's streaming, and keeps when it ended: "a day later" is
+        # from then.)
         page.get_by_test_id("agent-end").click()
         expect(page.locator(f"[data-contact-id='{first_chat}']")).to_have_attribute("data-status", "ENDED")
+        wait_for(lambda: [c for c in sandbox.conversations() if c.get("lastContactId", {}).get("S") == first_chat])
+        page.get_by_test_id("clock-advance").click()
         page.get_by_test_id("phone-input").fill("Thanks! One more question about delivery.")
         page.get_by_test_id("phone-send").click()
         expect(chats).to_have_count(2)
@@ -263,8 +298,55 @@ def test_golden_path_in_the_browser(sandbox, tmp_path):
         expect(newest).to_have_count(1)
         assert newest.get_attribute("data-contact-id") != first_chat
         expect(agent_thread).to_contain_text("Thanks! One more question about delivery.")
+        expect(agent_thread.get_by_test_id("history-divider")).to_have_count(1)
+        history = agent_thread.locator(".history")
+        expect(history.filter(has_text="Hi, I need help with my order")).to_have_count(1)
+        expect(history.filter(has_text="Hello Ana, I am looking into it now.")).to_have_count(1)
+        expect(agent_thread.locator("[data-testid=agent-message]:not(.history)",
+                                    has_text="Thanks! One more question")).to_have_count(1)
+        expect(metric(page, "InboundMessages").get_by_test_id("metric-value")).to_have_text("2")
+        expect(metric(page, "ChatsStarted").get_by_test_id("metric-value")).to_have_text("2")
         expect(page.locator("[data-testid=hop][data-hop=on_connect_event]")).to_contain_text(
             "SendWhatsAppMessage")
+
+        # A photo taller than the thread: once it has loaded, the phone shows the newest message.
+        for line in ("Here is the label", "and the parcel", "and the receipt"):
+            page.get_by_test_id("phone-input").fill(line)
+            page.get_by_test_id("phone-send").click()
+        page.get_by_test_id("phone-file").set_input_files(
+            {"name": "parcel.png", "mimeType": "image/png", "buffer": tall_png()})
+        page.wait_for_function("""() => {
+            const thread = document.querySelector("[data-testid=phone-thread]");
+            const photo = thread.querySelector("img");
+            return photo && photo.complete && photo.naturalHeight > 0 && thread.scrollHeight > thread.clientHeight
+                && thread.scrollHeight - thread.clientHeight - thread.scrollTop < 2;
+        }""", timeout=BROWSER_WAIT_MS)
+        expect(agent_thread.locator("img")).to_have_count(1)
+
+        # Browsers ask for /favicon.ico whatever the page links: not a refusal.
+        assert page.request.get(sandbox.url + "/favicon.ico").status == 204
+
+
+def metric(page, name: str):
+    """A tile of the live metrics panel."""
+    return page.locator(f"[data-testid=metric][data-metric={name}]")
+
+
+def minutes_apart(hh_mm: str, hh_mm_ss: str) -> int:
+    """Between two times of day, across midnight too."""
+    first = int(hh_mm[:2]) * 60 + int(hh_mm[3:5])
+    second = int(hh_mm_ss[:2]) * 60 + int(hh_mm_ss[3:5])
+    return min((first - second) % 1440, (second - first) % 1440)
+
+
+def tall_png(width: int = 120, height: int = 900) -> bytes:
+    """A photo taller than the phone's thread, however it is scaled: a plain PNG, one colour."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = (b"\x00" + bytes((37, 211, 102)) * width) * height
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 # What WhatsApp shows for a text (https://faq.whatsapp.com/539178204879377), as HTML.
@@ -293,30 +375,41 @@ def test_receipts_typing_formatting_and_a_bot_list_in_the_browser(sandbox, tmp_p
         expect(mine.first).to_have_attribute("data-status", "delivered")
         # The flush has stored the chat (its window is known) before the agent reads: no agent
         # reads in the milliseconds between the chat opening and the flush recording it.
-        expect(page.get_by_test_id("window-state")).to_contain_text("open, closes at")
+        expect(page.get_by_test_id("window-state")).to_contain_text(WINDOW_OPEN)
         page.get_by_test_id("agent-read").click()
         expect(mine.first).to_have_attribute("data-status", "read")
         expect(page.get_by_test_id("agent-read-done")).to_have_count(1)
 
-        # The agent types: WhatsApp's typing indicator; the markdown reply arrives in bold and
-        # ends it. The phone reports it delivered and read; the agent sees Read.
-        page.get_by_test_id("agent-input").fill("**Sorry** about that")
+        # The agent types: WhatsApp's typing indicator; the markdown reply (Shift+Enter breaks its
+        # lines, Enter sends) arrives in bold with its list's lines and ends it. The phone reports
+        # it delivered and read; the agent sees Read. The console draws the markdown as the
+        # agent workspace does.
+        reply_box = page.get_by_test_id("agent-input")
+        reply_box.fill("**Sorry** about that. Two options:")
         expect(page.get_by_test_id("phone-typing")).to_be_visible()
-        page.get_by_test_id("agent-send").click()
+        for line in ("- a refund", "- a new parcel"):
+            reply_box.press("Shift+Enter")
+            reply_box.press_sequentially(line)
+        reply_box.press("Enter")
+        expect(reply_box).to_have_value("")
         expect(business.last.locator("strong")).to_have_text("Sorry")
-        expect(business.last).to_contain_text("Sorry about that")
-        expect(business.last).not_to_contain_text("*")
+        expect(business.last).to_contain_text("Sorry about that. Two options:")
+        expect(business.last).not_to_contain_text("**")
+        agent_reply = page.locator("[data-testid=agent-message][data-role=AGENT]")
+        expect(agent_reply.locator("strong")).to_have_text("Sorry")
+        expect(agent_reply.locator("ul > li")).to_have_text(["a refund", "a new parcel"])
         expect(page.get_by_test_id("phone-typing")).to_be_hidden()
         expect(business.last).to_have_attribute("data-status", "read")
         expect(business.last.get_by_test_id("ticks")).to_have_class(re.compile(r"\bread\b"))
         expect(page.locator("[data-testid=agent-message][data-role=AGENT] [data-testid=agent-receipt]")
                ).to_have_text("Read")
 
-        # The bot's ListPicker is a WhatsApp list; the customer taps a row, and the chat gets
-        # the option's title as the customer's message.
+        # The bot's ListPicker is a WhatsApp list (in the chat list, its title); the customer taps
+        # a row, and the chat gets the option's title as the customer's message.
         page.get_by_test_id("bot-listpicker").click()
         expect(business.last).to_have_attribute("data-kind", "interactive")
         expect(business.last).to_contain_text("How can we help you today?")
+        expect(page.get_by_test_id("chat-preview")).to_have_text("How can we help you today?")
         business.last.get_by_test_id("phone-list-button").click()
         rows = page.get_by_test_id("phone-list-row")
         expect(rows).to_have_count(3)
@@ -325,6 +418,11 @@ def test_receipts_typing_formatting_and_a_bot_list_in_the_browser(sandbox, tmp_p
         customer = page.locator("[data-testid=agent-message][data-role=CUSTOMER]")
         expect(customer.last).to_contain_text("Talk to an agent")
         expect(business.last).to_have_attribute("data-status", "read")
+        # The agent reads the newest: "mark read" goes from every message up to it.
+        expect(page.get_by_test_id("agent-read")).to_have_count(1)
+        page.get_by_test_id("agent-read").click()
+        expect(page.get_by_test_id("agent-read")).to_have_count(0)
+        expect(page.get_by_test_id("agent-read-done")).to_have_count(2)
 
         # The phone's WhatsApp formatting rules, as its page draws them (text stays text).
         drawn = page.evaluate("""texts => texts.map(text => {
@@ -336,7 +434,7 @@ def test_receipts_typing_formatting_and_a_bot_list_in_the_browser(sandbox, tmp_p
     # list's rows, and the receipts the phone's statuses became on the agent's message.
     (chat,) = sandbox.get("/sandbox/api/state")["chats"]
     said = [(i["ParticipantRole"], i["ContentType"], i["Content"]) for i in chat["items"] if i["Type"] == "MESSAGE"]
-    assert said[1][:2] == ("AGENT", "text/markdown")
+    assert said[1] == ("AGENT", "text/markdown", "**Sorry** about that. Two options:\n- a refund\n- a new parcel")
     assert said[-1] == ("CUSTOMER", "text/plain", "Talk to an agent")
     (reply,) = [i for i in chat["items"] if i["ParticipantRole"] == "AGENT" and i["Type"] == "MESSAGE"]
     assert reply["Delivered"] and reply["Read"]
@@ -355,7 +453,7 @@ def test_a_closed_window_and_a_template_in_the_browser(sandbox, tmp_path):
         page.get_by_test_id("phone-send").click()
         expect(agent_thread).to_contain_text("Hi, where is my order?")
         expect(window).to_have_attribute("data-state", "open")
-        expect(window).to_contain_text("open, closes at")
+        expect(window).to_contain_text(WINDOW_OPEN)
         page.get_by_test_id("agent-input").fill("Let me check.")
         page.get_by_test_id("agent-send").click()
         expect(business).to_have_count(1)
@@ -367,13 +465,25 @@ def test_a_closed_window_and_a_template_in_the_browser(sandbox, tmp_path):
         page.get_by_test_id("clock-advance").click()
         expect(page.get_by_test_id("sandbox-clock")).not_to_have_text(clock)
         expect(window).to_have_attribute("data-state", "closed")
-        expect(window).to_contain_text("only templates reach the customer")
+        expect(window).to_contain_text(WINDOW_CLOSED)
         page.get_by_test_id("agent-input").fill("Are you still there?")
         page.get_by_test_id("agent-send").click()
-        note = page.locator("[data-testid=agent-message]", has_text="24-hour")
+        # The bridge's note is a system note, not the customer's message (in Connect it is the
+        # customer participant's, under the bridge's prefix, which the console recognises).
+        note = page.get_by_test_id("agent-note")
         expect(note).to_have_count(1)
+        expect(note).to_contain_text("WhatsApp bridge")
+        expect(note).to_contain_text("⛔ Not sent: WhatsApp's 24-hour window")
         expect(note).to_contain_text("order_update")
+        expect(note).not_to_contain_text("[WhatsApp bridge]")
+        expect(page.locator("[data-testid=agent-message]", has_text="24-hour")).to_have_count(0)
+        expect(page.get_by_test_id("chat-preview")).to_contain_text("⛔ Not sent")
         expect(business).to_have_count(1)
+        # The calls per hop are at the sandbox's time, in UTC, as its clock in the header.
+        header = page.get_by_test_id("sandbox-clock").inner_text()
+        refusal_call = page.locator("[data-testid=hop][data-hop=on_connect_event] li",
+                                    has_text="ListWhatsAppMessageTemplates").first
+        assert minutes_apart(header.split(", ")[1][:5], refusal_call.get_by_test_id("call-time").inner_text()) <= 1
 
         # The agent picks a template: the phone shows it as a template, the chat echoes its text.
         page.get_by_test_id("template-toggle").click()
@@ -389,8 +499,10 @@ def test_a_closed_window_and_a_template_in_the_browser(sandbox, tmp_path):
         expect(business.last).to_contain_text("Order update")
         expect(business.last).to_contain_text("Hi Ana, your order A-1001 has shipped and arrives tomorrow.")
         expect(business.last).to_contain_text("Reply to this message to talk to us.")
-        expect(agent_thread.locator("[data-testid=agent-message]",
-                                    has_text="Hi Ana, your order A-1001 has shipped")).to_have_count(1)
+        # The bridge's echo of the template is a note of its own too.
+        expect(agent_thread.get_by_test_id("agent-note").filter(
+            has_text="📋 Template order_update (en_US) sent to the customer")).to_contain_text(
+            "Hi Ana, your order A-1001 has shipped")
 
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOT), full_page=True)
@@ -398,8 +510,7 @@ def test_a_closed_window_and_a_template_in_the_browser(sandbox, tmp_path):
 
     # What the twin's WhatsApp was asked (read receipts and typing aside): the reply, then the
     # template; "Are you still there?" cost no WhatsApp call.
-    settings = dict(line.split("=", 1) for line in sandbox.env_file.read_text().splitlines()
-                    if line and not line.startswith("#"))
+    settings = sandbox.settings()
     with urllib.request.urlopen(settings["SANDBOX_EMULATOR_URL"] + "/_emulator/whatsapp/sent") as answer:
         messages = [record["message"] for record in json.load(answer)]
     assert [(m["type"], m["text"]["body"] if m["type"] == "text" else m["template"]["name"])

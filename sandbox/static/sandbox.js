@@ -413,7 +413,7 @@ function drawCalls(state) {
     return el("div", {class: "hop", "data-testid": "hop", "data-hop": hop}, el("h3", {}, hop),
       el("ol", {}, ...calls.map((c) => el("li", {class: c.error ? "err" : "", title: c.summary},
         el("time", {"data-testid": "call-time"}, c.timeText),
-        el("span", {class: "op"}, `${c.service}.${c.operation}`),
+        el("span", {class: "op"}, `${c.service}.`, el("wbr"), c.operation),
         el("span", {class: "result"}, c.error || String(c.status || "…"))))));
   }));
 }
