@@ -16,6 +16,7 @@ reads them by attaching a handler to that logger.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -58,6 +59,7 @@ UNKNOWN_NUMBER = "unknown"
 _PHONE_NUMBER_ID = re.compile(r"(?:^phone-number-id-|:phone-number-id/)([0-9A-Za-z]+)$")
 
 
+@functools.lru_cache(maxsize=256)  # a deployment has a handful of business numbers
 def phone_number_id(origination_id: str) -> str:
     """End User Messaging Social's id of a business number, from the id or its ARN."""
     found = _PHONE_NUMBER_ID.search(origination_id or "")
