@@ -3,6 +3,8 @@ retried as Lambda retries it; every message must reach the other side exactly on
 
 The cells are listed while this module is collected, by running each flow once on a twin of its
 own (tests/crash/standalone.py), so a new call in the product is a new cell without any edit here.
+A failing cell says its outcome and why; the tables of every cell are docs/reliability.md's
+(`python -m tests.crash.matrix --write`), not this run's output.
 """
 from __future__ import annotations
 
@@ -10,10 +12,9 @@ import functools
 
 import pytest
 
-from tests.crash.explorer import Outcome
 from tests.crash.flows import FLOWS_BY_NAME
 from tests.crash.killing import Killed, KillPoint
-from tests.crash.matrix import Cell, cells_of, explorer_on, render
+from tests.crash.matrix import Cell, cells_of, explorer_on
 
 # Cells that fail on today's product, by id, with their outcome and cause, e.g.
 #   "agent-text-after-dynamodb.UpdateItem-async": "LOST: the retry finds the claim in progress ...",
@@ -40,29 +41,9 @@ def pytest_generate_tests(metafunc):
     metafunc.parametrize("cell", params)
 
 
-class MatrixReport:
-    """Prints the outcomes of the cells that ran as a table in pytest's terminal summary."""
-
-    def __init__(self) -> None:
-        self.results: list[tuple[Cell, Outcome]] = []
-
-    def pytest_terminal_summary(self, terminalreporter):
-        if self.results:
-            terminalreporter.write_sep("=", "crash matrix")
-            terminalreporter.write_line(render(self.results))
-
-
-@pytest.fixture(scope="module")
-def matrix_report(request):
-    report = MatrixReport()
-    request.config.pluginmanager.register(report, "crash-matrix-report")
-    yield report
-
-
-def test_cell(bridge, cell: Cell, matrix_report: MatrixReport):
+def test_cell(bridge, cell: Cell):
     with explorer_on(bridge) as explorer:
         outcome = explorer.run_cell(cell.flow, cell.kill_at, cell.kind)
-    matrix_report.results.append((cell, outcome))
 
     assert outcome.passed, f"{outcome.label}: " + "; ".join(outcome.details)
 
