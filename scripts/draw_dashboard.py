@@ -63,7 +63,7 @@ def draw(found, out: Path) -> None:
     start = min(p[0] for p in found)
     period = max(1, math.ceil((max(p[0] for p in found) - start) / PERIODS))
     p50, p99 = (lambda v: percentile(v, 0.5)), (lambda v: percentile(v, 0.99))
-    figure, axes = plt.subplots(3, 2, figsize=(14, 11), constrained_layout=True)
+    figure, axes = plt.subplots(3, 2, figsize=(14, 11), sharex=True, constrained_layout=True)
     panels = [
         ("Messages each way (all business numbers, Sum)",
          [("customer to agent (InboundMessages)", "InboundMessages", sum, None),
@@ -90,9 +90,10 @@ def draw(found, out: Path) -> None:
             if values:
                 axis.plot(minutes, values, marker=".", linewidth=1.2, label=label)
         if "Latency" in metric:  # a slow outlier would flatten every other value
-            axis.set_yscale("log")
+            axis.set_yscale("log", nonpositive="mask")  # a 0 ms value is left out, not drawn at -∞
         axis.set_title(title, fontsize=10)
         axis.set_xlabel(f"minutes into the bench run ({period} s periods)", fontsize=8)
+        axis.xaxis.set_tick_params(labelbottom=True)
         axis.grid(alpha=0.3)
         axis.legend(fontsize=7, loc="upper right")
     note = axes.flat[-1]
