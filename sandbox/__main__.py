@@ -28,7 +28,7 @@ from typing import Iterator
 from emulator.twin import Twin
 from sandbox import resources
 
-READY_TIMEOUT_SECONDS = 60
+READY_TIMEOUT_SECONDS = 150
 # SNS delivers a standard topic's notifications in any order and side by side: each one here waits
 # up to this long, so the sandbox meets a bot's burst of messages as the bridge will.
 SNS_REORDER_SECONDS = 0.5

@@ -25,7 +25,7 @@ import pytest
 
 from tests.repository import ROOT, load_event
 
-READY_SECONDS = 60
+READY_SECONDS = 180  # a busy machine starts the twin and chalice local slowly
 # How long the browser tests wait for what the page should come to show (Playwright's own default
 # is 5 s, which a busy machine exceeds): every wait is on a condition, never a fixed time.
 BROWSER_WAIT_MS = 60_000
@@ -61,7 +61,7 @@ class Sandbox:
 
     def stop(self) -> int:
         self.process.send_signal(signal.SIGINT)  # Ctrl-C
-        return self.process.wait(20)
+        return self.process.wait(READY_SECONDS)
 
     def settings(self) -> dict[str, str]:
         """The .env the sandbox wrote (python-dotenv format)."""
@@ -359,6 +359,20 @@ WHATSAPP_FORMATTING = {
     "<img src=x onerror=alert(1)> *&*": "&lt;img src=x onerror=alert(1)&gt; <strong>&amp;</strong>",
 }
 
+# What the agent workspace shows for a text/markdown message (Connect's rich messaging: bold,
+# italics, hyperlinks, bulleted and numbered lists), as HTML.
+CONNECT_MARKDOWN = {
+    "**Sorry** about that": "<strong>Sorry</strong> about that",
+    "*so* _very_ __sorry__": "<em>so</em> <em>very</em> <strong>sorry</strong>",
+    "Two options:\n- a refund\n- a new parcel\nThanks": (
+        "Two options:<ul><li>a refund</li><li>a new parcel</li></ul>Thanks"),
+    "3. third\n4. fourth": '<ol start="3"><li>third</li><li>fourth</li></ol>',
+    "[track it](https://example.com/t?id=1)":
+        '<a href="https://example.com/t?id=1" target="_blank" rel="noopener noreferrer">track it</a>',
+    "order\\_update and snake_case_name": "order_update and snake_case_name",
+    "[x](javascript:alert(1)) <b>": "[x](javascript:alert(1)) &lt;b&gt;",
+}
+
 
 def test_receipts_typing_formatting_and_a_bot_list_in_the_browser(sandbox, tmp_path):
     with sandbox_page(sandbox, tmp_path) as page:
@@ -429,6 +443,11 @@ def test_receipts_typing_formatting_and_a_bot_list_in_the_browser(sandbox, tmp_p
             const holder = document.createElement("p"); holder.append(...formatted(text));
             return holder.innerHTML; })""", list(WHATSAPP_FORMATTING))
         assert dict(zip(WHATSAPP_FORMATTING, drawn)) == WHATSAPP_FORMATTING
+        # The agent workspace's markdown, as the console draws it (text stays text here too).
+        drawn = page.evaluate("""texts => texts.map(text => {
+            const holder = document.createElement("p"); holder.append(...markdown(text));
+            return holder.innerHTML; })""", list(CONNECT_MARKDOWN))
+        assert dict(zip(CONNECT_MARKDOWN, drawn)) == CONNECT_MARKDOWN
 
     # What the twin's Connect and WhatsApp saw: the tap's title as the customer's message, the
     # list's rows, and the receipts the phone's statuses became on the agent's message.
