@@ -139,7 +139,8 @@ def test_an_agents_reply_accepted_by_whatsapp_counts_with_its_latency_from_absol
     assert recorded["OutboundMessages"] == (1, "Count")
     ((latency,), unit) = recorded["OutboundLatency"]
     assert unit == "Milliseconds"
-    assert 2000 <= (before - taken) * 1000 - 1 <= latency <= (after - taken) * 1000 + 1
+    assert (before - taken) * 1000 - 1 <= latency <= (after - taken) * 1000 + 1
+    assert latency >= 2000  # the clock moved 2 s between Connect taking it and the send
     assert texts_sent(bridge.twin) == ["Your order ships today."]
 
 

@@ -267,7 +267,7 @@ def streamed_receipt(bridge, contact_id, chat_message):
 
 def probe_results(capsys):
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
-    return [(line["behaviour"], line["holds"]) for line in lines if line["event"] == "probe_result"]
+    return [(line["behaviour"], line["holds"]) for line in lines if line.get("event") == "probe_result"]
 
 
 def test_without_callback_data_or_the_returned_id_no_status_reaches_the_agent_and_nothing_fails(bridge):
