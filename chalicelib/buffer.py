@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from .items import from_attributes, to_attributes
+from .items import S, Table, from_attributes, to_attributes
 from .whatsapp import BusinessNumber, Customer, DeliveryStatus, InboundMessage, Notification
 
 BUFFER_RETENTION_SECONDS = 24 * 3600
@@ -88,21 +88,14 @@ def buffer_item(notification: Notification, now: float) -> dict[str, Any]:
     return item
 
 
-def put_once(dynamodb: Any, table_name: str, item: dict[str, Any]) -> bool:
+def put_once(table: Table, item: dict[str, Any]) -> bool:
     """Write the item unless its key is already buffered; False means it was a redelivery."""
-    try:
-        dynamodb.put_item(
-            TableName=table_name,
-            Item=to_attributes(item),
-            ConditionExpression="attribute_not_exists(messageKey)",
-        )
-    except dynamodb.exceptions.ConditionalCheckFailedException:
-        return False
-    return True
+    return table.put_if(Item=to_attributes(item), ConditionExpression="attribute_not_exists(messageKey)")
 
 
-def put_nudge(dynamodb: Any, table_name: str, conversation_id: str, now: float, purpose: str) -> None:
-    dynamodb.put_item(TableName=table_name, Item=to_attributes(nudge_item(conversation_id, now, purpose)))
+def put_nudge(table: Table, conversation_id: str, now: float, purpose: str) -> None:
+    table.client.put_item(TableName=table.name,
+                          Item=to_attributes(nudge_item(conversation_id, now, purpose)))
 
 
 def decode_stream_record(record: dict) -> BufferedEntry | Nudge:
@@ -116,18 +109,18 @@ def decode_stream_record(record: dict) -> BufferedEntry | Nudge:
         raise MalformedRecord(f"stream record is not a buffered entry: {error!r}") from None
 
 
-def get_entries(dynamodb: Any, table_name: str, conversation_id: str,
+def get_entries(table: Table, conversation_id: str,
                 message_keys: Sequence[str]) -> dict[str, BufferedEntry]:
     """Buffered entries by key, read back for a retry that lacks them in its batch; an entry read
     this way has no stream position, so it sorts by timestamp alone."""
     found: dict[str, BufferedEntry] = {}
     for start in range(0, len(message_keys), BATCH_GET_LIMIT):
-        request = {table_name: {"ConsistentRead": True, "Keys": [
-            {"conversationId": {"S": conversation_id}, "messageKey": {"S": key}}
+        request = {table.name: {"ConsistentRead": True, "Keys": [
+            {"conversationId": S(conversation_id), "messageKey": S(key)}
             for key in message_keys[start:start + BATCH_GET_LIMIT]]}}
         while request:
-            response = dynamodb.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(table_name, []):
+            response = table.client.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(table.name, []):
                 try:
                     entry = _entry(from_attributes(item), "0")
                 except (KeyError, TypeError, ValueError, AttributeError):

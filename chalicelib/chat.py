@@ -28,7 +28,7 @@ def with_connection(runtime: Runtime, session: Session,
         connection_token, expiry = connect.create_connection(
             runtime.clients.participant, session.participant_token)
         session = sessions.replace_connection(
-            runtime.clients.dynamodb, runtime.env.sessions_table, session, connection_token, expiry)
+            runtime.sessions_table, session, connection_token, expiry)
         logs.info("connection_renewed", contactId=session.contact_id)
         return session, action(session.connection_token)
     except connect.TokenRefused:

@@ -13,7 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Iterator, Sequence, TypeVar
 
-from .items import from_attributes
+from botocore.exceptions import ClientError
+
+from .errors import condition_failed
+from .items import N, S, Table, from_attributes
 from .sessions import Session
 
 Step = TypeVar("Step")
@@ -56,24 +59,26 @@ def _steps_attribute(message_id: str) -> str:
     return f"steps#{message_id}"
 
 
-def claim(dynamodb: Any, table: str, contact_id: str, message_id: str, lock_seconds: int,
+def claim(table: Table, contact_id: str, message_id: str, lock_seconds: int,
           now: float) -> Claim:
     """Take the message for sending and read its session, in one write."""
     try:
-        response = dynamodb.update_item(
-            TableName=table,
-            Key={"contactId": {"S": contact_id}},
+        response = table.client.update_item(
+            TableName=table.name,
+            Key={"contactId": S(contact_id)},
             UpdateExpression="SET #lock = :until",
             ConditionExpression=("attribute_exists(systemNumber) AND NOT contains(#completed, :id) "
                                  "AND (attribute_not_exists(#lock) OR #lock < :now)"),
             ExpressionAttributeNames={"#lock": _lock_attribute(message_id),
                                       "#completed": COMPLETED_IDS},
-            ExpressionAttributeValues={":until": {"N": str(int(now) + lock_seconds)},
-                                       ":now": {"N": str(int(now))}, ":id": {"S": message_id}},
+            ExpressionAttributeValues={":until": N(int(now) + lock_seconds), ":now": N(now),
+                                       ":id": S(message_id)},
             ReturnValues="ALL_NEW",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
-    except dynamodb.exceptions.ConditionalCheckFailedException as error:
+    except ClientError as error:
+        if not condition_failed(error):
+            raise
         old = from_attributes(error.response.get("Item") or {})
         if "systemNumber" not in old:
             raise UnknownSession(contact_id) from None
@@ -85,17 +90,17 @@ def claim(dynamodb: Any, table: str, contact_id: str, message_id: str, lock_seco
                  frozenset(item.get(COMPLETED_IDS, ())))
 
 
-def step_done(dynamodb: Any, table: str, claimed: Claim, steps: int) -> None:
-    dynamodb.update_item(
-        TableName=table,
-        Key={"contactId": {"S": claimed.session.contact_id}},
+def step_done(table: Table, claimed: Claim, steps: int) -> None:
+    table.client.update_item(
+        TableName=table.name,
+        Key={"contactId": S(claimed.session.contact_id)},
         UpdateExpression="SET #steps = :steps",
         ExpressionAttributeNames={"#steps": _steps_attribute(claimed.message_id)},
-        ExpressionAttributeValues={":steps": {"N": str(steps)}},
+        ExpressionAttributeValues={":steps": N(steps)},
     )
 
 
-def complete(dynamodb: Any, table: str, claimed: Claim, sent: dict[str, str],
+def complete(table: Table, claimed: Claim, sent: dict[str, str],
              window_told: dict[str, int] | None = None) -> None:
     """Mark the message sent and remember the WhatsApp ids it became (with a snippet, so a
     customer's reply or reaction can name it, and the Connect message, so a status can name it
@@ -108,11 +113,11 @@ def complete(dynamodb: Any, table: str, claimed: Claim, sent: dict[str, str],
     assignments = []
     for index, (attribute, wrote_at) in enumerate((window_told or {}).items()):
         names[f"#told{index}"] = attribute
-        values[f":told{index}"] = {"N": str(wrote_at)}
+        values[f":told{index}"] = N(wrote_at)
         assignments.append(f"#told{index} = :told{index}")
     for index, (whatsapp_id, snippet) in enumerate(sent.items()):
         names[f"#sent{index}"] = whatsapp_id
-        values[f":snippet{index}"] = {"S": snippet}
+        values[f":snippet{index}"] = S(snippet)
         assignments.append(f"sentSnippets.#sent{index} = :snippet{index}")
     if sent:
         assignments += _sent_messages(claimed, sent, values)
@@ -131,8 +136,8 @@ def complete(dynamodb: Any, table: str, claimed: Claim, sent: dict[str, str],
     expression = "ADD #completed :id REMOVE " + ", ".join(removals)
     if assignments:
         expression = "SET " + ", ".join(assignments) + " " + expression
-    dynamodb.update_item(
-        TableName=table, Key={"contactId": {"S": claimed.session.contact_id}},
+    table.client.update_item(
+        TableName=table.name, Key={"contactId": S(claimed.session.contact_id)},
         UpdateExpression=expression, ExpressionAttributeNames=names,
         ExpressionAttributeValues=values)
 
@@ -142,28 +147,27 @@ def _sent_messages(claimed: Claim, sent: dict[str, str], values: dict[str, Any])
     A session stored before the bridge kept the map gets it whole (of two such completions at
     once, one's ids are kept)."""
     if claimed.session.sent_messages is None:
-        values[":messages"] = {"M": {whatsapp_id: {"S": claimed.message_id} for whatsapp_id in sent}}
+        values[":messages"] = {"M": {whatsapp_id: S(claimed.message_id) for whatsapp_id in sent}}
         return ["sentMessages = :messages"]
-    values[":connect"] = {"S": claimed.message_id}
+    values[":connect"] = S(claimed.message_id)
     return [f"sentMessages.#sent{index} = :connect" for index in range(len(sent))]
 
 
-def release(dynamodb: Any, table: str, claimed: Claim) -> None:
+def release(table: Table, claimed: Claim) -> None:
     """Give the claim back, progress kept, so the message's retry can take it at once."""
-    dynamodb.update_item(
-        TableName=table,
-        Key={"contactId": {"S": claimed.session.contact_id}},
+    table.client.update_item(
+        TableName=table.name,
+        Key={"contactId": S(claimed.session.contact_id)},
         UpdateExpression="SET #lock = :expired",
         ExpressionAttributeNames={"#lock": _lock_attribute(claimed.message_id)},
-        ExpressionAttributeValues={":expired": {"N": "0"}},
+        ExpressionAttributeValues={":expired": N(0)},
     )
 
 
 class Steps:
     """The steps of one claimed message, walked so that each is done once across retries."""
 
-    def __init__(self, dynamodb: Any, table: str, claimed: Claim) -> None:
-        self._dynamodb = dynamodb
+    def __init__(self, table: Table, claimed: Claim) -> None:
         self._table = table
         self._claim = claimed
         self.done = claimed.steps_done
@@ -178,7 +182,7 @@ class Steps:
                 continue
             yield step
             if len(steps) > 1:
-                step_done(self._dynamodb, self._table, self._claim, index + 1)
+                step_done(self._table, self._claim, index + 1)
                 self.done = index + 1
 
 

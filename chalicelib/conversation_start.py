@@ -188,12 +188,11 @@ class _BusinessNumber:
 def _send_template(request: Request, runtime: Runtime) -> dict[str, str]:
     business = _business_number(runtime, request.phone_number_id)
     conversation = conversation_id(business.meta_phone_number_id, request.customer_wa_id)
-    known = sessions.get_conversation(runtime.clients.dynamodb, runtime.env.sessions_table,
-                                      conversation)
+    known = sessions.get_conversation(runtime.sessions_table, conversation)
     # The customer's chats live under their business-scoped user id once one opened there
     # (identities.py): the number's conversation points at it.
     if known.open_session or (known.user_conversation_id and sessions.find_open(
-            runtime.clients.dynamodb, runtime.env.sessions_table, known.user_conversation_id)):
+            runtime.sessions_table, known.user_conversation_id)):
         raise BadRequest("The customer is in an open chat: the agent sends the template there, "
                          "with /template.")
     digest = _request_digest(request)
@@ -212,8 +211,8 @@ def _send_template(request: Request, runtime: Runtime) -> dict[str, str]:
     campaign = {"templateName": template.name, "language": template.language, "text": text,
                 "attributes": request.attributes, "whatsappMessageId": whatsapp_id,
                 "sentAt": int(runtime.clock()), "requestDigest": digest}
-    if not sessions.remember_campaign(runtime.clients.dynamodb, runtime.env.sessions_table,
-                                      conversation, campaign, runtime.clock()):
+    if not sessions.remember_campaign(runtime.sessions_table, conversation, campaign,
+                                      runtime.clock()):
         # The customer wrote at that moment: the chat that opened keeps its own attributes.
         logs.warning("campaign_not_recorded_chat_open", template=template.label,
                      whatsappMessageId=whatsapp_id)

@@ -50,8 +50,7 @@ class ConversationDelivery:
         self.first: BufferedEntry | None = None
         self.settings = settings
         self.runtime = runtime
-        self.dynamodb = runtime.clients.dynamodb
-        self.table = runtime.env.sessions_table
+        self.table = runtime.sessions_table
         # Marks (short digests) of the delivery ids that reached the chat, oldest first.
         self.delivered: list[str] = []
         # The conversation's chats that ended: the next chat's history and count (history.py).
@@ -74,7 +73,7 @@ class ConversationDelivery:
                       messageIds=[e.message_id for e in self.entries])
             return
         now = self.runtime.clock()
-        conversation = sessions.begin_delivery(self.dynamodb, self.table, self.conversation_id,
+        conversation = sessions.begin_delivery(self.table, self.conversation_id,
                                                [e.message_key for e in wanted], now)
         wait = conversation.wait
         if wait and not self.retrying and now < wait.next_attempt_at:
@@ -89,7 +88,7 @@ class ConversationDelivery:
         if wait is None:
             return
         if not self.finished:
-            sessions.record_delivered(self.dynamodb, self.table, self.conversation_id,
+            sessions.record_delivered(self.table, self.conversation_id,
                                       self.delivered, finished=True)
         logs.info("wait_ended", conversationId=self.conversation_id, attempts=wait.attempts,
                   waitedSeconds=int(now - wait.since))
@@ -105,7 +104,7 @@ class ConversationDelivery:
         session, campaign = conversation.open_session, conversation.campaign
         if session is None and self.pending:
             # Off the hot path: the customer's chat may be open under their other id.
-            self.elsewhere = identities.elsewhere(self.dynamodb, self.table, self.conversation_id,
+            self.elsewhere = identities.elsewhere(self.table, self.conversation_id,
                                                   conversation, [e for b in blocks for e in b])
             session, campaign = self.elsewhere.session, campaign or self.elsewhere.campaign
             # The customer's chats under their other id count too; the later-counted one is newer.
@@ -154,7 +153,7 @@ class ConversationDelivery:
                 and bool(self.settings.busy_message))
         if busy:
             self._tell_customer(self.settings.busy_message, "busy_message_failed")
-        waiting.hold(self.dynamodb, self.table, self.conversation_id, wait, reason, now,
+        waiting.hold(self.table, self.conversation_id, wait, reason, now,
                      self.settings, busy_told=busy, open_chat=conversation.open_session is not None)
 
     def _give_up(self, wait: Wait) -> None:
@@ -164,7 +163,7 @@ class ConversationDelivery:
                       else "", self.pending)
         if self.settings.busy_timeout_message:
             self._tell_customer(self.settings.busy_timeout_message, "busy_timeout_message_failed")
-        sessions.record_delivered(self.dynamodb, self.table, self.conversation_id, self.delivered,
+        sessions.record_delivered(self.table, self.conversation_id, self.delivered,
                                   finished=True)
 
     def _tell_customer(self, text: str, failure_event: str) -> None:
@@ -188,7 +187,7 @@ class ConversationDelivery:
         earlier = [list(block) for block in conversation.earlier_blocks]
         missing = [key for block in earlier for key in block
                    if key not in in_batch and not self._is_delivered(_delivery_id_of_key(key))]
-        read_back = buffer.get_entries(self.dynamodb, self.runtime.env.buffer_table,
+        read_back = buffer.get_entries(self.runtime.buffer_table,
                                        self.conversation_id, list(dict.fromkeys(missing))
                                        ) if missing else {}
         seen: set[str] = set()
@@ -408,7 +407,7 @@ class ConversationDelivery:
             waba_id=entry.business.waba_id,
         )
         try:
-            sessions.open_session(self.dynamodb, self.table, session, self.elsewhere.sibling,
+            sessions.open_session(self.table, session, self.elsewhere.sibling,
                                   self.elsewhere.alias, self.elsewhere.past)
         except sessions.ConversationBusy:
             # Another chat holds the conversation: leave ours, and let the retry use that one.
@@ -426,7 +425,7 @@ class ConversationDelivery:
     def _close(self, session: Session) -> None:
         logs.info("chat_gone_reopening", contactId=session.contact_id)
         now = self.runtime.clock()
-        sessions.close(self.dynamodb, self.table, session, now)
+        sessions.close(self.table, session, now)
         self.past = sessions.PastChats(self.past.count + 1, session.contact_id, int(now))
 
     def _record(self, ids: tuple[str, ...], finished: bool,
@@ -435,7 +434,7 @@ class ConversationDelivery:
             return
         marks = [_mark(i) for i in ids]
         self.delivered = [m for m in self.delivered if m not in marks] + marks
-        sessions.record_delivered(self.dynamodb, self.table, self.conversation_id,
+        sessions.record_delivered(self.table, self.conversation_id,
                                   self.delivered, finished, note)
         self.finished = self.finished or finished
 
@@ -466,8 +465,7 @@ class _LazySnippets(Mapping[str, str]):
 
     def _load(self) -> dict[str, str]:
         if self._snippets is None:
-            stored = self._session and sessions.get(self._delivery.dynamodb, self._delivery.table,
-                                                    self._session.contact_id)
+            stored = self._session and sessions.get(self._delivery.table, self._session.contact_id)
             self._snippets = stored.sent_snippets if stored else {}
         return self._snippets
 

@@ -46,6 +46,7 @@ from typing import Any, Sequence
 
 from . import logs, sessions
 from .buffer import BufferedEntry
+from .items import Table
 from .sessions import Conversation, PastChats, Session
 from .whatsapp import conversation_id
 
@@ -64,7 +65,7 @@ class Elsewhere:
     past: PastChats = PastChats()
 
 
-def elsewhere(dynamodb: Any, table: str, own_id: str, conversation: Conversation,
+def elsewhere(table: Table, own_id: str, conversation: Conversation,
               entries: Sequence[BufferedEntry]) -> Elsewhere:
     """Called only when `conversation` (own_id's, as begin_delivery read it) has no open chat."""
     first = entries[0] if entries else None
@@ -75,15 +76,15 @@ def elsewhere(dynamodb: Any, table: str, own_id: str, conversation: Conversation
     wa_id = next((e.customer.wa_id for e in entries if e.customer.wa_id), None)
     if user_id and wa_id and own_id == conversation_id(business, user_id):
         phone_id = conversation_id(business, wa_id)
-        other = sessions.get_conversation(dynamodb, table, phone_id)
+        other = sessions.get_conversation(table, phone_id)
         session = other.open_session
         if session is not None:
-            session = sessions.adopt(dynamodb, table, session, own_id, user_id, other.past)
+            session = sessions.adopt(table, session, own_id, user_id, other.past)
             logs.info("chat_adopted" if session else "chat_not_adopted",
                       contactId=other.open_session.contact_id, conversationId=own_id)
         return Elsewhere(session, other.campaign, phone_id, alias=True, past=other.past)
     if conversation.user_conversation_id:
-        other = sessions.get_conversation(dynamodb, table, conversation.user_conversation_id)
+        other = sessions.get_conversation(table, conversation.user_conversation_id)
         if other.open_session is not None:
             logs.info("chat_of_user_id_used", contactId=other.open_session.contact_id,
                       conversationId=own_id)

@@ -1,10 +1,63 @@
 """DynamoDB's typed attribute values to and from plain Python values.
 
-The low-level client and the stream records speak the typed form; the bridge's modules do not."""
+The low-level client and the stream records speak the typed form; the bridge's modules do not,
+but for the expressions' scalar values, typed by the small `S` and `N` (boto3's serializer is
+imported on first use only: see _converters). A `Table` binds a table's name to its client."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .errors import condition_failed
+
+
+@dataclass(frozen=True)
+class Table:
+    """One DynamoDB table and the client that reaches it."""
+
+    client: Any
+    name: str
+
+    def update_if(self, **request: Any) -> dict[str, Any] | None:
+        """UpdateItem under its ConditionExpression: the response, or None when the condition
+        failed (the one way a refused condition reads, whatever it means to the caller)."""
+        try:
+            return self.client.update_item(TableName=self.name, **request)
+        except ClientError as error:
+            if condition_failed(error):
+                return None
+            raise
+
+    def put_if(self, **request: Any) -> bool:
+        """PutItem under its ConditionExpression: False when the condition failed."""
+        try:
+            self.client.put_item(TableName=self.name, **request)
+        except ClientError as error:
+            if condition_failed(error):
+                return False
+            raise
+        return True
+
+    def transact_if(self, items: list[dict[str, Any]], item: int | None = None) -> bool:
+        """TransactWriteItems: False when a condition (of the `item`th one, or any) cancelled it."""
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if condition_failed(error, item):
+                return False
+            raise
+        return True
+
+
+def S(value: str) -> dict[str, str]:  # noqa: N802 - named as DynamoDB names its types
+    return {"S": value}
+
+
+def N(value: int | float) -> dict[str, str]:  # noqa: N802
+    return {"N": str(int(value))}
 
 
 @lru_cache(maxsize=1)

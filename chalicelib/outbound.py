@@ -60,17 +60,17 @@ def _handle_item(item: StreamingItem, runtime: Runtime) -> None:
 
 
 def _close(item: StreamingItem, runtime: Runtime) -> None:
-    dynamodb, table = runtime.clients.dynamodb, runtime.env.sessions_table
-    session = sessions.get(dynamodb, table, item.initial_contact_id)
+    table = runtime.sessions_table
+    session = sessions.get(table, item.initial_contact_id)
     if session is None and item.contact_id != item.initial_contact_id:
-        session = sessions.get(dynamodb, table, item.contact_id)
+        session = sessions.get(table, item.contact_id)
     if session is None:
         logs.info("chat_end_for_unknown_session", contactId=item.initial_contact_id)
         return
     if session.status == sessions.STATUS_CLOSED:
         logs.info("chat_end_for_closed_session", contactId=session.contact_id)
     else:
-        sessions.close(dynamodb, table, session, runtime.clock())
+        sessions.close(table, session, runtime.clock())
         logs.info("session_closed", contactId=session.contact_id, reason=item.content_type)
     # The chat that ended frees one of the instance's concurrent chats; a retried event, whose
     # first attempt may have died before this, asks again.
@@ -87,7 +87,7 @@ def _once(item: StreamingItem, runtime: Runtime, send: Send, free_form: bool = T
     a retry resumes where an attempt failed, and returns the WhatsApp ids it sent with a snippet
     of each. A `free_form` message goes out only inside WhatsApp's 24-hour window; a template
     goes out whenever. `claimed`: an earlier message, claimed by the later one that sends it."""
-    dynamodb, table = runtime.clients.dynamodb, runtime.env.sessions_table
+    table = runtime.sessions_table
     if claimed is None:
         claimed = _claim_in_turn(item, runtime)
         if claimed is None:
@@ -98,17 +98,17 @@ def _once(item: StreamingItem, runtime: Runtime, send: Send, free_form: bool = T
         if free_form:
             if window.is_closed(claimed.session.customer_wrote_at, runtime.clock()):
                 window_told = _tell_window_closed(item, claimed.session, runtime)
-                claims.complete(dynamodb, table, claimed, {}, window_told)
+                claims.complete(table, claimed, {}, window_told)
                 return
             window_told = _warn_if_closing(item, claimed.session, runtime)
-        sent = send(claimed.session, claims.Steps(dynamodb, table, claimed))
+        sent = send(claimed.session, claims.Steps(table, claimed))
     except messaging.WhatsAppRefused as refused:
         _report_send_failure(item, claimed.session, refused, runtime)
     except Exception:
-        claims.release(dynamodb, table, claimed)
+        claims.release(table, claimed)
         raise
     if not sent:
-        claims.complete(dynamodb, table, claimed, sent, window_told)
+        claims.complete(table, claimed, sent, window_told)
         return
     metrics.messages(metrics.OUTBOUND, claimed.session.system_number, [item.taken_at], runtime.clock())
     # The blue ticks for what the agent answered go out while the completion is written: neither
@@ -117,7 +117,7 @@ def _once(item: StreamingItem, runtime: Runtime, send: Send, free_form: bool = T
     with ThreadPoolExecutor(max_workers=1) as alongside:
         blue_ticks = alongside.submit(reading.read_on_reply, runtime, claimed.session,
                                       by_agent=item.participant_role == "AGENT")
-        claims.complete(dynamodb, table, claimed, sent, window_told)
+        claims.complete(table, claimed, sent, window_told)
     blue_ticks.result()
 
 
@@ -146,10 +146,10 @@ def _claim_in_turn(item: StreamingItem, runtime: Runtime) -> claims.Claim | None
     except claims.ClaimInProgress:
         logs.warning("earlier_message_in_progress_retry_later", contactId=claimed.session.contact_id,
                      connectMessageId=item.id)
-        claims.release(runtime.clients.dynamodb, runtime.env.sessions_table, claimed)
+        claims.release(runtime.sessions_table, claimed)
         raise
     except Exception:
-        claims.release(runtime.clients.dynamodb, runtime.env.sessions_table, claimed)
+        claims.release(runtime.sessions_table, claimed)
         raise
 
 
@@ -164,11 +164,11 @@ def _earlier_first(item: StreamingItem, claimed: claims.Claim, runtime: Runtime,
         logs.info("sent_without_order", contactId=claimed.session.contact_id,
                   connectMessageId=item.id, reason=str(unknown))
         return claimed
-    dynamodb, table = runtime.clients.dynamodb, runtime.env.sessions_table
+    table = runtime.sessions_table
     for message in earlier:
         try:
             earlier_claim = ordering.claim_waiting(runtime, lambda message_id=message.id: claims.claim(
-                dynamodb, table, session.contact_id, message_id, OUTBOUND_LOCK_SECONDS,
+                table, session.contact_id, message_id, OUTBOUND_LOCK_SECONDS,
                 runtime.clock()), OUTBOUND_LOCK_SECONDS, deadline)
         except (claims.AlreadySent, claims.UnknownSession):
             continue  # sent meanwhile, by its own event or ahead of another message
@@ -179,7 +179,7 @@ def _earlier_first(item: StreamingItem, claimed: claims.Claim, runtime: Runtime,
         else:
             _send_attachments(message, runtime, earlier_claim)
     if earlier:
-        session = sessions.get(dynamodb, table, session.contact_id) or session
+        session = sessions.get(table, session.contact_id) or session
     return claims.with_session(claimed, session)
 
 
@@ -228,13 +228,13 @@ def _approved_listing(session: Session, runtime: Runtime) -> str:
 def _claim(item: StreamingItem, runtime: Runtime) -> claims.Claim:
     """By the chat's first contact id; a transferred contact has a new ContactId, the same
     InitialContactId."""
-    dynamodb, table, now = runtime.clients.dynamodb, runtime.env.sessions_table, runtime.clock()
+    table, now = runtime.sessions_table, runtime.clock()
     try:
-        return claims.claim(dynamodb, table, item.initial_contact_id, item.id, OUTBOUND_LOCK_SECONDS, now)
+        return claims.claim(table, item.initial_contact_id, item.id, OUTBOUND_LOCK_SECONDS, now)
     except claims.UnknownSession:
         if item.contact_id == item.initial_contact_id:
             raise
-    return claims.claim(dynamodb, table, item.contact_id, item.id, OUTBOUND_LOCK_SECONDS, now)
+    return claims.claim(table, item.contact_id, item.id, OUTBOUND_LOCK_SECONDS, now)
 
 
 def _send_to_customer(item: StreamingItem, runtime: Runtime,

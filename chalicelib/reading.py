@@ -28,9 +28,8 @@ def show_typing(item: StreamingItem, runtime: Runtime) -> None:
         return
     now = runtime.clock()
     # Outside WhatsApp's 24-hour window no message can follow the indicator: none is shown.
-    session = sessions.mark_typing(runtime.clients.dynamodb, runtime.env.sessions_table,
-                                   item.initial_contact_id, now, TYPING_EVERY_SECONDS,
-                                   window.open_if_wrote_after(now))
+    session = sessions.mark_typing(runtime.sessions_table, item.initial_contact_id, now,
+                                   TYPING_EVERY_SECONDS, window.open_if_wrote_after(now))
     if session is None:
         logs.debug("typing_not_shown", contactId=item.initial_contact_id)
         return
@@ -47,8 +46,7 @@ def agent_read(item: StreamingItem, runtime: Runtime) -> None:
                                   contactId=item.initial_contact_id)
     if runtime.settings().mark_as_read != MARK_READ_BY_AGENT:
         return
-    session = sessions.get(runtime.clients.dynamodb, runtime.env.sessions_table,
-                           item.initial_contact_id)
+    session = sessions.get(runtime.sessions_table, item.initial_contact_id)
     whatsapp_id = session.customer_messages.get(item.read_message_id) if session else None
     if session is not None and whatsapp_id is None and session.opening_message_id:
         whatsapp_id = _opening_read(item, session, runtime)
@@ -58,8 +56,7 @@ def agent_read(item: StreamingItem, runtime: Runtime) -> None:
         return
     mark_read(runtime, session, whatsapp_id)
     if whatsapp_id == session.unread_message_id:
-        sessions.mark_read(runtime.clients.dynamodb, runtime.env.sessions_table, session.contact_id,
-                           whatsapp_id)
+        sessions.mark_read(runtime.sessions_table, session.contact_id, whatsapp_id)
 
 
 def _opening_read(item: StreamingItem, session: Session, runtime: Runtime) -> str | None:
@@ -67,8 +64,8 @@ def _opening_read(item: StreamingItem, session: Session, runtime: Runtime) -> st
     is then lost. Every other customer message's chat id is known from SendMessage, so a receipt
     for one the bridge cannot name, while the opening one is unnamed, is the opening message's, or
     a later note's, which the agent read after it: either way the opening message was read."""
-    if not sessions.learn_opening_message(runtime.clients.dynamodb, runtime.env.sessions_table,
-                                          session.contact_id, item.read_message_id):
+    if not sessions.learn_opening_message(runtime.sessions_table, session.contact_id,
+                                          item.read_message_id):
         return None
     logs.info("opening_message_learned_from_receipt", contactId=session.contact_id,
               connectMessageId=item.read_message_id)
@@ -97,9 +94,9 @@ def mark_read(runtime: Runtime, session: Session, whatsapp_id: str) -> None:
 def learn_opening_message(item: StreamingItem, runtime: Runtime) -> None:
     """Connect's echo of the customer's messages: the first one names the chat message that
     StartChatContact's initial message became, which only the echo tells."""
-    dynamodb, table = runtime.clients.dynamodb, runtime.env.sessions_table
-    session = sessions.get(dynamodb, table, item.initial_contact_id)
+    table = runtime.sessions_table
+    session = sessions.get(table, item.initial_contact_id)
     if session is None or not session.opening_message_id:
         return
-    if sessions.learn_opening_message(dynamodb, table, session.contact_id, item.id):
+    if sessions.learn_opening_message(table, session.contact_id, item.id):
         logs.info("opening_message_learned", contactId=session.contact_id, connectMessageId=item.id)

@@ -77,24 +77,24 @@ def to_agent(status: DeliveryStatus, runtime: Runtime) -> None:
 def _sent_message(status: DeliveryStatus, runtime: Runtime) -> tuple[Session, str] | None:
     """The chat and Connect message the status is about: named by its callback data, or else
     found by its WhatsApp id among what the customer's open chat sent."""
-    dynamodb, table, seen = runtime.clients.dynamodb, runtime.env.sessions_table, runtime.caches.probes
+    table, seen = runtime.sessions_table, runtime.caches.probes
     tracked = tracked_message(status)
     if tracked is not None:
         seen.observe(probes.CALLBACK_DATA_ECHOED, True, "a status carried the callback data")
         contact_id, connect_message_id = tracked
-        session = sessions.get(dynamodb, table, contact_id)
+        session = sessions.get(table, contact_id)
         if session is None:
             logs.debug("status_for_unknown_chat_dropped", contactId=contact_id)
             return None
         _learn_status_id(status, session, connect_message_id, runtime)
         return session, connect_message_id
-    conversation = sessions.get_conversation(dynamodb, table, status.conversation_id)
+    conversation = sessions.get_conversation(table, status.conversation_id)
     open_session = conversation.open_session
     if open_session is None and conversation.user_conversation_id:
         # A status naming the number alone, for a chat kept under the customer's business-scoped
         # user id (identities.py).
-        open_session = sessions.find_open(dynamodb, table, conversation.user_conversation_id)
-    session = open_session and sessions.get(dynamodb, table, open_session.contact_id)
+        open_session = sessions.find_open(table, conversation.user_conversation_id)
+    session = open_session and sessions.get(table, open_session.contact_id)
     connect_message_id = session and (session.sent_messages or {}).get(status.message_id)
     if not session or not connect_message_id:
         # A message the bridge sent without callback data (a notice, a reaction), or not at all.
@@ -138,7 +138,7 @@ def _learn_status_id(status: DeliveryStatus, session: Session, connect_message_i
     (snippet,) = snippets
     if snippet is None:
         return
-    sessions.keep_snippet_as(runtime.clients.dynamodb, runtime.env.sessions_table,
-                             session.contact_id, status.message_id, snippet)
+    sessions.keep_snippet_as(runtime.sessions_table, session.contact_id, status.message_id,
+                             snippet)
     logs.info("sent_message_id_learned", contactId=session.contact_id,
               connectMessageId=connect_message_id, messageId=status.message_id)

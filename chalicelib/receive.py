@@ -53,7 +53,7 @@ def _buffer_notification(notification: whatsapp.Notification, settings: Settings
         logs.info("whatsapp_message_ignored_by_settings", **fields)
         return
     item = buffer.buffer_item(notification, runtime.clock())
-    if not buffer.put_once(runtime.clients.dynamodb, runtime.env.buffer_table, item):
+    if not buffer.put_once(runtime.buffer_table, item):
         logs.info("whatsapp_redelivery_skipped", **fields)
         return
     logs.info("whatsapp_message_buffered", **fields)

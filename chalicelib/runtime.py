@@ -9,6 +9,7 @@ from typing import Any, Callable
 from . import connect, templates
 from .caching import ExpiringCache
 from .history import Refusals
+from .items import Table
 from .probes import Probes
 from .config import Environment, Settings, SettingsCache
 from .media import AttachmentRules
@@ -113,6 +114,14 @@ class Runtime:
         self.clients = clients
         self.caches = caches
         self.clock = clock
+
+    @property
+    def sessions_table(self) -> Table:
+        return Table(self.clients.dynamodb, self.env.sessions_table)
+
+    @property
+    def buffer_table(self) -> Table:
+        return Table(self.clients.dynamodb, self.env.buffer_table)
 
     def settings(self) -> Settings:
         return self.caches.settings.settings(self.clients.ssm, self.env.config_parameter)

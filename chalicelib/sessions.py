@@ -16,7 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
-from .items import from_attributes, to_attribute, to_attributes
+from botocore.exceptions import ClientError
+
+from .errors import TRANSACTION_CANCELED, error_code
+from .items import N, S, Table, from_attributes, to_attribute, to_attributes
 
 CHANNEL = "WHATSAPP"
 STATUS_OPEN = "open"
@@ -254,30 +257,30 @@ def conversation_key(conversation_id: str) -> str:
 
 
 def _key(contact_id: str) -> dict[str, Any]:
-    return {"contactId": {"S": contact_id}}
+    return {"contactId": S(contact_id)}
 
 
 def session_expiry(now: float, chat_duration_minutes: int) -> int:
     return int(now) + chat_duration_minutes * 60 + SESSION_EXPIRY_MARGIN_SECONDS
 
 
-def begin_delivery(dynamodb: Any, table: str, conversation_id: str, block: Sequence[str],
+def begin_delivery(table: Table, conversation_id: str, block: Sequence[str],
                    now: float) -> Conversation:
     """Read the conversation and record the buffer keys this attempt sets out to deliver, in one
     strongly consistent write; returns the conversation as it was before. A retry of a waiting
     conversation brings no keys of its own."""
     expression = "SET expiresAt = if_not_exists(expiresAt, :expires)"
-    values = {":expires": {"N": str(int(now) + CONVERSATION_MEMORY_SECONDS)}}
+    values = {":expires": N(now + CONVERSATION_MEMORY_SECONDS)}
     if block:
         expression += ", attempts = list_append(if_not_exists(attempts, :none), :block)"
         values |= {":none": {"L": []}, ":block": {"L": [to_attribute(list(block))]}}
-    response = dynamodb.update_item(
-        TableName=table, Key=_key(conversation_key(conversation_id)),
+    response = table.client.update_item(
+        TableName=table.name, Key=_key(conversation_key(conversation_id)),
         UpdateExpression=expression, ExpressionAttributeValues=values, ReturnValues="ALL_OLD")
     return Conversation.from_item(from_attributes(response.get("Attributes") or {}))
 
 
-def record_delivered(dynamodb: Any, table: str, conversation_id: str, delivered: Sequence[str],
+def record_delivered(table: Table, conversation_id: str, delivered: Sequence[str],
                      finished: bool, customer_message: CustomerMessage | None = None) -> None:
     """Remember the WhatsApp ids that reached the chat; `finished` clears the attempts, every one
     of whose messages is now delivered, and ends the conversation's wait, if it waited. A
@@ -287,10 +290,10 @@ def record_delivered(dynamodb: Any, table: str, conversation_id: str, delivered:
     if finished:
         expression += ", attempts = :none REMOVE " + ", ".join(WAIT_ATTRIBUTES)
         values[":none"] = {"L": []}
-    conversation_update = {"TableName": table, "Key": _key(conversation_key(conversation_id)),
+    conversation_update = {"TableName": table.name, "Key": _key(conversation_key(conversation_id)),
                            "UpdateExpression": expression, "ExpressionAttributeValues": values}
     if customer_message is None:
-        dynamodb.update_item(**conversation_update)
+        table.client.update_item(**conversation_update)
         return
     # The window runs from the customer's newest message, and a message can reach the flush after
     # a newer one (a phone back online sends what it held): the session's newest-message
@@ -300,21 +303,16 @@ def record_delivered(dynamodb: Any, table: str, conversation_id: str, delivered:
     # refuses, the same transaction goes again without the newest-message attributes, and the
     # delivery record is written either way. In order, the common case, this costs the one
     # transaction it always did (a separate conditional update would cost every message a write).
-    try:
-        dynamodb.transact_write_items(TransactItems=[
-            {"Update": conversation_update},
-            {"Update": _noted(table, customer_message, newest=True)}])
-    except dynamodb.exceptions.TransactionCanceledException as error:
-        reasons = error.response.get("CancellationReasons", [])
-        if len(reasons) < 2 or reasons[1].get("Code") != "ConditionalCheckFailed":
-            raise
-        # An older message (or a session that is gone: then this fails as before).
-        noted = _noted(table, customer_message, newest=False)
-        if noted is None:
-            dynamodb.update_item(**conversation_update)
-            return
-        dynamodb.transact_write_items(TransactItems=[
-            {"Update": conversation_update}, {"Update": noted}])
+    if table.transact_if([{"Update": conversation_update},
+                          {"Update": _noted(table.name, customer_message, newest=True)}], item=1):
+        return
+    # An older message (or a session that is gone: then this fails as before).
+    noted = _noted(table.name, customer_message, newest=False)
+    if noted is None:
+        table.client.update_item(**conversation_update)
+        return
+    table.client.transact_write_items(TransactItems=[
+        {"Update": conversation_update}, {"Update": noted}])
 
 
 def _noted(table: str, message: CustomerMessage, newest: bool) -> dict[str, Any] | None:
@@ -326,11 +324,11 @@ def _noted(table: str, message: CustomerMessage, newest: bool) -> dict[str, Any]
     values: dict[str, Any] = {}
     condition = "attribute_exists(systemNumber)"
     if newest:
-        values[":wrote"] = {"N": str(message.wrote_at)}
+        values[":wrote"] = N(message.wrote_at)
         assignments.append("customerWroteAt = :wrote")
         condition += " AND (attribute_not_exists(customerWroteAt) OR customerWroteAt <= :wrote)"
     if message.whatsapp_id:
-        values[":whatsapp"] = {"S": message.whatsapp_id}
+        values[":whatsapp"] = S(message.whatsapp_id)
         if newest:
             assignments.append("lastCustomerMessageId = :whatsapp")
             if message.unread:
@@ -352,94 +350,74 @@ def _noted(table: str, message: CustomerMessage, newest: bool) -> dict[str, Any]
     return update
 
 
-def remember_campaign(dynamodb: Any, table: str, conversation_id: str, campaign: dict[str, Any],
+def remember_campaign(table: Table, conversation_id: str, campaign: dict[str, Any],
                       now: float) -> bool:
     """The template start_conversation sent waits on the conversation item for the chat the
     customer's reply opens; False when a chat opened meanwhile, which keeps its own attributes.
     The item is kept a week at least; one remembered longer (a past chat) keeps its memory."""
-    key = {"TableName": table, "Key": _key(conversation_key(conversation_id))}
+    key = _key(conversation_key(conversation_id))
     values = {":campaign": to_attribute(campaign)}
-    try:
-        dynamodb.update_item(
-            **key, UpdateExpression="SET campaign = :campaign, expiresAt = :expires",
+    if table.update_if(
+            Key=key, UpdateExpression="SET campaign = :campaign, expiresAt = :expires",
             ConditionExpression=("attribute_not_exists(openContactId) AND "
                                  "(attribute_not_exists(expiresAt) OR expiresAt < :expires)"),
-            ExpressionAttributeValues=values | {":expires": {"N": str(int(now) + CAMPAIGN_SECONDS)}})
+            ExpressionAttributeValues=values | {":expires": N(now + CAMPAIGN_SECONDS)}) is not None:
         return True
-    except dynamodb.exceptions.ConditionalCheckFailedException:
-        pass  # a chat is open, or the item is kept longer than a week
-    try:
-        dynamodb.update_item(**key, UpdateExpression="SET campaign = :campaign",
-                             ConditionExpression="attribute_not_exists(openContactId)",
-                             ExpressionAttributeValues=values)
-    except dynamodb.exceptions.ConditionalCheckFailedException:
-        return False
-    return True
+    # A chat is open, or the item is kept longer than a week.
+    return table.update_if(Key=key, UpdateExpression="SET campaign = :campaign",
+                           ConditionExpression="attribute_not_exists(openContactId)",
+                           ExpressionAttributeValues=values) is not None
 
 
-def learn_opening_message(dynamodb: Any, table: str, contact_id: str, connect_id: str) -> bool:
+def learn_opening_message(table: Table, contact_id: str, connect_id: str) -> bool:
     """Connect's echo of the chat's opening message names its chat message id, which
     StartChatContact does not return; False when the opening message is known already."""
-    try:
-        dynamodb.update_item(
-            TableName=table, Key=_key(contact_id),
-            UpdateExpression="SET customerMessages.#chat = openingMessageId REMOVE openingMessageId",
-            ConditionExpression="attribute_exists(openingMessageId)",
-            ExpressionAttributeNames={"#chat": connect_id})
-    except dynamodb.exceptions.ConditionalCheckFailedException:
-        return False
-    return True
+    return table.update_if(
+        Key=_key(contact_id),
+        UpdateExpression="SET customerMessages.#chat = openingMessageId REMOVE openingMessageId",
+        ConditionExpression="attribute_exists(openingMessageId)",
+        ExpressionAttributeNames={"#chat": connect_id}) is not None
 
 
-def mark_typing(dynamodb: Any, table: str, contact_id: str, now: float, every_seconds: int,
+def mark_typing(table: Table, contact_id: str, now: float, every_seconds: int,
                 window_opened_after: int) -> Session | None:
     """Note that the customer is shown the agent typing, at most once every `every_seconds`, and
     only while the customer's window is open (they wrote after `window_opened_after`, or when is
     not known): "typing…" that no message can follow would mislead them. The session when an
     indicator should go out now (its newest message counts as read)."""
-    try:
-        response = dynamodb.update_item(
-            TableName=table, Key=_key(contact_id),
-            UpdateExpression="SET typingAt = :now REMOVE unreadMessageId",
-            ConditionExpression=("sessionStatus = :open AND attribute_exists(lastCustomerMessageId) "
-                                 "AND (attribute_not_exists(typingAt) OR typingAt <= :quiet) "
-                                 "AND (attribute_not_exists(customerWroteAt) "
-                                 "OR customerWroteAt > :opened)"),
-            ExpressionAttributeValues={":now": {"N": str(int(now))}, ":open": {"S": STATUS_OPEN},
-                                       ":quiet": {"N": str(int(now) - every_seconds)},
-                                       ":opened": {"N": str(window_opened_after)}},
-            ReturnValues="ALL_OLD")
-    except dynamodb.exceptions.ConditionalCheckFailedException:
-        return None
-    return Session.from_item(from_attributes(response["Attributes"]))
+    response = table.update_if(
+        Key=_key(contact_id),
+        UpdateExpression="SET typingAt = :now REMOVE unreadMessageId",
+        ConditionExpression=("sessionStatus = :open AND attribute_exists(lastCustomerMessageId) "
+                             "AND (attribute_not_exists(typingAt) OR typingAt <= :quiet) "
+                             "AND (attribute_not_exists(customerWroteAt) "
+                             "OR customerWroteAt > :opened)"),
+        ExpressionAttributeValues={":now": N(now), ":open": S(STATUS_OPEN),
+                                   ":quiet": N(int(now) - every_seconds),
+                                   ":opened": N(window_opened_after)},
+        ReturnValues="ALL_OLD")
+    return Session.from_item(from_attributes(response["Attributes"])) if response else None
 
 
-def mark_read(dynamodb: Any, table: str, contact_id: str, whatsapp_id: str) -> None:
+def mark_read(table: Table, contact_id: str, whatsapp_id: str) -> None:
     """Nothing is unread any more, unless a newer message arrived meanwhile."""
-    try:
-        dynamodb.update_item(
-            TableName=table, Key=_key(contact_id), UpdateExpression="REMOVE unreadMessageId",
-            ConditionExpression="unreadMessageId = :read",
-            ExpressionAttributeValues={":read": {"S": whatsapp_id}})
-    except dynamodb.exceptions.ConditionalCheckFailedException:
-        pass
+    table.update_if(Key=_key(contact_id), UpdateExpression="REMOVE unreadMessageId",
+                    ConditionExpression="unreadMessageId = :read",
+                    ExpressionAttributeValues={":read": S(whatsapp_id)})
 
 
-def keep_snippet_as(dynamodb: Any, table: str, contact_id: str, whatsapp_id: str,
+def keep_snippet_as(table: Table, contact_id: str, whatsapp_id: str,
                     snippet: str) -> None:
     """A sent message's snippet under the WhatsApp id its statuses name, when that is not the id
     SendWhatsAppMessage returned: a reaction or quoted reply names the message by it."""
-    try:
-        dynamodb.update_item(
-            TableName=table, Key=_key(contact_id), UpdateExpression="SET sentSnippets.#sent = :snippet",
-            ConditionExpression="attribute_exists(systemNumber) AND attribute_exists(sentSnippets)",
-            ExpressionAttributeNames={"#sent": whatsapp_id},
-            ExpressionAttributeValues={":snippet": {"S": snippet}})
-    except dynamodb.exceptions.ConditionalCheckFailedException:
-        pass
+    table.update_if(
+        Key=_key(contact_id), UpdateExpression="SET sentSnippets.#sent = :snippet",
+        ConditionExpression="attribute_exists(systemNumber) AND attribute_exists(sentSnippets)",
+        ExpressionAttributeNames={"#sent": whatsapp_id},
+        ExpressionAttributeValues={":snippet": S(snippet)})
 
 
-def open_session(dynamodb: Any, table: str, session: Session, sibling: str = "",
+def open_session(table: Table, session: Session, sibling: str = "",
                  alias: bool = False, inherited: PastChats = PastChats()) -> None:
     """Store a new session and claim its conversation; ConversationBusy if another chat holds it,
     or holds the `sibling` conversation (the same customer under their other id: identities.py).
@@ -451,39 +429,35 @@ def open_session(dynamodb: Any, table: str, session: Session, sibling: str = "",
     past_expression, past_values = _inherit(inherited)
     items: list[dict[str, Any]] = []
     if sibling:
-        guard = {"TableName": table, "Key": _key(conversation_key(sibling)),
+        guard = {"TableName": table.name, "Key": _key(conversation_key(sibling)),
                  "ConditionExpression": "attribute_not_exists(openContactId) OR openContactId = :contact",
-                 "ExpressionAttributeValues": {":contact": {"S": session.contact_id}}}
+                 "ExpressionAttributeValues": {":contact": S(session.contact_id)}}
         if alias:
             guard["UpdateExpression"] = ("SET userConversationId = :own, expiresAt = :expires "
                                          "REMOVE campaign")
             guard["ExpressionAttributeValues"] |= {
-                ":own": {"S": session.conversation_id}, ":expires": {"N": str(session.expires_at)}}
+                ":own": S(session.conversation_id), ":expires": N(session.expires_at)}
         items.append({"Update" if alias else "ConditionCheck": guard})
-    try:
-        dynamodb.transact_write_items(TransactItems=[
+    if not table.transact_if([
             {"Update": {
-                "TableName": table,
+                "TableName": table.name,
                 "Key": _key(conversation_key(session.conversation_id)),
                 # A template's campaign belongs to the one chat the customer's reply opens.
                 "UpdateExpression": ("SET openContactId = :contact, openSession = :session, "
                                      f"expiresAt = :expires{past_expression} REMOVE campaign"),
                 "ConditionExpression": "attribute_not_exists(openContactId) OR openContactId = :contact",
                 "ExpressionAttributeValues": {
-                    ":contact": {"S": session.contact_id},
+                    ":contact": S(session.contact_id),
                     ":session": to_attribute(item),
-                    ":expires": {"N": str(session.expires_at)},
+                    ":expires": N(session.expires_at),
                 } | past_values,
             }},
-            {"Put": {"TableName": table, "Item": to_attributes(item)}},
-        ] + items)
-    except dynamodb.exceptions.TransactionCanceledException as error:
-        if _condition_failed(error):
-            raise ConversationBusy(session.conversation_id) from None
-        raise
+            {"Put": {"TableName": table.name, "Item": to_attributes(item)}},
+        ] + items):
+        raise ConversationBusy(session.conversation_id)
 
 
-def adopt(dynamodb: Any, table: str, session: Session, conversation_id: str,
+def adopt(table: Table, session: Session, conversation_id: str,
           user_id: str, past: PastChats = PastChats()) -> Session | None:
     """Move an open chat to the customer's conversation under their business-scoped user id
     (identities.py), in one transaction: the old conversation lets it go and points at the new
@@ -492,34 +466,30 @@ def adopt(dynamodb: Any, table: str, session: Session, conversation_id: str,
     caller goes on as if there were no chat to adopt."""
     adopted = replace(session, conversation_id=conversation_id,
                       customer_user_id=session.customer_user_id or user_id)
-    contact = {":contact": {"S": session.contact_id}}
+    contact = {":contact": S(session.contact_id)}
     past_expression, past_values = _inherit(past)
-    try:
-        dynamodb.transact_write_items(TransactItems=[
+    if not table.transact_if([
             {"Update": {
-                "TableName": table, "Key": _key(conversation_key(session.conversation_id)),
+                "TableName": table.name, "Key": _key(conversation_key(session.conversation_id)),
                 "UpdateExpression": "SET userConversationId = :to REMOVE openContactId, openSession",
                 "ConditionExpression": "openContactId = :contact",
-                "ExpressionAttributeValues": contact | {":to": {"S": conversation_id}}}},
+                "ExpressionAttributeValues": contact | {":to": S(conversation_id)}}},
             {"Update": {
-                "TableName": table, "Key": _key(conversation_key(conversation_id)),
+                "TableName": table.name, "Key": _key(conversation_key(conversation_id)),
                 "UpdateExpression": ("SET openContactId = :contact, openSession = :session, "
                                      f"expiresAt = :expires{past_expression}"),
                 "ConditionExpression": "attribute_not_exists(openContactId)",
                 "ExpressionAttributeValues": contact | past_values | {
                     ":session": to_attribute(adopted.to_item()),
-                    ":expires": {"N": str(session.expires_at)}}}},
+                    ":expires": N(session.expires_at)}}},
             {"Update": {
-                "TableName": table, "Key": _key(session.contact_id),
+                "TableName": table.name, "Key": _key(session.contact_id),
                 "UpdateExpression": "SET conversationId = :to, customerUserId = :user",
                 "ConditionExpression": "attribute_exists(systemNumber)",
-                "ExpressionAttributeValues": {":to": {"S": conversation_id},
-                                              ":user": {"S": adopted.customer_user_id or user_id}}}},
-        ])
-    except dynamodb.exceptions.TransactionCanceledException as error:
-        if _condition_failed(error):
-            return None
-        raise
+                "ExpressionAttributeValues": {":to": S(conversation_id),
+                                              ":user": S(adopted.customer_user_id or user_id)}}},
+    ]):
+        return None
     return adopted
 
 
@@ -530,85 +500,76 @@ def _inherit(past: PastChats) -> tuple[str, dict[str, Any]]:
     return (", chatsEnded = if_not_exists(chatsEnded, :chats), "
             "lastContactId = if_not_exists(lastContactId, :last), "
             "lastEndedAt = if_not_exists(lastEndedAt, :ended)",
-            {":chats": {"N": str(past.count)}, ":last": {"S": past.last_contact_id},
-             ":ended": {"N": str(past.last_ended_at)}})
+            {":chats": N(past.count), ":last": S(past.last_contact_id),
+             ":ended": N(past.last_ended_at)})
 
 
-def _condition_failed(error: Any) -> bool:
-    return any(reason.get("Code") == "ConditionalCheckFailed"
-               for reason in error.response.get("CancellationReasons", []))
-
-
-def get(dynamodb: Any, table: str, contact_id: str) -> Session | None:
-    item = dynamodb.get_item(TableName=table, Key=_key(contact_id), ConsistentRead=True).get("Item")
+def get(table: Table, contact_id: str) -> Session | None:
+    item = table.client.get_item(TableName=table.name, Key=_key(contact_id),
+                                 ConsistentRead=True).get("Item")
     if not item or "systemNumber" not in item:
         return None
     return Session.from_item(from_attributes(item))
 
 
-def get_conversation(dynamodb: Any, table: str, conversation_id: str) -> Conversation:
+def get_conversation(table: Table, conversation_id: str) -> Conversation:
     """The conversation as it is now (empty when nothing was ever said in it)."""
-    item = dynamodb.get_item(TableName=table, Key=_key(conversation_key(conversation_id)),
-                             ConsistentRead=True).get("Item")
+    item = table.client.get_item(TableName=table.name, Key=_key(conversation_key(conversation_id)),
+                                 ConsistentRead=True).get("Item")
     return Conversation.from_item(from_attributes(item or {}))
 
 
-def find_open(dynamodb: Any, table: str, conversation_id: str) -> Session | None:
-    return get_conversation(dynamodb, table, conversation_id).open_session
+def find_open(table: Table, conversation_id: str) -> Session | None:
+    return get_conversation(table, conversation_id).open_session
 
 
-def replace_connection(dynamodb: Any, table: str, session: Session, connection_token: str,
+def replace_connection(table: Table, session: Session, connection_token: str,
                        connection_expiry: str) -> Session:
     """The renewed token goes to the session and to the conversation's copy of it."""
-    values = {":token": {"S": connection_token}, ":expiry": {"S": connection_expiry}}
-    dynamodb.update_item(
-        TableName=table, Key=_key(session.contact_id),
+    values = {":token": S(connection_token), ":expiry": S(connection_expiry)}
+    table.client.update_item(
+        TableName=table.name, Key=_key(session.contact_id),
         UpdateExpression="SET connectionToken = :token, connectionExpiry = :expiry",
         ExpressionAttributeValues=values)
-    try:
-        dynamodb.update_item(
-            TableName=table, Key=_key(conversation_key(session.conversation_id)),
-            UpdateExpression=("SET openSession.connectionToken = :token, "
-                              "openSession.connectionExpiry = :expiry"),
-            ConditionExpression="openContactId = :contact",
-            ExpressionAttributeValues=values | {":contact": {"S": session.contact_id}})
-    except dynamodb.exceptions.ConditionalCheckFailedException:
-        pass  # the conversation has moved on to another chat
+    # Refused when the conversation has moved on to another chat.
+    table.update_if(
+        Key=_key(conversation_key(session.conversation_id)),
+        UpdateExpression=("SET openSession.connectionToken = :token, "
+                          "openSession.connectionExpiry = :expiry"),
+        ConditionExpression="openContactId = :contact",
+        ExpressionAttributeValues=values | {":contact": S(session.contact_id)})
     return replace(session, connection_token=connection_token, connection_expiry=connection_expiry)
 
 
-def close(dynamodb: Any, table: str, session: Session, now: float) -> None:
+def close(table: Table, session: Session, now: float) -> None:
     """End the session and free its conversation in one transaction, so a retry finds either
     both done or neither; the conversation counts the chat among its past ones (once: only the
     chat it holds is freed). The session lingers, without tokens, for the goodbye."""
     session_update = {
-        "TableName": table,
         "Key": _key(session.contact_id),
         "UpdateExpression": ("SET sessionStatus = :closed, expiresAt = :expires "
                              "REMOVE connectionToken, participantToken"),
         "ConditionExpression": "attribute_exists(contactId)",
         "ExpressionAttributeValues": {
-            ":closed": {"S": STATUS_CLOSED},
-            ":expires": {"N": str(int(now) + CLOSED_SESSION_GRACE_SECONDS)}},
+            ":closed": S(STATUS_CLOSED), ":expires": N(now + CLOSED_SESSION_GRACE_SECONDS)},
     }
     conversation_update = {
-        "TableName": table,
+        "TableName": table.name,
         "Key": _key(conversation_key(session.conversation_id)),
         "UpdateExpression": ("SET lastContactId = :contact, lastEndedAt = :now, "
                              "expiresAt = :remember ADD chatsEnded :one "
                              "REMOVE openContactId, openSession"),
         "ConditionExpression": "openContactId = :contact",
         "ExpressionAttributeValues": {
-            ":contact": {"S": session.contact_id}, ":now": {"N": str(int(now))},
-            ":one": {"N": "1"},
-            ":remember": {"N": str(int(now) + PAST_CHAT_MEMORY_SECONDS)}},
+            ":contact": S(session.contact_id), ":now": N(now), ":one": N(1),
+            ":remember": N(now + PAST_CHAT_MEMORY_SECONDS)},
     }
     try:
-        dynamodb.transact_write_items(TransactItems=[
-            {"Update": conversation_update}, {"Update": session_update}])
-    except dynamodb.exceptions.TransactionCanceledException:
+        table.client.transact_write_items(TransactItems=[
+            {"Update": conversation_update},
+            {"Update": {"TableName": table.name} | session_update}])
+    except ClientError as error:
+        if error_code(error) != TRANSACTION_CANCELED:
+            raise
         # The conversation already moved on (or the session is gone): close the session alone.
-        try:
-            dynamodb.update_item(**session_update)
-        except dynamodb.exceptions.ConditionalCheckFailedException:
-            pass
+        table.update_if(**session_update)

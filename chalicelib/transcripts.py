@@ -95,11 +95,11 @@ def complete_job(event: dict, runtime: Runtime) -> None:
     if contact_id is None:
         logs.info("transcription_job_not_ours", job=name)
         return
-    dynamodb, table = runtime.clients.dynamodb, runtime.env.sessions_table
-    session = sessions.get(dynamodb, table, contact_id)
+    table = runtime.sessions_table
+    session = sessions.get(table, contact_id)
     if session is not None and session.status != sessions.STATUS_OPEN:
         # The chat was replaced while Transcribe worked; the conversation's current chat gets it.
-        session = sessions.find_open(dynamodb, table, session.conversation_id)
+        session = sessions.find_open(table, session.conversation_id)
     if session is None:
         logs.warning("transcript_without_open_chat", job=name)
         return

@@ -23,7 +23,7 @@ from typing import Any
 from . import buffer, failures, logs, metrics
 from .config import Settings
 from .digests import short_digest
-from .items import from_attributes
+from .items import N, S, Table, from_attributes
 from .runtime import Runtime
 from .sessions import Wait, conversation_key
 
@@ -68,7 +68,7 @@ def has_expired(wait: Wait, now: float, settings: Settings) -> bool:
     return now - wait.since >= settings.busy_max_wait_minutes * 60
 
 
-def hold(dynamodb: Any, table: str, conversation_id: str, wait: Wait | None, reason: str,
+def hold(table: Table, conversation_id: str, wait: Wait | None, reason: str,
          now: float, settings: Settings, busy_told: bool, open_chat: bool) -> None:
     """Record (or extend) the wait after a failed attempt."""
     attempts = (wait.attempts if wait else 0) + 1
@@ -78,37 +78,37 @@ def hold(dynamodb: Any, table: str, conversation_id: str, wait: Wait | None, rea
                   "waitAttempts = :attempts, waitReason = :reason")
     # The retry that was asked for has come: the conversation may be asked for again.
     removal = " REMOVE retryAskedAt"
-    values = {":room": {"S": WAITING_ROOM}, ":since": {"N": str(since)}, ":next": {"N": str(next_at)},
-              ":attempts": {"N": str(attempts)}, ":reason": {"S": reason}}
+    values = {":room": S(WAITING_ROOM), ":since": N(since), ":next": N(next_at),
+              ":attempts": N(attempts), ":reason": S(reason)}
     if not open_chat:
         # Remembered while the wait may last, and a day after, like any conversation; an open
         # chat's conversation is already kept as long as the chat.
         expression += ", expiresAt = :expires"
-        values[":expires"] = {"N": str(since + settings.busy_max_wait_minutes * 60 + 24 * 3600)}
+        values[":expires"] = N(since + settings.busy_max_wait_minutes * 60 + 24 * 3600)
     if busy_told and not (wait and wait.busy_told):
         expression += ", busyToldAt = :now"
-        values[":now"] = {"N": str(int(now))}
-    dynamodb.update_item(TableName=table, Key={"contactId": {"S": conversation_key(conversation_id)}},
-                         UpdateExpression=expression + removal, ExpressionAttributeValues=values)
+        values[":now"] = N(now)
+    table.client.update_item(TableName=table.name, Key={"contactId": S(conversation_key(conversation_id))},
+                             UpdateExpression=expression + removal, ExpressionAttributeValues=values)
 
 
-def oldest(dynamodb: Any, table: str, limit: int, reason: str = "") -> list[Waiting]:
+def oldest(table: Table, limit: int, reason: str = "") -> list[Waiting]:
     """Waiting conversations (for `reason` only, when given), oldest wait first. The index is
     eventually consistent: one that has just left may still be listed, and its retry finds
     nothing to do."""
     found: list[Waiting] = []
     request: dict[str, Any] = {
-        "TableName": table, "IndexName": INDEX_NAME,
+        "TableName": table.name, "IndexName": INDEX_NAME,
         "KeyConditionExpression": "waitingRoom = :room",
-        "ExpressionAttributeValues": {":room": {"S": WAITING_ROOM}},
+        "ExpressionAttributeValues": {":room": S(WAITING_ROOM)},
         "ScanIndexForward": True, "Limit": limit,
     }
     if reason:
         request["FilterExpression"] = "waitReason = :reason"
-        request["ExpressionAttributeValues"][":reason"] = {"S": reason}
+        request["ExpressionAttributeValues"][":reason"] = S(reason)
         request["Limit"] = max(limit, FILTERED_PAGE)
     while len(found) < limit:
-        response = dynamodb.query(**request)
+        response = table.client.query(**request)
         for item in map(from_attributes, response.get("Items", [])):
             found.append(Waiting(item["contactId"].removeprefix(conversation_key("")),
                                  int(item.get("nextAttemptAt", 0)), item.get("waitReason", "")))
@@ -121,14 +121,13 @@ def oldest(dynamodb: Any, table: str, limit: int, reason: str = "") -> list[Wait
 def retry_due(runtime: Runtime) -> dict[str, int]:
     """retry_waiting: a retry for each conversation whose next attempt is due, oldest first; of
     those waiting for Connect's capacity, only the oldest few."""
-    dynamodb, now = runtime.clients.dynamodb, runtime.clock()
-    waiting = oldest(dynamodb, runtime.env.sessions_table, PASS_LIMIT)
+    now = runtime.clock()
+    waiting = oldest(runtime.sessions_table, PASS_LIMIT)
     due = [w for w in waiting if w.next_attempt_at <= now]
     capacity = [w for w in due if w.reason == failures.CAPACITY][:CAPACITY_PROBES_PER_PASS]
     chosen = [w for w in due if w.reason != failures.CAPACITY or w in capacity]
     for conversation in chosen:
-        buffer.put_nudge(dynamodb, runtime.env.buffer_table, conversation.conversation_id, now,
-                         "scheduled")
+        buffer.put_nudge(runtime.buffer_table, conversation.conversation_id, now, "scheduled")
     logs.info("waiting_conversations_retried", waiting=len(waiting), due=len(due), retried=len(chosen))
     metrics.level(metrics.WAITING_CONVERSATIONS, len(waiting))
     return {"waiting": len(waiting), "retried": len(chosen)}
@@ -138,27 +137,21 @@ def retry_oldest(runtime: Runtime, purpose: str, exclude: str = "") -> None:
     """Connect has room for a chat (one ended, or one just opened from the wait): the oldest
     conversation waiting for one that no other retry was asked for is tried now, whatever its
     next attempt."""
-    dynamodb, table, now = runtime.clients.dynamodb, runtime.env.sessions_table, runtime.clock()
-    for candidate in oldest(dynamodb, table, RETRY_CANDIDATES, failures.CAPACITY):
-        if candidate.conversation_id != exclude and _ask_retry(dynamodb, table,
-                                                               candidate.conversation_id, now):
-            buffer.put_nudge(dynamodb, runtime.env.buffer_table, candidate.conversation_id, now,
-                             purpose)
+    table, now = runtime.sessions_table, runtime.clock()
+    for candidate in oldest(table, RETRY_CANDIDATES, failures.CAPACITY):
+        if candidate.conversation_id != exclude and _ask_retry(table, candidate.conversation_id, now):
+            buffer.put_nudge(runtime.buffer_table, candidate.conversation_id, now, purpose)
             logs.info("waiting_conversation_retried", conversationId=candidate.conversation_id,
                       reason=purpose)
             return
 
 
-def _ask_retry(dynamodb: Any, table: str, conversation_id: str, now: float) -> bool:
+def _ask_retry(table: Table, conversation_id: str, now: float) -> bool:
     """Take the conversation's next retry for this caller; False when another caller has it."""
-    try:
-        dynamodb.update_item(
-            TableName=table, Key={"contactId": {"S": conversation_key(conversation_id)}},
-            UpdateExpression="SET retryAskedAt = :now",
-            ConditionExpression=("attribute_exists(waitingRoom) AND "
-                                 "(attribute_not_exists(retryAskedAt) OR retryAskedAt < :lapsed)"),
-            ExpressionAttributeValues={":now": {"N": str(int(now))},
-                                       ":lapsed": {"N": str(int(now) - RETRY_ASK_SECONDS)}})
-    except dynamodb.exceptions.ConditionalCheckFailedException:
-        return False
-    return True
+    return table.update_if(
+        Key={"contactId": S(conversation_key(conversation_id))},
+        UpdateExpression="SET retryAskedAt = :now",
+        ConditionExpression=("attribute_exists(waitingRoom) AND "
+                             "(attribute_not_exists(retryAskedAt) OR retryAskedAt < :lapsed)"),
+        ExpressionAttributeValues={":now": N(now),
+                                   ":lapsed": N(int(now) - RETRY_ASK_SECONDS)}) is not None

@@ -8,6 +8,7 @@ import pytest
 
 from chalicelib import sessions
 from chalicelib.config import SettingsError, parse_settings
+from chalicelib.items import Table
 from tests.conftest import (
     CONVERSATION_ID, DEFAULT_SETTINGS, SESSIONS_TABLE, load_event, put_settings, text_from_customer,
     with_messages,
@@ -214,7 +215,7 @@ def test_the_conversation_remembers_its_past_chats_24_months_even_when_a_templat
     remembered = conversation_item()["expiresAt"]
     assert remembered == ended_at + 730 * 24 * 3600
 
-    assert sessions.remember_campaign(boto3.client("dynamodb"), SESSIONS_TABLE, CONVERSATION_ID,
+    assert sessions.remember_campaign(Table(boto3.client("dynamodb"), SESSIONS_TABLE), CONVERSATION_ID,
                                       {"templateName": "welcome_back", "sentAt": ended_at}, ended_at)
 
     item = conversation_item()
