@@ -14,12 +14,17 @@ conversation never holds two open chats.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from botocore.exceptions import ClientError
 
 from .errors import TRANSACTION_CANCELED, error_code
 from .items import N, S, Table, from_attributes, to_attribute, to_attributes
+
+if TYPE_CHECKING:  # annotations only: the table's module stays below Connect's and WhatsApp's
+    from .config import ChatRouting
+    from .connect import StartedChat
+    from .whatsapp import BusinessNumber, Customer
 
 CHANNEL = "WHATSAPP"
 STATUS_OPEN = "open"
@@ -84,6 +89,25 @@ class Session:
     # The customer message whose window's closing the agent was told of with the templates listed.
     window_closed_told_for: int = 0
     waba_id: str = ""
+
+    @classmethod
+    def opened(cls, chat: StartedChat, routing: ChatRouting, conversation_id: str,
+               customer: Customer, business: BusinessNumber, now: float, *, customer_wrote_at: int,
+               opened_with: tuple[str, ...] = (), opening_message_id: str = "") -> Session:
+        """The session of a chat StartChatContact has just opened for a conversation."""
+        return cls(
+            contact_id=chat.contact_id, conversation_id=conversation_id,
+            customer_id=customer.customer_id, customer_wa_id=customer.wa_id,
+            customer_user_id=customer.user_id, name=customer.name,
+            meta_phone_number_id=business.meta_phone_number_id,
+            system_number=business.origination_id,
+            display_phone_number=business.display_phone_number, waba_id=business.waba_id,
+            instance_id=routing.instance_id, participant_id=chat.participant_id,
+            participant_token=chat.participant_token, connection_token=chat.connection_token,
+            connection_expiry=chat.connection_expiry, created_at=int(now),
+            expires_at=session_expiry(now, routing.chat_duration_minutes),
+            opened_with=opened_with, opening_message_id=opening_message_id,
+            customer_wrote_at=customer_wrote_at)
 
     @property
     def customer_address(self) -> str:
