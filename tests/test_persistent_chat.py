@@ -211,8 +211,7 @@ def test_a_customer_now_known_by_username_gets_the_history_of_their_chat_under_t
 
 def test_the_conversation_remembers_its_past_chats_24_months_even_when_a_template_is_sent(bridge):
     chat_that_ended(bridge, seconds_ago=0)
-    ended_at = int(bridge.twin.clock.timestamp())
-    remembered = conversation_item()["expiresAt"]
+    ended_at, remembered = (int(conversation_item()[name]) for name in ("lastEndedAt", "expiresAt"))
     assert remembered == ended_at + 730 * 24 * 3600
 
     assert sessions.remember_campaign(Table(boto3.client("dynamodb"), SESSIONS_TABLE), CONVERSATION_ID,
