@@ -1,7 +1,8 @@
 """The sessions table: which Connect chat serves which WhatsApp conversation.
 
 Two kinds of item:
-- a **session** per chat, keyed by the Connect contact id: how outbound events find the chat;
+- a **session** per chat, keyed by the Connect contact id: how outbound events find the chat,
+  and the record of each agent message's sending (claims.py's protocol);
 - a **conversation** item keyed `conversation#<id>`: the open chat (a copy of its session), the
   chat before it, the WhatsApp ids already delivered, and the blocks of buffered messages that
   flush attempts set out to deliver. A flush reads it and appends its block in one write, so the
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from botocore.exceptions import ClientError
 
-from .errors import TRANSACTION_CANCELED, error_code
+from .errors import TRANSACTION_CANCELED, condition_failed, error_code
 from .items import N, S, Table, from_attributes, to_attribute, to_attributes
 
 if TYPE_CHECKING:  # annotations only: the table's module stays below Connect's and WhatsApp's
@@ -439,6 +440,139 @@ def keep_snippet_as(table: Table, contact_id: str, whatsapp_id: str,
         ConditionExpression="attribute_exists(systemNumber) AND attribute_exists(sentSnippets)",
         ExpressionAttributeNames={"#sent": whatsapp_id},
         ExpressionAttributeValues={":snippet": S(snippet)})
+
+
+# A Connect message's sending, on its chat's session item (the claim protocol is claims.py's): a
+# lock per message while one invocation sends it, the steps it has done, and, once sent, its id
+# among the completed ones and what the WhatsApp ids it became carried.
+COMPLETED_IDS = "completedMessageIds"
+SENT_SNIPPETS_KEPT = 20
+
+
+@dataclass(frozen=True)
+class MessageSend:
+    """What the session item says of one message's sending."""
+
+    session: Session | None  # None: no session has the contact id
+    steps_done: int
+    locked_until: int
+    # The chat's messages already sent.
+    completed: frozenset[str]
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any], message_id: str) -> MessageSend:
+        return cls(session=Session.from_item(item) if "systemNumber" in item else None,
+                   steps_done=int(item.get(_steps_attribute(message_id), 0)),
+                   locked_until=int(item.get(_lock_attribute(message_id), 0)),
+                   completed=frozenset(item.get(COMPLETED_IDS, ())))
+
+
+def _lock_attribute(message_id: str) -> str:
+    return f"lock#{message_id}"
+
+
+def _steps_attribute(message_id: str) -> str:
+    return f"steps#{message_id}"
+
+
+def lock_message(table: Table, contact_id: str, message_id: str, until: int,
+                 now: float) -> tuple[bool, MessageSend]:
+    """Lock the message for sending until `until` and read its session, in one write, unless it
+    was sent or another invocation's lock holds it; whether it was locked, and the item as the
+    write found it (after it, when locked)."""
+    try:
+        response = table.client.update_item(
+            TableName=table.name,
+            Key=_key(contact_id),
+            UpdateExpression="SET #lock = :until",
+            ConditionExpression=("attribute_exists(systemNumber) AND NOT contains(#completed, :id) "
+                                 "AND (attribute_not_exists(#lock) OR #lock < :now)"),
+            ExpressionAttributeNames={"#lock": _lock_attribute(message_id),
+                                      "#completed": COMPLETED_IDS},
+            ExpressionAttributeValues={":until": N(until), ":now": N(now), ":id": S(message_id)},
+            ReturnValues="ALL_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        if not condition_failed(error):
+            raise
+        return False, MessageSend.from_item(from_attributes(error.response.get("Item") or {}),
+                                            message_id)
+    return True, MessageSend.from_item(from_attributes(response["Attributes"]), message_id)
+
+
+def record_steps(table: Table, contact_id: str, message_id: str, steps: int) -> None:
+    table.client.update_item(
+        TableName=table.name,
+        Key=_key(contact_id),
+        UpdateExpression="SET #steps = :steps",
+        ExpressionAttributeNames={"#steps": _steps_attribute(message_id)},
+        ExpressionAttributeValues={":steps": N(steps)},
+    )
+
+
+def unlock_message(table: Table, contact_id: str, message_id: str) -> None:
+    """Let the message's lock lapse at once, its steps kept."""
+    table.client.update_item(
+        TableName=table.name,
+        Key=_key(contact_id),
+        UpdateExpression="SET #lock = :expired",
+        ExpressionAttributeNames={"#lock": _lock_attribute(message_id)},
+        ExpressionAttributeValues={":expired": N(0)},
+    )
+
+
+def record_sent(table: Table, session: Session, message_id: str, sent: dict[str, str],
+                window_told: dict[str, int] | None = None) -> None:
+    """Mark the message sent, its lock and steps gone, and remember the WhatsApp ids it became
+    (with a snippet, so a customer's reply or reaction can name it, and the Connect message, so
+    a status can name it without its callback data), and what the agent was told of the window
+    (`window_told`: session attribute -> the window's customer message time), in one write.
+    `session`: as the lock read it. Sets make concurrent completions safe."""
+    names = {"#completed": COMPLETED_IDS, "#lock": _lock_attribute(message_id),
+             "#steps": _steps_attribute(message_id)}
+    values: dict[str, Any] = {":id": {"SS": [message_id]}}
+    assignments = []
+    for index, (attribute, wrote_at) in enumerate((window_told or {}).items()):
+        names[f"#told{index}"] = attribute
+        values[f":told{index}"] = N(wrote_at)
+        assignments.append(f"#told{index} = :told{index}")
+    for index, (whatsapp_id, snippet) in enumerate(sent.items()):
+        names[f"#sent{index}"] = whatsapp_id
+        values[f":snippet{index}"] = S(snippet)
+        assignments.append(f"sentSnippets.#sent{index} = :snippet{index}")
+    if sent:
+        assignments += _sent_messages(session, message_id, sent, values)
+    # An agent whose reply went out has read what the customer wrote before (reading.read_on_reply).
+    removals = ["#lock", "#steps"] + (["unreadMessageId"] if sent and session.unread_message_id else [])
+    stale = list(session.sent_snippets)[:max(0, len(session.sent_snippets) + len(sent)
+                                             - SENT_SNIPPETS_KEPT)]
+    for index, whatsapp_id in enumerate(stale):
+        names[f"#stale{index}"] = whatsapp_id
+        removals.append(f"sentSnippets.#stale{index}")
+    known = session.sent_messages or {}
+    for index, whatsapp_id in enumerate(list(known)[:max(0, len(known) + len(sent) - SENT_SNIPPETS_KEPT)]):
+        names[f"#old{index}"] = whatsapp_id
+        removals.append(f"sentMessages.#old{index}")
+    expression = "ADD #completed :id REMOVE " + ", ".join(removals)
+    if assignments:
+        expression = "SET " + ", ".join(assignments) + " " + expression
+    table.client.update_item(
+        TableName=table.name, Key=_key(session.contact_id),
+        UpdateExpression=expression, ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values)
+
+
+def _sent_messages(session: Session, message_id: str, sent: dict[str, str],
+                   values: dict[str, Any]) -> list[str]:
+    """The assignments that map each WhatsApp id (`#sent<n>`) to the Connect message it carried.
+    A session stored before the bridge kept the map gets it whole (of two such completions at
+    once, one's ids are kept)."""
+    if session.sent_messages is None:
+        values[":messages"] = {"M": {whatsapp_id: S(message_id) for whatsapp_id in sent}}
+        return ["sentMessages = :messages"]
+    values[":connect"] = S(message_id)
+    return [f"sentMessages.#sent{index} = :connect" for index in range(len(sent))]
 
 
 def open_session(table: Table, session: Session, sibling: str = "",

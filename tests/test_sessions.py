@@ -128,24 +128,24 @@ def test_a_claim_for_an_unknown_contact_says_so(table):
 
 def test_sent_snippets_are_bounded(table):
     sessions.open_session(table, make_session("contact-1"))
-    for n in range(claims.SENT_SNIPPETS_KEPT + 5):
+    for n in range(sessions.SENT_SNIPPETS_KEPT + 5):
         claimed = claims.claim(table, "contact-1", f"m{n}", lock_seconds=120, now=n)
         claims.complete(table, claimed, {f"wamid.out.{n}": f"text {n}"})
 
     snippets = sessions.get(table, "contact-1").sent_snippets
-    assert len(snippets) == claims.SENT_SNIPPETS_KEPT
-    assert f"wamid.out.{claims.SENT_SNIPPETS_KEPT + 4}" in snippets and "wamid.out.0" not in snippets
+    assert len(snippets) == sessions.SENT_SNIPPETS_KEPT
+    assert f"wamid.out.{sessions.SENT_SNIPPETS_KEPT + 4}" in snippets and "wamid.out.0" not in snippets
 
 
 def test_the_connect_message_of_each_sent_id_is_kept_as_long_as_its_snippet(table):
     sessions.open_session(table, make_session("contact-1"))
-    for n in range(claims.SENT_SNIPPETS_KEPT + 5):
+    for n in range(sessions.SENT_SNIPPETS_KEPT + 5):
         claimed = claims.claim(table, "contact-1", f"m{n}", lock_seconds=120, now=n)
         claims.complete(table, claimed, {f"wamid.out.{n}.a": "part", f"wamid.out.{n}.b": "part"})
 
     stored = sessions.get(table, "contact-1")
-    assert len(stored.sent_messages) == claims.SENT_SNIPPETS_KEPT
-    last = claims.SENT_SNIPPETS_KEPT + 4
+    assert len(stored.sent_messages) == sessions.SENT_SNIPPETS_KEPT
+    last = sessions.SENT_SNIPPETS_KEPT + 4
     assert stored.sent_messages[f"wamid.out.{last}.a"] == stored.sent_messages[f"wamid.out.{last}.b"] == f"m{last}"
 
 
