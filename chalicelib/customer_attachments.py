@@ -9,7 +9,9 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable
 
-from . import connect, customer_media, failures, logs, messaging, metrics, transcripts, whatsapp
+from . import (
+    connect, customer_media, customer_notices, failures, logs, metrics, transcripts,
+)
 from .compose import ChatMedia
 from .config import Settings
 from .conversation_chat import ConversationChat
@@ -93,12 +95,10 @@ class CustomerAttachments:
         self.chat.call(part, lambda session, connection_token: connect.send_message(
             self.runtime.clients.participant, connection_token, note,
             client_token("refused", session.contact_id, part.entry.message_id)))
-        business = part.entry.business.origination_id
-        metrics.count(metrics.DELIVERY_FAILURES, business)
-        messaging.send_best_effort(
-            self.runtime.clients.social, business,
-            whatsapp.text_message(part.entry.customer.address, customer_media.customer_line(refusal)),
-            self.settings.meta_api_version, "customer_notice_failed", messageId=part.entry.message_id)
+        metrics.count(metrics.DELIVERY_FAILURES, part.entry.business.origination_id)
+        customer_notices.tell(self.runtime, self.settings, part.entry,
+                              customer_media.customer_line(refusal), "customer_notice_failed",
+                              messageId=part.entry.message_id)
 
     def _transcribe_later(self, part: ChatMedia, voice_note: VoiceNote) -> None:
         """The audio is already with the agent; the transcript follows when Transcribe answers,

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from . import buffer, failures, identities, logs, messaging, metrics, sessions, waiting, whatsapp
+from . import buffer, customer_notices, failures, identities, logs, metrics, sessions, waiting
 from .buffer import BufferedEntry
 from .compose import ChatMedia, ChatPart, ChatText, campaign_part, compose_blocks, delivery_id
-from .config import (
-    CONNECT_MESSAGE_MAX_BYTES, MARK_READ_BY_AGENT, MARK_READ_NEVER, MARK_READ_ON_DELIVERY, Settings,
-)
+from .config import CONNECT_MESSAGE_MAX_BYTES, MARK_READ_BY_AGENT, MARK_READ_NEVER, Settings
 from .conversation_chat import ConversationChat
 from .customer_attachments import CustomerAttachments
 from .digests import client_token, short_digest
@@ -24,7 +22,6 @@ from .formatting import split_text
 from .runtime import Runtime
 from .sessions import Conversation, Session, Wait
 
-DELIVERED_REACTION = "✅"
 # 12 hex characters: a chance collision among a conversation's last ids is negligible.
 DELIVERED_MARK_CHARS = 12
 
@@ -101,7 +98,8 @@ class ConversationDelivery:
         if chat.session is not None and customer_messages:
             metrics.messages(metrics.INBOUND, chat.session.system_number,
                              [e.timestamp for e in customer_messages], self.runtime.clock())
-            self._acknowledge(max(customer_messages, key=lambda e: e.order))
+            customer_notices.acknowledge(self.runtime, self.settings,
+                                         max(customer_messages, key=lambda e: e.order))
         return chat.opened
 
     def _find_chat(self, conversation: Conversation,
@@ -159,12 +157,9 @@ class ConversationDelivery:
                                   finished=True)
 
     def _tell_customer(self, text: str, failure_event: str) -> None:
-        if self.first is None:  # nothing was read back to say who the customer is
-            return
-        messaging.send_best_effort(
-            self.runtime.clients.social, self.first.business.origination_id,
-            whatsapp.text_message(self.first.customer.address, text), self.settings.meta_api_version,
-            failure_event, conversationId=self.conversation_id)
+        if self.first is not None:  # else nothing was read back to say who the customer is
+            customer_notices.tell(self.runtime, self.settings, self.first, text, failure_event,
+                                  conversationId=self.conversation_id)
 
     def _campaign_applies(self, campaign: dict | None, parts: list[ChatPart]) -> bool:
         """A reply within a week of the template opens its chat; a status note alone opens none."""
@@ -271,19 +266,6 @@ class ConversationDelivery:
 
     def _is_delivered(self, delivery_id_: str) -> bool:
         return _mark(delivery_id_) in self.delivered
-
-    def _acknowledge(self, last: BufferedEntry) -> None:
-        """Read receipt and progress reaction: after delivery, and never a reason to retry."""
-        origination, version = last.business.origination_id, self.settings.meta_api_version
-        social = self.runtime.clients.social
-        if self.settings.mark_as_read == MARK_READ_ON_DELIVERY:
-            messaging.send_best_effort(social, origination, whatsapp.read_receipt(last.message_id),
-                                       version, "mark_as_read_failed", messageId=last.message_id)
-        if self.settings.progress_reactions:
-            messaging.send_best_effort(
-                social, origination,
-                whatsapp.reaction_message(last.customer.address, last.message_id, DELIVERED_REACTION),
-                version, "progress_reaction_failed", messageId=last.message_id)
 
 
 def _mark(delivery_id_: str) -> str:
