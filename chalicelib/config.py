@@ -12,7 +12,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from botocore.exceptions import ClientError
+
 from .caching import ExpiringCache
+from .errors import error_code
 from .whatsapp import WHATSAPP_TEXT_MAX_CHARS
 
 DEFAULT_CONFIG_PARAMETER = "/whatsapp_eum_connect_chat/config"
@@ -309,6 +312,8 @@ class SettingsCache(ExpiringCache[Settings]):
 def load_settings(ssm_client: Any, parameter_name: str) -> Settings:
     try:
         response = ssm_client.get_parameter(Name=parameter_name, WithDecryption=True)
-    except ssm_client.exceptions.ParameterNotFound:
+    except ClientError as error:
+        if error_code(error) != "ParameterNotFound":
+            raise
         raise SettingsError(f"settings parameter {parameter_name} does not exist") from None
     return parse_settings(response["Parameter"]["Value"])

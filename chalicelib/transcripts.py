@@ -112,7 +112,9 @@ def complete_job(event: dict, runtime: Runtime) -> None:
         document = runtime.clients.s3.get_object(
             Bucket=runtime.env.media_bucket, Key=transcription.transcript_key(name))["Body"].read()
         transcript = transcription.parse_transcript_file(document)
-    except runtime.clients.s3.exceptions.NoSuchKey:
+    except ClientError as error:
+        if error_code(error) != "NoSuchKey":
+            raise
         logs.warning("transcript_file_missing", job=name)
         _say(runtime, session, transcription.UNAVAILABLE_LINE, token)
         return
