@@ -144,7 +144,10 @@ class ConversationDelivery:
         if busy:
             self._tell_customer(self.settings.busy_message, "busy_message_failed")
         waiting.hold(self.table, self.conversation_id, wait, reason, now,
-                     self.settings, busy_told=busy, open_chat=conversation.open_session is not None)
+                     self.settings, busy_told=busy,
+                     remembered_longer=(conversation.open_session is not None
+                                        or conversation.past.count > 0
+                                        or conversation.campaign is not None))
 
     def _give_up(self, wait: Wait) -> None:
         logs.error("wait_gave_up", conversationId=self.conversation_id, messagesDropped=self.pending,

@@ -69,7 +69,7 @@ def has_expired(wait: Wait, now: float, settings: Settings) -> bool:
 
 
 def hold(table: Table, conversation_id: str, wait: Wait | None, reason: str,
-         now: float, settings: Settings, busy_told: bool, open_chat: bool) -> None:
+         now: float, settings: Settings, busy_told: bool, remembered_longer: bool) -> None:
     """Record (or extend) the wait after a failed attempt."""
     attempts = (wait.attempts if wait else 0) + 1
     since = wait.since if wait else int(now)
@@ -80,9 +80,10 @@ def hold(table: Table, conversation_id: str, wait: Wait | None, reason: str,
     removal = " REMOVE retryAskedAt"
     values = {":room": S(WAITING_ROOM), ":since": N(since), ":next": N(next_at),
               ":attempts": N(attempts), ":reason": S(reason)}
-    if not open_chat:
-        # Remembered while the wait may last, and a day after, like any conversation; an open
-        # chat's conversation is already kept as long as the chat.
+    if not remembered_longer:
+        # Remembered while the wait may last, and a day after, like any conversation. One kept
+        # longer already (an open chat, past chats for the next one's history, a campaign) keeps
+        # its memory: a wait never shortens it.
         expression += ", expiresAt = :expires"
         values[":expires"] = N(since + settings.busy_max_wait_minutes * 60 + 24 * 3600)
     if busy_told and not (wait and wait.busy_told):

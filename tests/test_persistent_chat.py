@@ -240,3 +240,14 @@ def test_a_mistyped_history_setting_is_named(setting, message):
         parse_settings(json.dumps({**DEFAULT_SETTINGS, **setting}))
 
     assert str(refused.value) == message
+
+
+def test_a_returning_customer_who_waits_for_a_chat_keeps_the_memory_of_their_past_chats(bridge):
+    chat_that_ended(bridge, seconds_ago=0)
+    remembered = int(conversation_item()["expiresAt"])
+    connect_full(bridge)
+
+    bridge.deliver(text("wamid.return-1"))
+
+    item = conversation_item()
+    assert (item["waitReason"], int(item["expiresAt"])) == ("capacity", remembered)
