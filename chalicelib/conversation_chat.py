@@ -30,6 +30,10 @@ class ChatUnavailable(Exception):
 
 
 class ConversationChat:
+    """The chat one delivery attempt talks to: `session` is the open one, or None until a part
+    needs one; `opened` says whether this attempt opened one (the waiting room lets in the next
+    customer then)."""
+
     def __init__(self, runtime: Runtime, settings: Settings, first: BufferedEntry,
                  session: Session | None, past: PastChats,
                  elsewhere: identities.Elsewhere) -> None:
@@ -93,6 +97,8 @@ class ConversationChat:
 
     def _open(self, part: ChatPart, initial_message: str | None,
               opening_message_id: str) -> Session:
+        """StartChatContact under a token a retry of `part` derives again, then the session
+        stored as the conversation's one open chat."""
         entry, now = self.first, self.runtime.clock()
         routing = self.settings.routing_for(entry.business.meta_phone_number_id)
         history_of = history.source(self.past, self.settings, now)
@@ -126,9 +132,8 @@ class ConversationChat:
 
     def _store(self, session: Session) -> None:
         try:
-            sessions.open_session(self.runtime.sessions_table,
-                                  session, self.elsewhere.sibling, self.elsewhere.alias,
-                                  self.elsewhere.past)
+            sessions.open_session(self.runtime.sessions_table, session, self.elsewhere.sibling,
+                                  self.elsewhere.alias, self.elsewhere.past)
         except sessions.ConversationBusy:
             # Another chat holds the conversation: leave ours, and let the retry use that one.
             connect.disconnect(self.runtime.clients.participant, session.connection_token,

@@ -9,9 +9,7 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable
 
-from . import (
-    connect, customer_media, customer_notices, failures, logs, metrics, transcripts,
-)
+from . import connect, customer_media, customer_notices, failures, logs, metrics, transcripts
 from .compose import ChatMedia
 from .config import Settings
 from .conversation_chat import ConversationChat
@@ -24,6 +22,9 @@ Record = Callable[[tuple[str, ...], bool], None]
 
 
 class CustomerAttachments:
+    """The files of one delivery attempt; their transcripts are started at once, in the
+    background, and said once every part is in the chat."""
+
     def __init__(self, runtime: Runtime, settings: Settings, chat: ConversationChat,
                  transcriber: ThreadPoolExecutor) -> None:
         self.runtime = runtime
@@ -39,8 +40,8 @@ class CustomerAttachments:
         if attached and not part.is_voice_note:
             return ()
         # The file's bytes are held (memory_budget.py) until the block ends, after the upload.
-        with customer_media.prepared(self.runtime, self.settings, part.entry,
-                                     self.runtime.attachment_rules(session.instance_id)) as prepared:
+        rules = self.runtime.attachment_rules(session.instance_id)
+        with customer_media.prepared(self.runtime, self.settings, part.entry, rules) as prepared:
             if isinstance(prepared, MediaUpload) and not attached:
                 prepared = self._attach(part, prepared)
             if isinstance(prepared, MediaRefusal):

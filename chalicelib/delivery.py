@@ -106,7 +106,8 @@ class ConversationDelivery:
                    entries: list[BufferedEntry]) -> tuple[ConversationChat, dict | None]:
         """The conversation's chat, or the customer's under their other id; and the campaign a
         new chat may reply to."""
-        session, campaign, past = conversation.open_session, conversation.campaign, conversation.past
+        session, campaign = conversation.open_session, conversation.campaign
+        past = conversation.past
         elsewhere = identities.Elsewhere()
         if session is None:
             # Off the hot path: the customer's chat may be open under their other id.
