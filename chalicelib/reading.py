@@ -66,7 +66,10 @@ def _opening_read(item: StreamingItem, session: Session, runtime: Runtime) -> st
     a later note's, which the agent read after it: either way the opening message was read."""
     if not sessions.learn_opening_message(runtime.sessions_table, session.contact_id,
                                           item.read_message_id):
-        return None
+        # The echo named the opening message since this receipt read the session: read what it
+        # named (a receipt racing the echo would otherwise leave the ticks grey).
+        named = sessions.get(runtime.sessions_table, session.contact_id)
+        return named.customer_messages.get(item.read_message_id) if named else None
     logs.info("opening_message_learned_from_receipt", contactId=session.contact_id,
               connectMessageId=item.read_message_id)
     return session.opening_message_id

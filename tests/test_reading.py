@@ -6,6 +6,8 @@ import boto3
 import pytest
 
 import app as app_module
+from chalicelib import sessions
+from chalicelib.items import Table
 from tests.conftest import (
     CUSTOMER_WA_ID, DEFAULT_SETTINGS, PHONE_NUMBER_ARN, SESSIONS_TABLE, load_event, put_settings,
     sns_message, text_from_customer, with_messages,
@@ -114,6 +116,27 @@ def test_an_opening_message_whose_echo_came_too_early_is_learned_from_the_agents
     assert [r["message_id"] for r in read_receipts(bridge.twin)] == [FIRST_WAMID]
     assert session(contact_id)["customerMessages"] == {opening["Id"]: FIRST_WAMID}
     assert "openingMessageId" not in session(contact_id)
+
+
+def test_a_receipt_that_races_the_opening_messages_echo_still_marks_it_read(bridge, monkeypatch):
+    """The receipt read the session just before the echo named the opening message: the echo's
+    write wins, and the receipt reads what the echo named."""
+    bridge.deliver(load_event("eum-text"))
+    (contact_id,) = bridge.twin.contacts
+    opening, _ = opening_echo(bridge, contact_id)
+    table = Table(boto3.client("dynamodb"), SESSIONS_TABLE)
+    read_session = sessions.get
+
+    def read_then_echo_lands(*args):
+        found = read_session(*args)
+        monkeypatch.setattr(sessions, "get", read_session)
+        assert sessions.learn_opening_message(table, contact_id, opening["Id"])
+        return found
+
+    monkeypatch.setattr(sessions, "get", read_then_echo_lands)
+    bridge.connect_event(agent_read_event(contact_id, opening["Id"]))
+
+    assert [r["message_id"] for r in read_receipts(bridge.twin)] == [FIRST_WAMID]
 
 
 def test_a_new_chats_first_message_is_learned_from_connects_echo(bridge):
