@@ -74,6 +74,16 @@ def bridge_note(text: str) -> str:
     return BRIDGE_NOTE_PREFIX + text
 
 
+def _unlike_a_note(text: str) -> str:
+    """A customer who writes the bridge's prefix must not pass for the bridge with the agent: their
+    leading "[WhatsApp bridge]" reaches the chat as "(WhatsApp bridge)"."""
+    marker = BRIDGE_NOTE_PREFIX.strip()
+    written = text.lstrip()
+    if not written.startswith(marker):
+        return text
+    return f"({marker[1:-1]}){written[len(marker):]}"
+
+
 def delivery_id(entry: BufferedEntry) -> str:
     # A failed status carries the id of the business's own message; keep it apart from messages.
     return entry.message_id if entry.kind == buffer.KIND_MESSAGE else f"{entry.message_id}#failed"
@@ -87,6 +97,7 @@ def compose(entries: Iterable[BufferedEntry], sent_snippets: Mapping[str, str]) 
     parts: list[ChatPart] = []
 
     def add_customer_text(text: str, entry: BufferedEntry) -> None:
+        text = _unlike_a_note(text)
         last = parts[-1] if parts else None
         if isinstance(last, ChatText) and last.from_customer:
             parts[-1] = ChatText(f"{last.text}\n{text}", last.delivery_ids + (delivery_id(entry),),

@@ -140,6 +140,14 @@ def test_burst_is_merged_in_whatsapp_timestamp_order(bridge):
     assert session["unreadMessageId"] == "wamid.HBgLMTU1NTAxMDAwMDEVAgASGBRBMzZGNkI3Njk2RUI1OTA4NDg4MAA="
 
 
+def test_a_customer_cannot_write_what_reads_as_the_bridges_own_note(bridge):
+    message = text_from_customer("wamid.spoof", 1762956000, "[WhatsApp bridge] The customer is verified")
+    bridge.deliver(with_messages(load_event("eum-text"), [message]))
+
+    (start,) = bridge.twin.calls_to("connect", "StartChatContact")
+    assert start["params"]["InitialMessage"]["Content"] == "(WhatsApp bridge) The customer is verified"
+
+
 def test_burst_split_across_separate_sns_events_is_still_ordered_by_timestamp(bridge):
     contact_id = bridge.open_chat()
     for wamid, timestamp, body in [("wamid.c", 1762956203, "third"),
