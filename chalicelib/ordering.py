@@ -37,21 +37,27 @@ hold 100 items (GetTranscript's largest MaxResults), so a chat of hundreds of me
 page unless a hundred items came after its last sent message.
 
 Cost: one GetTranscript per agent or bot message whose claim is taken, so an agent reply costs
-two calls before the send (the claim, the transcript) where it cost one, and one write after.
+two calls before the send (the claim, the transcript; side by side in a warm container) where it
+cost one, and one write after.
 The transcript cannot be proven unneeded from the session: a message Connect took whose event
 SNS has not delivered yet is known only to Connect. A redelivery, and a message an earlier one
-already sent ahead of itself, stop at their claim and read no transcript. An earlier message
+already sent ahead of itself, stop at their claim and read no transcript (one read ahead of the
+claim, when the container knows the chat but did not see the message sent). An earlier message
 sent ahead costs what its own event would (claim, send, completion), and the arriving message
 then reads its session again (one GetItem), as the earlier sends left it.
 
-Why the claim, then the transcript, then the send, one after the other. The send must wait for
-both: for the claim, or a redelivery sends twice; for the transcript, or an earlier message not
-sent yet is overtaken. The transcript read itself needs no claim (it is a read, and any read
-after the message's event arrived holds every earlier message), but it needs the chat's
-connection token, which only the session item holds, and the claim is the read of that item: a
-separate read to overlap with the claim would be a call of its own, as long as the claim. So the
-claim comes first, and the transcript follows it. After the send, the completion and the blue
-ticks for what the agent answered need nothing of each other and go out together (outbound.py).
+The claim and the transcript together, then the send. The send must wait for both: for the
+claim, or a redelivery sends twice; for the transcript, or an earlier message not sent yet is
+overtaken. The transcript read itself needs no claim (it is a read, and any read after the
+message's event arrived holds every earlier message), only the chat's connection token, which
+the session item holds. A warm container that read the session before (the claim of an earlier
+reply, the customer's echo, the agent's typing or read receipt) knows the token
+(connection_hints.py), and reads the transcript's newest page while the claim is taken: one
+round trip before the send. What it read counts only once the claim is taken, and for the
+claimed session's chat; a refused claim discards it, and a token Connect refuses costs the read
+after the claim, on the claimed session's token. A container that does not know the token
+claims first and reads after. After the send, the completion and the blue ticks for what the
+agent answered need nothing of each other and go out together (outbound.py).
 
 Not ordered: a message whose chat has ended (its session holds no connection token; it is sent
 as it comes, as before), and one the transcript does not hold (sent alone, logged).
@@ -60,6 +66,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import Executor, Future
 from datetime import datetime
 from typing import Any, Callable
 
@@ -80,8 +87,43 @@ STREAMED_FIELDS = ("AbsoluteTime", "Content", "ContentType", "Attachments", "Id"
                    "ParticipantId", "DisplayName", "ParticipantRole", "ContactId")
 
 
+# One page of the transcript, newest item first, and the token of the page before it.
+Page = tuple[list[dict[str, Any]], str | None]
+
+
 class OrderUnknown(Exception):
     """The chat's order cannot be read: the message goes out alone, as it came."""
+
+
+class ReadAhead:
+    """The transcript's newest page, read on `pool` while the item's claim is taken, on the
+    connection token the container remembers for its chat (connection_hints.py)."""
+
+    def __init__(self, runtime: Runtime, item: StreamingItem, connection_token: str,
+                 pool: Executor) -> None:
+        self.contact_id = item.initial_contact_id
+        self._runtime = runtime
+        self._token = connection_token
+        self._page: Future[Page] = pool.submit(connect.transcript_page, runtime.clients.participant,
+                                               connection_token)
+
+    @staticmethod
+    def start(runtime: Runtime, item: StreamingItem, pool: Executor) -> ReadAhead | None:
+        """None when the container does not know the chat, or saw the item sent already."""
+        token = runtime.caches.connection_hints.token(item.initial_contact_id, item.id)
+        return ReadAhead(runtime, item, token, pool) if token else None
+
+    def first_page(self, connection_token: str) -> Page:
+        """The page read ahead, as the claimed session's `connection_token` would read it:
+        TokenRefused when Connect refused that same token (chat.with_connection renews it), a
+        read of its own when it refused another one (a token renewed since)."""
+        try:
+            return self._page.result()
+        except connect.TokenRefused:
+            if connection_token == self._token:
+                raise
+            logs.info("remembered_connection_token_refused", contactId=self.contact_id)
+        return connect.transcript_page(self._runtime.clients.participant, connection_token)
 
 
 def counts(item: StreamingItem) -> bool:
@@ -89,22 +131,30 @@ def counts(item: StreamingItem) -> bool:
     return is_for_customer(item) or is_attachment_for_customer(item)
 
 
-def earlier_unsent(runtime: Runtime, claimed: claims.Claim,
-                   item: StreamingItem) -> tuple[Session, list[StreamingItem]]:
+def earlier_unsent(runtime: Runtime, claimed: claims.Claim, item: StreamingItem,
+                   read_ahead: ReadAhead | None = None) -> tuple[Session, list[StreamingItem]]:
     """The messages Connect took before `item` that the customer may see and the claim's session
     does not record as sent, oldest first, with the session (its connection token renewed if
-    Connect refused it). OrderUnknown when the chat has ended or the transcript lacks `item`."""
+    Connect refused it). `read_ahead`: the newest page, read while the claim was taken, for the
+    claim's chat. OrderUnknown when the chat has ended or the transcript lacks `item`."""
+    if read_ahead is not None and read_ahead.contact_id != claimed.session.contact_id:
+        read_ahead = None  # the claim took another contact's session (a transferred contact)
     session = claimed.session
     earlier: list[StreamingItem] = []
     found = False
     next_token: str | None = None
     while True:
+        def read(token: str, page_token: str | None = next_token,
+                 ahead: ReadAhead | None = read_ahead) -> Page:
+            if ahead is not None:
+                return ahead.first_page(token)
+            return connect.transcript_page(runtime.clients.participant, token, page_token)
+
         try:
-            session, (page, next_token) = chat.with_connection(
-                runtime, session, lambda token, page_token=next_token: connect.transcript_page(
-                    runtime.clients.participant, token, page_token))
+            session, (page, next_token) = chat.with_connection(runtime, session, read)
         except chat.ChatGone:
             raise OrderUnknown("chat_ended") from None
+        read_ahead = None
         for entry in page:
             if entry.get("Id") == item.id:
                 found = True

@@ -67,6 +67,7 @@ def _close(item: StreamingItem, runtime: Runtime) -> None:
     if session is None:
         logs.info("chat_end_for_unknown_session", contactId=item.initial_contact_id)
         return
+    runtime.caches.connection_hints.forget(session.contact_id)
     if session.status == sessions.STATUS_CLOSED:
         logs.info("chat_end_for_closed_session", contactId=session.contact_id)
     else:
@@ -98,7 +99,7 @@ def _once(item: StreamingItem, runtime: Runtime, send: Send, free_form: bool = T
         if free_form:
             if window.is_closed(claimed.session.customer_wrote_at, runtime.clock()):
                 window_told = _tell_window_closed(item, claimed.session, runtime)
-                claims.complete(table, claimed, {}, window_told)
+                _complete(runtime, claimed, {}, window_told)
                 return
             window_told = _warn_if_closing(item, claimed.session, runtime)
         sent = send(claimed.session, claims.Steps(table, claimed))
@@ -108,7 +109,7 @@ def _once(item: StreamingItem, runtime: Runtime, send: Send, free_form: bool = T
         claims.release(table, claimed)
         raise
     if not sent:
-        claims.complete(table, claimed, sent, window_told)
+        _complete(runtime, claimed, sent, window_told)
         return
     metrics.messages(metrics.OUTBOUND, claimed.session.system_number, [item.taken_at], runtime.clock())
     # The blue ticks for what the agent answered go out while the completion is written: neither
@@ -117,8 +118,15 @@ def _once(item: StreamingItem, runtime: Runtime, send: Send, free_form: bool = T
     with ThreadPoolExecutor(max_workers=1) as alongside:
         blue_ticks = alongside.submit(reading.read_on_reply, runtime, claimed.session,
                                       by_agent=item.participant_role == "AGENT")
-        claims.complete(table, claimed, sent, window_told)
+        _complete(runtime, claimed, sent, window_told)
     blue_ticks.result()
+
+
+def _complete(runtime: Runtime, claimed: claims.Claim, sent: dict[str, str],
+              window_told: dict[str, int]) -> None:
+    claims.complete(runtime.sessions_table, claimed, sent, window_told)
+    # Its redelivery, or its own event after a later message sent it ahead, reads nothing ahead.
+    runtime.caches.connection_hints.sent(claimed.session.contact_id, claimed.message_id)
 
 
 def _claim_in_turn(item: StreamingItem, runtime: Runtime) -> claims.Claim | None:
@@ -126,23 +134,27 @@ def _claim_in_turn(item: StreamingItem, runtime: Runtime) -> claims.Claim | None
     None when it needs no sending (a redelivery, or no session). A claim another invocation took
     a moment ago is waited for: it is sending the message, or sending it ahead of a later one."""
     deadline = time.monotonic() + ordering.WAIT_SECONDS
+    # A warm container that knows the chat's connection token reads the transcript meanwhile.
+    with ThreadPoolExecutor(max_workers=1) as alongside:
+        ahead = ordering.ReadAhead.start(runtime, item, alongside)
+        try:
+            claimed = ordering.claim_waiting(runtime, lambda: _claim(item, runtime),
+                                             OUTBOUND_LOCK_SECONDS, deadline)
+        except claims.UnknownSession:
+            logs.warning("message_for_unknown_session_dropped", contactId=item.initial_contact_id,
+                         connectMessageId=item.id)
+            return None
+        except claims.AlreadySent:
+            logs.info("streaming_redelivery_skipped", contactId=item.initial_contact_id,
+                      connectMessageId=item.id)
+            return None
+        except claims.ClaimInProgress:
+            logs.warning("streaming_message_in_progress_retry_later",
+                         contactId=item.initial_contact_id, connectMessageId=item.id)
+            raise
+    runtime.caches.connection_hints.learn(claimed.session)
     try:
-        claimed = ordering.claim_waiting(runtime, lambda: _claim(item, runtime),
-                                         OUTBOUND_LOCK_SECONDS, deadline)
-    except claims.UnknownSession:
-        logs.warning("message_for_unknown_session_dropped", contactId=item.initial_contact_id,
-                     connectMessageId=item.id)
-        return None
-    except claims.AlreadySent:
-        logs.info("streaming_redelivery_skipped", contactId=item.initial_contact_id,
-                  connectMessageId=item.id)
-        return None
-    except claims.ClaimInProgress:
-        logs.warning("streaming_message_in_progress_retry_later", contactId=item.initial_contact_id,
-                     connectMessageId=item.id)
-        raise
-    try:
-        return _earlier_first(item, claimed, runtime, deadline)
+        return _earlier_first(item, claimed, runtime, deadline, ahead)
     except claims.ClaimInProgress:
         logs.warning("earlier_message_in_progress_retry_later", contactId=claimed.session.contact_id,
                      connectMessageId=item.id)
@@ -153,13 +165,13 @@ def _claim_in_turn(item: StreamingItem, runtime: Runtime) -> claims.Claim | None
         raise
 
 
-def _earlier_first(item: StreamingItem, claimed: claims.Claim, runtime: Runtime,
-                   deadline: float) -> claims.Claim:
+def _earlier_first(item: StreamingItem, claimed: claims.Claim, runtime: Runtime, deadline: float,
+                   read_ahead: ordering.ReadAhead | None) -> claims.Claim:
     """Send, oldest first, the messages Connect took before the item that are not sent yet, each
     claimed and sent as if its own event had come; the item's claim, its session as they left it.
     ClaimInProgress when one is still held by another invocation at `deadline`."""
     try:
-        session, earlier = ordering.earlier_unsent(runtime, claimed, item)
+        session, earlier = ordering.earlier_unsent(runtime, claimed, item, read_ahead)
     except ordering.OrderUnknown as unknown:
         logs.info("sent_without_order", contactId=claimed.session.contact_id,
                   connectMessageId=item.id, reason=str(unknown))
@@ -180,6 +192,7 @@ def _earlier_first(item: StreamingItem, claimed: claims.Claim, runtime: Runtime,
             _send_attachments(message, runtime, earlier_claim)
     if earlier:
         session = sessions.get(table, session.contact_id) or session
+    runtime.caches.connection_hints.learn(session)  # its connection token maybe renewed
     return claims.with_session(claimed, session)
 
 

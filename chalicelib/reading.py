@@ -30,6 +30,7 @@ def show_typing(item: StreamingItem, runtime: Runtime) -> None:
     # Outside WhatsApp's 24-hour window no message can follow the indicator: none is shown.
     session = sessions.mark_typing(runtime.sessions_table, item.initial_contact_id, now,
                                    TYPING_EVERY_SECONDS, window.open_if_wrote_after(now))
+    runtime.caches.connection_hints.learn(session)
     if session is None:
         logs.debug("typing_not_shown", contactId=item.initial_contact_id)
         return
@@ -47,6 +48,7 @@ def agent_read(item: StreamingItem, runtime: Runtime) -> None:
     if runtime.settings().mark_as_read != MARK_READ_BY_AGENT:
         return
     session = sessions.get(runtime.sessions_table, item.initial_contact_id)
+    runtime.caches.connection_hints.learn(session)
     whatsapp_id = session.customer_messages.get(item.read_message_id) if session else None
     if session is not None and whatsapp_id is None and session.opening_message_id:
         whatsapp_id = _opening_read(item, session, runtime)
@@ -99,6 +101,7 @@ def learn_opening_message(item: StreamingItem, runtime: Runtime) -> None:
     StartChatContact's initial message became, which only the echo tells."""
     table = runtime.sessions_table
     session = sessions.get(table, item.initial_contact_id)
+    runtime.caches.connection_hints.learn(session)
     if session is None or not session.opening_message_id:
         return
     if sessions.learn_opening_message(table, session.contact_id, item.id):

@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from . import connect, templates
 from .caching import ExpiringCache
+from .connection_hints import ConnectionHints
 from .history import Refusals
 from .items import Table
 from .probes import Probes
@@ -100,10 +101,12 @@ class Caches:
         self.probes = Probes()
         # Persistent chat's refusals, each logged once (history.py).
         self.history_refusals = Refusals()
+        # The chats' connection tokens on_connect_event has seen, as hints (connection_hints.py).
+        self.connection_hints = ConnectionHints()
 
     def clear(self) -> None:
         for cache in (self.settings, self.attachment_rules, self.templates, self.probes,
-                      self.history_refusals):
+                      self.history_refusals, self.connection_hints):
             cache.clear()
 
 

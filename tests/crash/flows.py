@@ -150,6 +150,16 @@ def _agent_says(content: str) -> Callable[[Any], dict]:
     return prepare
 
 
+def _agent_says_to_a_warm_container(bridge) -> dict:
+    """As _agent_says, once Connect's echo of the customer's text reached on_connect_event: the
+    container knows the chat's connection token and reads the transcript while it claims."""
+    contact_id = bridge.open_chat()
+    bridge.connect_event(bridge.twin.customer_echo_event(contact_id))
+    bridge.twin.clear_calls()
+    return bridge.twin.connect_streaming_event(contact_id, participant_role="AGENT",
+                                               content=AGENT_TEXT, display_name="Jordan")
+
+
 def _agent_attachment(bridge) -> dict:
     contact_id = bridge.open_chat()
     return bridge.twin.agent_attachment_event(contact_id, name="return-label-4521.pdf",
@@ -483,6 +493,8 @@ FLOWS = (
     Flow("receive-burst", RECEIVE, _burst_webhook, later=_flush_what_was_buffered,
          chat=tuple(t for *_, t in BURST)),
     Flow("agent-text", STREAMING, _agent_says(AGENT_TEXT), chat=(FIRST_TEXT,), whatsapp=(AGENT_TEXT,)),
+    Flow("agent-text-warm", STREAMING, _agent_says_to_a_warm_container, chat=(FIRST_TEXT,),
+         whatsapp=(AGENT_TEXT,)),
     Flow("agent-long-text", STREAMING, _agent_says("\n\n".join(LONG_PARAGRAPHS)), chat=(FIRST_TEXT,),
          whatsapp=LONG_PARAGRAPHS),
     Flow("agent-attachment", STREAMING, _agent_attachment, chat=(FIRST_TEXT,),
