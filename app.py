@@ -10,7 +10,7 @@ import os
 from chalice import Chalice, Rate
 
 from chalicelib import (
-    conversation_start, flush, local_blueprints, outbound, receive, transcripts, waiting,
+    conversation_start, flush, local_blueprints, outbound, receive, voice_transcripts, waiting,
 )
 from chalicelib.config import Environment
 from chalicelib import logs
@@ -67,7 +67,7 @@ def on_connect_event(event):
                  name="on_transcription_job")
 @logs.invocation_handler
 def on_transcription_job(event):
-    transcripts.complete_job(event.to_dict(), runtime())
+    voice_transcripts.complete_job(event.to_dict(), runtime())
 
 
 # Conversations waiting for Connect (its chats full, throttled or failing) are retried: each minute,

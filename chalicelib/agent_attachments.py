@@ -12,9 +12,9 @@ from typing import Callable
 
 from botocore.exceptions import ClientError
 
-from . import audio, chat, claims, connect, logs, media, media_staging, metrics, whatsapp
+from . import audio, chat_connection, claims, connect, logs, media, media_staging, metrics, whatsapp
 from .digests import client_token, short_digest
-from .errors import error_code
+from .aws_errors import error_code
 from .runtime import Runtime
 from .sessions import Session
 from .streaming import StreamingItem
@@ -65,9 +65,9 @@ def _send_one(item: StreamingItem, session: Session, attachment: dict, runtime: 
                   reason="type_not_accepted", mimeType=mime_type)
         return not_sent(f"WhatsApp does not accept {mime_type} files")
     try:
-        session, data = chat.with_connection(runtime, session, lambda token: connect.download_attachment(
+        session, data = chat_connection.with_connection(runtime, session, lambda token: connect.download_attachment(
             runtime.clients.participant, token, attachment["AttachmentId"], MAX_ATTACHMENT_BYTES))
-    except chat.ChatGone:
+    except chat_connection.ChatGone:
         logs.warning("attachment_chat_gone", contactId=session.contact_id, connectMessageId=item.id)
         return session, {}
     except ClientError as error:

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from .items import S, Table, from_attributes, to_attributes
+from .tables import S, Table, from_attributes, to_attributes
 from .whatsapp import BusinessNumber, Customer, DeliveryStatus, InboundMessage, Notification
 
 BUFFER_RETENTION_SECONDS = 24 * 3600

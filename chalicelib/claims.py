@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Iterator, Sequence, TypeVar
 
 from . import sessions
-from .items import Table
+from .tables import Table
 from .sessions import Session
 
 Step = TypeVar("Step")

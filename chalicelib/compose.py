@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import buffer
-from .agent_text import describe_status_failure, media_caption, render_for_agent
+from .chat_from_whatsapp import describe_status_failure, media_caption, render_for_agent
 from .buffer import BufferedEntry
 from .media import is_voice_note
 

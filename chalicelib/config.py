@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 from botocore.exceptions import ClientError
 
 from .caching import ExpiringCache
-from .errors import error_code
+from .aws_errors import error_code
 from .whatsapp import WHATSAPP_TEXT_MAX_CHARS
 
 DEFAULT_CONFIG_PARAMETER = "/whatsapp_eum_connect_chat/config"

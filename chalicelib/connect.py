@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from . import logs, transfer
 from .config import ChatRouting
-from .errors import ACCESS_DENIED, error_code
+from .aws_errors import ACCESS_DENIED, error_code
 from .media import AttachmentRules
 from .streaming import INTERACTIVE, TEXT_MARKDOWN, TEXT_PLAIN
 

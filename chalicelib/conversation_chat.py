@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Iterator, Mapping, TypeVar
 
-from . import chat, connect, history, identities, logs, metrics, sessions
+from . import chat_connection, connect, history, identities, logs, metrics, sessions
 from .buffer import BufferedEntry
-from .chat import ChatGone
+from .chat_connection import ChatGone
 from .compose import ChatPart
 from .config import Settings
 from .digests import client_token
@@ -70,14 +70,14 @@ class ConversationChat:
         """A participant call with the open chat's connection token, renewed if Connect refuses
         it; ChatGone when the chat has ended."""
         session = self.open_session
-        self.session, result = chat.with_connection(
+        self.session, result = chat_connection.with_connection(
             self.runtime, session, lambda connection_token: action(session, connection_token))
         return result
 
     def send_text(self, text: str, token: str) -> str:
         """A message as the customer participant; the chat message's id. ChatGone when the chat
         has ended."""
-        self.session, message_id = chat.send_text(self.runtime, self.open_session, text, token)
+        self.session, message_id = chat_connection.send_text(self.runtime, self.open_session, text, token)
         return message_id
 
     @property

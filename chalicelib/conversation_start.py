@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from . import logs, messaging, metrics, sessions, templates
 from .config import SettingsError
 from .digests import client_token
-from .errors import error_code, error_message
+from .aws_errors import error_code, error_message
 from .runtime import Runtime
 from .templates import Command, TemplateError
 from .whatsapp import conversation_id

@@ -9,7 +9,7 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable
 
-from . import connect, customer_media, customer_notices, failures, logs, metrics, transcripts
+from . import connect, customer_media, customer_notices, failures, logs, metrics, voice_transcripts
 from .compose import ChatMedia
 from .config import Settings
 from .conversation_chat import ConversationChat
@@ -62,12 +62,12 @@ class CustomerAttachments:
         finishes the attempt."""
         session = self.chat.open_session
         for number, (future, part, voice_note) in enumerate(self.transcriptions, start=1):
-            transcript = transcripts.finish(self.runtime, self.settings, session, future,
+            transcript = voice_transcripts.finish(self.runtime, self.settings, session, future,
                                             part.entry.message_id, voice_note)
             record(part.delivery_ids, number == len(self.transcriptions))
             # After the record: a retry must not say it to the customer a second time.
             if transcript is not None:
-                transcripts.echo(self.runtime, self.settings, session, transcript)
+                voice_transcripts.echo(self.runtime, self.settings, session, transcript)
 
     def _attach(self, part: ChatMedia, upload: MediaUpload) -> MediaUpload | MediaRefusal:
         """The upload, or why Connect refused it for good."""
@@ -104,6 +104,6 @@ class CustomerAttachments:
     def _transcribe_later(self, part: ChatMedia, voice_note: VoiceNote) -> None:
         """The audio is already with the agent; the transcript follows when Transcribe answers,
         while the rest of the conversation goes on."""
-        future = transcripts.transcribe_in_background(self.transcriber, self.runtime, self.settings,
+        future = voice_transcripts.transcribe_in_background(self.transcriber, self.runtime, self.settings,
                                                       voice_note)
         self.transcriptions.append((future, part, voice_note))

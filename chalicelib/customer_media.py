@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from . import audio, logs, media_staging, memory_budget, messaging
 from .buffer import BufferedEntry
 from .config import Settings
-from .errors import error_code
+from .aws_errors import error_code
 from .digests import short_digest
 from .media import (
     TOO_LARGE, AttachmentRules, Reason, base_mime, connect_refusal, human_size, is_voice_note,

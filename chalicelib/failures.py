@@ -14,7 +14,7 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from . import transfer
-from .errors import error_code
+from .aws_errors import error_code
 from .media import Reason
 
 CAPACITY = "capacity"

@@ -27,7 +27,7 @@ from . import logs
 from .config import Settings
 from .connect import StartedChat
 from .digests import client_token
-from .errors import error_code
+from .aws_errors import error_code
 from .sessions import PastChats
 
 # StartChatContact's errors (connect model) that say the request is not valid, or names what does

@@ -46,7 +46,7 @@ from typing import Any, Sequence
 
 from . import logs, sessions
 from .buffer import BufferedEntry
-from .items import Table
+from .tables import Table
 from .sessions import Conversation, PastChats, Session
 from .whatsapp import conversation_id
 

@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from . import logs
-from .errors import error_code, error_message
+from .aws_errors import error_code, error_message
 
 # End User Messaging Social errors that another attempt cannot fix; the rest are throttling or
 # service faults that botocore and Lambda retry.

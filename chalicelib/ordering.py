@@ -70,7 +70,7 @@ from concurrent.futures import Executor, Future
 from datetime import datetime
 from typing import Any, Callable
 
-from . import chat, claims, connect, logs
+from . import chat_connection, claims, connect, logs
 from .runtime import Runtime
 from .sessions import Session
 from .streaming import (
@@ -115,7 +115,7 @@ class ReadAhead:
 
     def first_page(self, connection_token: str) -> Page:
         """The page read ahead, as the claimed session's `connection_token` would read it:
-        TokenRefused when Connect refused that same token (chat.with_connection renews it), a
+        TokenRefused when Connect refused that same token (chat_connection.with_connection renews it), a
         read of its own when it refused another one (a token renewed since)."""
         try:
             return self._page.result()
@@ -151,8 +151,8 @@ def earlier_unsent(runtime: Runtime, claimed: claims.Claim, item: StreamingItem,
             return connect.transcript_page(runtime.clients.participant, token, page_token)
 
         try:
-            session, (page, next_token) = chat.with_connection(runtime, session, read)
-        except chat.ChatGone:
+            session, (page, next_token) = chat_connection.with_connection(runtime, session, read)
+        except chat_connection.ChatGone:
             raise OrderUnknown("chat_ended") from None
         read_ahead = None
         for entry in page:

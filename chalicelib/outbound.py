@@ -9,19 +9,19 @@ from typing import Callable
 from botocore.exceptions import ClientError
 
 from . import (
-    agent_attachments, chat, claims, logs, messaging, metrics, ordering, reading, receipts,
+    agent_attachments, chat_connection, claims, logs, messaging, metrics, ordering, ticks_and_typing, agent_receipts,
     sessions, template_commands, templates, waiting, whatsapp, window,
 )
 from .config import MARK_READ_BY_AGENT
-from .customer_text import whatsapp_payloads, whatsapp_text
+from .whatsapp_from_chat import whatsapp_payloads, whatsapp_text
 from .streaming import (
     TEXT_MARKDOWN, MalformedStreamingEvent, StreamingItem, is_agent_read_receipt, is_agent_typing,
     is_attachment_for_customer, is_chat_end, is_command_capable, is_customer_echo, is_for_customer,
     parse_streaming_record,
 )
-from .agent_text import whatsapp_error_hint
+from .chat_from_whatsapp import whatsapp_error_hint
 from .digests import client_token
-from .errors import error_code
+from .aws_errors import error_code
 from .runtime import Runtime
 from .sessions import Session
 
@@ -49,11 +49,11 @@ def _handle_item(item: StreamingItem, runtime: Runtime) -> None:
     elif is_attachment_for_customer(item):
         _send_attachments(item, runtime)
     elif is_agent_typing(item):
-        reading.show_typing(item, runtime)
+        ticks_and_typing.show_typing(item, runtime)
     elif is_agent_read_receipt(item):
-        reading.agent_read(item, runtime)
+        ticks_and_typing.agent_read(item, runtime)
     elif is_customer_echo(item) and runtime.settings().mark_as_read == MARK_READ_BY_AGENT:
-        reading.learn_opening_message(item, runtime)
+        ticks_and_typing.learn_opening_message(item, runtime)
     else:
         logs.info("streaming_item_not_for_customer", contactId=item.initial_contact_id,
                   itemType=item.type, contentType=item.content_type, role=item.participant_role)
@@ -116,7 +116,7 @@ def _once(item: StreamingItem, runtime: Runtime, send: Send, free_form: bool = T
     # needs the other. A death before the completion lands costs what a death right after the
     # send costs (the retry sends the reply again), whichever of the two calls came back first.
     with ThreadPoolExecutor(max_workers=1) as alongside:
-        blue_ticks = alongside.submit(reading.read_on_reply, runtime, claimed.session,
+        blue_ticks = alongside.submit(ticks_and_typing.read_on_reply, runtime, claimed.session,
                                       by_agent=item.participant_role == "AGENT")
         _complete(runtime, claimed, sent, window_told)
     blue_ticks.result()
@@ -303,15 +303,15 @@ def _send_tracked(runtime: Runtime, item: StreamingItem, session: Session, paylo
     """Send one WhatsApp message for the item, whose statuses will name the chat message it carries."""
     return messaging.send(
         runtime.clients.social, session.system_number,
-        whatsapp.with_callback_data(payload, receipts.callback_data(session.contact_id, item.id)),
+        whatsapp.with_callback_data(payload, agent_receipts.callback_data(session.contact_id, item.id)),
         runtime.settings().meta_api_version)
 
 
 def _note_to_agent(runtime: Runtime, session: Session, text: str, token: str) -> Session:
     try:
-        session, _ = chat.send_text(runtime, session, text, token)
+        session, _ = chat_connection.send_text(runtime, session, text, token)
         return session
-    except chat.ChatGone:
+    except chat_connection.ChatGone:
         logs.warning("agent_note_not_delivered_chat_gone", contactId=session.contact_id)
         return session
 

@@ -7,11 +7,11 @@ tell whether a behaviour holds says what it saw, and a container reports a behav
 changes. Nothing here makes an AWS call.
 
 - `callback_data_echoed`: statuses of an agent's message carry the `biz_opaque_callback_data` it
-  was sent with, through End User Messaging Social (receipts.py).
+  was sent with, through End User Messaging Social (agent_receipts.py).
 - `read_receipts_streamed`: Connect's contact streaming carries the agent's read receipts
-  (reading.py).
+  (ticks_and_typing.py).
 - `message_id_is_wamid`: the `messageId` SendWhatsAppMessage returns is the WhatsApp message id
-  that statuses, reactions and quoted replies name (receipts.py).
+  that statuses, reactions and quoted replies name (agent_receipts.py).
 """
 from __future__ import annotations
 

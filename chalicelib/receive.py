@@ -1,7 +1,7 @@
 """on_whatsapp_event: every customer message (and failed status) written to the buffer, once."""
 from __future__ import annotations
 
-from . import buffer, logs, messaging, receipts, whatsapp
+from . import buffer, logs, messaging, agent_receipts, whatsapp
 from .config import Settings, SettingsError
 from .runtime import Runtime
 
@@ -46,7 +46,7 @@ def _buffer_notification(notification: whatsapp.Notification, settings: Settings
     if isinstance(notification, whatsapp.DeliveryStatus) and not buffer.is_buffered_notification(
             notification):
         logs.info("whatsapp_status_received", **fields)
-        receipts.to_agent(notification, runtime)
+        agent_receipts.to_agent(notification, runtime)
         return
     if (settings is not None and isinstance(notification, whatsapp.InboundMessage)
             and settings.ignores(notification.type)):

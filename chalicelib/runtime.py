@@ -10,7 +10,7 @@ from . import connect, templates
 from .caching import ExpiringCache
 from .connection_hints import ConnectionHints
 from .history import Refusals
-from .items import Table
+from .tables import Table
 from .probes import Probes
 from .config import Environment, Settings, SettingsCache
 from .media import AttachmentRules

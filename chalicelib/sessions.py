@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from botocore.exceptions import ClientError
 
-from .errors import TRANSACTION_CANCELED, condition_failed, error_code
-from .items import N, S, Table, from_attributes, to_attribute, to_attributes
+from .aws_errors import TRANSACTION_CANCELED, condition_failed, error_code
+from .tables import N, S, Table, from_attributes, to_attribute, to_attributes
 
 if TYPE_CHECKING:  # annotations only: the table's module stays below Connect's and WhatsApp's
     from .config import ChatRouting
@@ -73,7 +73,7 @@ class Session:
     opened_with: tuple[str, ...] = ()
     sent_snippets: dict[str, str] = field(default_factory=dict)
     # The Connect message each of those WhatsApp ids carried, for a status that comes back without
-    # the callback data naming it (receipts.py); None on a session stored before the bridge kept it.
+    # the callback data naming it (agent_receipts.py); None on a session stored before the bridge kept it.
     sent_messages: dict[str, str] | None = field(default_factory=dict)
     # Blue ticks: which WhatsApp message each customer chat message carried (by Connect message
     # id), the newest one, the newest one nobody has read yet, and the opening message's WhatsApp

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from . import logs, messaging, metrics, templates
 from .claims import Steps
 from .compose import bridge_note
-from .errors import error_code
+from .aws_errors import error_code
 from .runtime import Runtime
 from .sessions import Session
 from .templates import Command, TemplateError

@@ -23,7 +23,7 @@ from typing import Any
 from . import buffer, failures, logs, metrics
 from .config import Settings
 from .digests import short_digest
-from .items import N, S, Table, from_attributes
+from .tables import N, S, Table, from_attributes
 from .runtime import Runtime
 from .sessions import Wait, conversation_key
 

@@ -46,7 +46,7 @@ load_dotenv(ENV_FILE, override=False)
 import boto3
 
 from chalicelib import waiting
-from chalicelib.items import from_attributes
+from chalicelib.tables import from_attributes
 from chalicelib.logs import mask_identifier
 from chalicelib.sessions import WAIT_ATTRIBUTES
 from emulator.reference_events import load_event

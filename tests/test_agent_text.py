@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from chalicelib.agent_text import (
+from chalicelib.chat_from_whatsapp import (
     describe_status_failure,
     media_caption,
     render_for_agent,

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 import boto3
 import pytest
 
-from chalicelib import transcription
+from chalicelib import transcribe
 from tests.conftest import (
     ACCOUNT, BUFFER_TABLE, MEDIA_BUCKET, REGION, load_event, text_from_customer,
 )
@@ -402,7 +402,7 @@ def job_event(name: str, status: str = "COMPLETED") -> dict:
 def store_transcript(name: str, text: str) -> None:
     document = {"jobName": name, "results": {"language_code": "en-US",
                                              "transcripts": [{"transcript": text}], "items": []}}
-    boto3.client("s3").put_object(Bucket=MEDIA_BUCKET, Key=transcription.transcript_key(name),
+    boto3.client("s3").put_object(Bucket=MEDIA_BUCKET, Key=transcribe.transcript_key(name),
                                   Body=json.dumps(document).encode())
 
 
@@ -416,7 +416,7 @@ def transcription_cases() -> list:
 @pytest.mark.parametrize("path, mutation", transcription_cases())
 def test_malformed_transcription_job_event_is_logged_not_raised(bridge, capsys, path, mutation):
     contact_id = bridge.open_chat()
-    name = transcription.job_name(contact_id, "wamid.voice")
+    name = transcribe.job_name(contact_id, "wamid.voice")
     store_transcript(name, "Where is my parcel")
     event = job_event(name)
     mutated = mutate({"detail": event["detail"]}, path, mutation)
@@ -431,13 +431,13 @@ def test_malformed_transcription_job_event_is_logged_not_raised(bridge, capsys, 
 
 def test_transcription_job_whose_transcript_file_is_missing_is_logged_not_raised(bridge, capsys):
     contact_id = bridge.open_chat()
-    name = transcription.job_name(contact_id, "wamid.voice")
+    name = transcribe.job_name(contact_id, "wamid.voice")
     capsys.readouterr()
 
     bridge.invoke("on_transcription_job", job_event(name))
 
     assert warnings(log_lines(capsys))
-    assert chat_texts(bridge.twin)[-1] == transcription.UNAVAILABLE_LINE
+    assert chat_texts(bridge.twin)[-1] == transcribe.UNAVAILABLE_LINE
 
 
 def test_the_generator_is_deterministic_and_bounded():

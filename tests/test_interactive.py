@@ -5,7 +5,7 @@ import json
 import pytest
 
 from chalicelib import interactive
-from chalicelib.customer_text import whatsapp_payloads
+from chalicelib.whatsapp_from_chat import whatsapp_payloads
 from chalicelib.streaming import parse_streaming_record
 
 from tests.conftest import CUSTOMER_WA_ID, load_event, with_messages

@@ -1,7 +1,7 @@
 """Pure media rules: names, types and limits of Connect and WhatsApp, and transcription naming."""
 import pytest
 
-from chalicelib import media, transcription
+from chalicelib import media, transcribe
 from chalicelib.media import AttachmentRules
 
 
@@ -78,16 +78,16 @@ def test_whatsapp_size_limits_per_kind():
     (["en-US", "ru-RU"], None),
 ])
 def test_sync_transcription_languages(languages, expected):
-    assert transcription.sync_languages(languages) == expected
+    assert transcribe.sync_languages(languages) == expected
 
 
 def test_job_name_leads_back_to_its_contact():
-    name = transcription.job_name("21a81720-8a48-4512-88e6-d4987715835e", "wamid.ABC=")
+    name = transcribe.job_name("21a81720-8a48-4512-88e6-d4987715835e", "wamid.ABC=")
 
     assert len(name) <= 200
-    assert transcription.contact_of_job(name) == "21a81720-8a48-4512-88e6-d4987715835e"
-    assert transcription.contact_of_job("someone-elses-job") is None
-    assert transcription.transcript_key(name) == f"transcripts/{name}.json"
+    assert transcribe.contact_of_job(name) == "21a81720-8a48-4512-88e6-d4987715835e"
+    assert transcribe.contact_of_job("someone-elses-job") is None
+    assert transcribe.transcript_key(name) == f"transcripts/{name}.json"
 
 
 def test_transcript_file_as_transcribe_writes_it():
@@ -95,7 +95,7 @@ def test_transcript_file_as_transcribe_writes_it():
                 '{"language_code": "pt-BR", "transcripts": [{"transcript": " Oi, tudo bem? "}], '
                 '"language_identification": [{"code": "pt-BR", "score": "0.98"}], "items": []}}')
 
-    transcript = transcription.parse_transcript_file(document)
+    transcript = transcribe.parse_transcript_file(document)
 
-    assert transcript == transcription.Transcript("Oi, tudo bem?", "pt-BR")
-    assert transcription.agent_line(transcript) == "🎤 Transcript (pt-BR): Oi, tudo bem?"
+    assert transcript == transcribe.Transcript("Oi, tudo bem?", "pt-BR")
+    assert transcribe.agent_line(transcript) == "🎤 Transcript (pt-BR): Oi, tudo bem?"

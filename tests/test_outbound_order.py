@@ -7,7 +7,7 @@ import threading
 import boto3
 from chalice.test import LambdaContext
 
-from chalicelib import receipts, window
+from chalicelib import agent_receipts, window
 from tests.conftest import SESSIONS_TABLE, load_event
 from tests.crash.flows import FIRST_TEXT_WRITTEN_AT
 from tests.test_outbound import messages_sent
@@ -97,7 +97,7 @@ def test_a_bots_three_messages_delivered_third_first_second_reach_the_customer_i
     bridge.connect_event(follow_up)
 
     assert read_by_customer(bridge.twin) == READ_IN_ORDER
-    assert carried(bridge.twin) == [receipts.callback_data(contact_id, message_id(event))
+    assert carried(bridge.twin) == [agent_receipts.callback_data(contact_id, message_id(event))
                                     for event in (greeting, picker, follow_up)]
     claim = complete = ("dynamodb", "UpdateItem")
     send = ("socialmessaging", "SendWhatsAppMessage")
@@ -140,7 +140,7 @@ def test_events_handled_at_once_still_reach_the_customer_in_order_and_once(bridg
 
     assert handled_at_once(bridge, [follow_up, picker]) == []
     assert read_by_customer(bridge.twin) == READ_IN_ORDER
-    assert carried(bridge.twin) == [receipts.callback_data(contact_id, message_id(event))
+    assert carried(bridge.twin) == [agent_receipts.callback_data(contact_id, message_id(event))
                                     for event in (greeting, picker, follow_up)]
 
 
@@ -175,7 +175,7 @@ def test_events_and_the_customers_own_messages_are_not_sent_ahead(bridge):
     bridge.connect_event(follow_up)
 
     assert read_by_customer(bridge.twin) == [("text", GREETING), ("text", FOLLOW_UP)]
-    assert carried(bridge.twin)[0] == receipts.callback_data(contact_id, message_id(greeting))
+    assert carried(bridge.twin)[0] == agent_receipts.callback_data(contact_id, message_id(greeting))
 
 
 def test_a_message_connect_took_before_the_session_was_stored_is_not_sent_late(bridge):

@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib import sessions
 from chalicelib.config import SettingsError, parse_settings
-from chalicelib.items import Table
+from chalicelib.tables import Table
 from tests.conftest import (
     CONVERSATION_ID, DEFAULT_SETTINGS, SESSIONS_TABLE, load_event, put_settings, text_from_customer,
     with_messages,

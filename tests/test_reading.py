@@ -7,7 +7,7 @@ import pytest
 
 import app as app_module
 from chalicelib import sessions
-from chalicelib.items import Table
+from chalicelib.tables import Table
 from tests.conftest import (
     CUSTOMER_WA_ID, DEFAULT_SETTINGS, PHONE_NUMBER_ARN, SESSIONS_TABLE, load_event, put_settings,
     sns_message, text_from_customer, with_messages,

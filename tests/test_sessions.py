@@ -4,7 +4,7 @@ import boto3
 import pytest
 
 from chalicelib import claims, sessions
-from chalicelib.items import Table
+from chalicelib.tables import Table
 from chalicelib.sessions import Session
 from tests.conftest import CONVERSATION_ID, CUSTOMER_WA_ID, PHONE_NUMBER_ARN, SESSIONS_TABLE
 

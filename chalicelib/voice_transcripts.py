@@ -11,11 +11,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from botocore.exceptions import ClientError
 
-from . import chat, customer_media, logs, messaging, sessions, transcription, whatsapp
-from .chat import ChatGone
+from . import chat_connection, customer_media, logs, messaging, sessions, transcribe, whatsapp
+from .chat_connection import ChatGone
 from .config import Settings
 from .digests import client_token
-from .errors import error_code
+from .aws_errors import error_code
 from .runtime import Runtime
 from .sessions import Session
 
@@ -25,9 +25,9 @@ JOB_EXISTS = "ConflictException"
 
 def transcribe_in_background(executor: ThreadPoolExecutor, runtime: Runtime, settings: Settings,
                              voice_note: customer_media.VoiceNote) -> Future:
-    languages = transcription.sync_languages(settings.transcribe_languages)
+    languages = transcribe.sync_languages(settings.transcribe_languages)
     if languages:
-        return executor.submit(transcription.transcribe_now, runtime.clients.transcribe,
+        return executor.submit(transcribe.transcribe_now, runtime.clients.transcribe,
                                voice_note.ogg, languages)
     future: Future = Future()
     future.set_exception(LookupError("languages not covered by TranscribeAudio"))
@@ -35,7 +35,7 @@ def transcribe_in_background(executor: ThreadPoolExecutor, runtime: Runtime, set
 
 
 def finish(runtime: Runtime, settings: Settings, session: Session, future: Future, message_id: str,
-           voice_note: customer_media.VoiceNote) -> transcription.Transcript | None:
+           voice_note: customer_media.VoiceNote) -> transcribe.Transcript | None:
     """Say the transcript in the chat, or start a job that will; the transcript said, if any."""
     try:
         transcript = future.result()
@@ -43,27 +43,27 @@ def finish(runtime: Runtime, settings: Settings, session: Session, future: Futur
         logs.info("transcription_fallback_to_job", messageId=message_id, reason=type(error).__name__)
         _start_job(runtime, settings, session, message_id, voice_note)
         return None
-    _say(runtime, session, transcription.agent_line(transcript),
+    _say(runtime, session, transcribe.agent_line(transcript),
          client_token("transcript", session.contact_id, message_id))
     logs.info("transcript_delivered", contactId=session.contact_id, language=transcript.language)
     return transcript
 
 
 def echo(runtime: Runtime, settings: Settings, session: Session,
-         transcript: transcription.Transcript) -> None:
+         transcript: transcribe.Transcript) -> None:
     """What Transcribe heard, back to the customer when `echo_transcript` asks for it."""
     if settings.echo_transcript and transcript.text:
         messaging.send_best_effort(
             runtime.clients.social, session.system_number,
-            whatsapp.text_message(session.customer_address, transcription.customer_line(transcript)),
+            whatsapp.text_message(session.customer_address, transcribe.customer_line(transcript)),
             settings.meta_api_version, "transcript_echo_failed", contactId=session.contact_id)
 
 
 def _start_job(runtime: Runtime, settings: Settings, session: Session, message_id: str,
                voice_note: customer_media.VoiceNote) -> None:
-    name = transcription.job_name(session.contact_id, message_id)
+    name = transcribe.job_name(session.contact_id, message_id)
     try:
-        transcription.start_job(
+        transcribe.start_job(
             runtime.clients.transcribe, name=name,
             media_uri=f"s3://{voice_note.stored.bucket}/{voice_note.stored.key}",
             languages=settings.transcribe_languages,
@@ -75,13 +75,13 @@ def _start_job(runtime: Runtime, settings: Settings, session: Session, message_i
             return
         logs.warning("transcription_unavailable", contactId=session.contact_id,
                      error=error_code(error))
-        _say(runtime, session, transcription.UNAVAILABLE_LINE,
+        _say(runtime, session, transcribe.UNAVAILABLE_LINE,
              client_token("transcript", session.contact_id, message_id))
 
 
 def _say(runtime: Runtime, session: Session, text: str, token: str) -> None:
     try:
-        chat.send_text(runtime, session, text, token)
+        chat_connection.send_text(runtime, session, text, token)
     except ChatGone:
         logs.warning("chat_gone_before_transcript", contactId=session.contact_id)
 
@@ -91,7 +91,7 @@ def complete_job(event: dict, runtime: Runtime) -> None:
     detail = event.get("detail") if isinstance(event, dict) else None
     detail = detail if isinstance(detail, dict) else {}
     name = str(detail.get("TranscriptionJobName", ""))
-    contact_id = transcription.contact_of_job(name)
+    contact_id = transcribe.contact_of_job(name)
     if contact_id is None:
         logs.info("transcription_job_not_ours", job=name)
         return
@@ -106,22 +106,22 @@ def complete_job(event: dict, runtime: Runtime) -> None:
     token = client_token("transcript-job", session.contact_id, name)
     if detail.get("TranscriptionJobStatus") != "COMPLETED":
         logs.warning("transcription_job_failed", job=name, reason=str(detail.get("FailureReason")))
-        _say(runtime, session, transcription.UNAVAILABLE_LINE, token)
+        _say(runtime, session, transcribe.UNAVAILABLE_LINE, token)
         return
     try:
         document = runtime.clients.s3.get_object(
-            Bucket=runtime.env.media_bucket, Key=transcription.transcript_key(name))["Body"].read()
-        transcript = transcription.parse_transcript_file(document)
+            Bucket=runtime.env.media_bucket, Key=transcribe.transcript_key(name))["Body"].read()
+        transcript = transcribe.parse_transcript_file(document)
     except ClientError as error:
         if error_code(error) != "NoSuchKey":
             raise
         logs.warning("transcript_file_missing", job=name)
-        _say(runtime, session, transcription.UNAVAILABLE_LINE, token)
+        _say(runtime, session, transcribe.UNAVAILABLE_LINE, token)
         return
     except (ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
         logs.warning("transcript_file_unreadable", job=name, reason=type(error).__name__)
-        _say(runtime, session, transcription.UNAVAILABLE_LINE, token)
+        _say(runtime, session, transcribe.UNAVAILABLE_LINE, token)
         return
-    _say(runtime, session, transcription.agent_line(transcript), token)
+    _say(runtime, session, transcribe.agent_line(transcript), token)
     logs.info("transcript_delivered", contactId=session.contact_id, language=transcript.language)
     echo(runtime, runtime.settings(), session, transcript)

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from . import chat, connect, logs, probes, sessions, streaming
-from .chat import ChatGone
+from . import chat_connection, connect, logs, probes, sessions, streaming
+from .chat_connection import ChatGone
 from .digests import client_token
-from .errors import error_code
+from .aws_errors import error_code
 from .runtime import Runtime
 from .sessions import Session
 from .whatsapp import DeliveryStatus
@@ -60,7 +60,7 @@ def to_agent(status: DeliveryStatus, runtime: Runtime) -> None:
     session, connect_message_id = found
     token = client_token("receipt", status.status, status.message_id)
     try:
-        chat.with_connection(runtime, session, lambda connection_token: connect.send_receipt(
+        chat_connection.with_connection(runtime, session, lambda connection_token: connect.send_receipt(
             runtime.clients.participant, connection_token, content_type, connect_message_id, token))
     except ChatGone:
         logs.debug("receipt_for_ended_chat_dropped", contactId=session.contact_id)

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .errors import condition_failed
+from .aws_errors import condition_failed
 
 
 @dataclass(frozen=True)
