@@ -13,6 +13,7 @@ from typing import Callable
 from botocore.exceptions import ClientError
 
 from . import audio, chat_connection, claims, connect, logs, media, media_staging, metrics, whatsapp
+from .compose import bridge_note
 from .digests import client_token, short_digest
 from .aws_errors import error_code
 from .runtime import Runtime
@@ -103,4 +104,4 @@ def _send_one(item: StreamingItem, session: Session, attachment: dict, runtime: 
 
 
 def _not_sent(name: str, reason: str) -> str:
-    return f"⚠️ {name} was not sent to the customer on WhatsApp: {reason}."
+    return bridge_note(f"⚠️ {name} was not sent to the customer on WhatsApp: {reason}.")

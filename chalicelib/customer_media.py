@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from . import audio, logs, media_staging, memory_budget, messaging
 from .buffer import BufferedEntry
+from .compose import bridge_note
 from .config import Settings
 from .aws_errors import error_code
 from .digests import short_digest
@@ -138,8 +139,8 @@ def _prepare_voice_note(name: str, mime_type: str, ogg: bytes, stored: StoredMed
 def agent_note(refusal: MediaRefusal) -> str:
     kind = refusal.mime_type or "unknown type"
     size = f", {human_size(refusal.size)}" if refusal.size else ""
-    return (f"📎 The customer sent {refusal.name} ({kind}{size}), "
-            f"which could not be attached: {refusal.reason.words}.")
+    return bridge_note(f"📎 The customer sent {refusal.name} ({kind}{size}), "
+                       f"which could not be attached: {refusal.reason.words}.")
 
 
 def customer_line(refusal: MediaRefusal) -> str:

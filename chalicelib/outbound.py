@@ -9,10 +9,12 @@ from typing import Callable
 from botocore.exceptions import ClientError
 
 from . import (
-    agent_attachments, chat_connection, claims, logs, messaging, metrics, ordering, ticks_and_typing, agent_receipts,
-    sessions, template_commands, templates, waiting, whatsapp, window,
+    agent_attachments, agent_receipts, chat_connection, claims, logs, messaging, metrics,
+    ordering, sessions, template_commands, templates, ticks_and_typing, waiting, whatsapp,
+    window,
 )
 from .config import MARK_READ_BY_AGENT
+from .compose import bridge_note
 from .whatsapp_from_chat import whatsapp_payloads, whatsapp_text
 from .streaming import (
     TEXT_MARKDOWN, MalformedStreamingEvent, StreamingItem, is_agent_read_receipt, is_agent_typing,
@@ -319,7 +321,7 @@ def _note_to_agent(runtime: Runtime, session: Session, text: str, token: str) ->
 def failure_note(refused: messaging.WhatsAppRefused) -> str:
     hint = whatsapp_error_hint(_meta_error_code(refused.message))
     note = f"⚠️ Not delivered to the customer on WhatsApp: {refused.message}"
-    return f"{note} {hint}" if hint else note
+    return bridge_note(f"{note} {hint}" if hint else note)
 
 
 def _meta_error_code(message: str) -> str | None:

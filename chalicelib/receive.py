@@ -1,7 +1,7 @@
 """on_whatsapp_event: every customer message (and failed status) written to the buffer, once."""
 from __future__ import annotations
 
-from . import buffer, logs, messaging, agent_receipts, whatsapp
+from . import agent_receipts, buffer, logs, messaging, whatsapp
 from .config import Settings, SettingsError
 from .runtime import Runtime
 

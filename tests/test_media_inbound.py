@@ -113,7 +113,7 @@ def test_file_connect_refuses_becomes_a_note_for_agent_and_a_line_for_customer(b
 
     assert bridge.twin.calls_to("connectparticipant", "StartAttachmentUpload") == []
     (note,) = [i["Content"] for i in chat_items(bridge.twin, only_contact(bridge.twin))]
-    assert note == ("📎 The customer sent photos.zip (application/zip, 2 KB), which could not be "
+    assert note == ("[WhatsApp bridge] 📎 The customer sent photos.zip (application/zip, 2 KB), which could not be "
                     "attached: Amazon Connect chat does not accept .zip files.")
     (told,) = [s["message"] for s in bridge.twin.sent_whatsapp if s["message"].get("type") == "text"]
     assert told["to"] == CUSTOMER_WA_ID
@@ -129,7 +129,7 @@ def test_media_over_the_size_setting_is_refused_without_reading_it(bridge):
 
     assert bridge.twin.calls_to("s3", "GetObject") == []
     note = chat_items(bridge.twin, only_contact(bridge.twin))[0]["Content"]
-    assert note.startswith("📎 The customer sent receipt-4521.pdf (application/pdf, 1.")
+    assert note.startswith("[WhatsApp bridge] 📎 The customer sent receipt-4521.pdf (application/pdf, 1.")
     assert note.endswith("could not be attached: larger than the 1 MB limit.")
 
 

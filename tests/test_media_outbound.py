@@ -86,7 +86,7 @@ def test_file_whatsapp_refuses_is_reported_to_the_agent(bridge, name, content_ty
 
     assert sent_media(bridge.twin) == []
     assert agent_items(bridge.twin, contact_id)[-1]["Content"] == (
-        f"⚠️ {name} was not sent to the customer on WhatsApp: {reason}.")
+        f"[WhatsApp bridge] ⚠️ {name} was not sent to the customer on WhatsApp: {reason}.")
 
 
 def test_redelivered_attachment_event_is_sent_once(bridge):
@@ -117,5 +117,5 @@ def test_an_attachment_connect_no_longer_has_is_a_note_to_the_agent_not_a_retry(
     assert sent_media(bridge.twin) == []
     (note,) = [i["Content"] for i in agent_items(bridge.twin, contact_id)
                if "label.pdf" in i.get("Content", "")]
-    assert note == ("⚠️ label.pdf was not sent to the customer on WhatsApp: "
+    assert note == ("[WhatsApp bridge] ⚠️ label.pdf was not sent to the customer on WhatsApp: "
                     "Amazon Connect could not provide it.")

@@ -186,7 +186,7 @@ def test_a_send_whatsapp_refuses_is_a_delivery_failure_the_agent_is_told_of(brid
 
     assert values(document) == {"DeliveryFailures": (1, "Count")}
     (note,) = bridge.twin.calls_to("connectparticipant", "SendMessage")
-    assert note["params"]["Content"].startswith("⚠️ Not delivered to the customer on WhatsApp")
+    assert note["params"]["Content"].startswith("[WhatsApp bridge] ⚠️ Not delivered to the customer on WhatsApp")
 
 
 def test_a_failed_status_told_to_the_agent_is_a_delivery_failure(bridge, lines):

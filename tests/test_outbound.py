@@ -169,7 +169,7 @@ def test_failed_whatsapp_send_is_reported_to_the_agent(bridge):
     bridge.connect_event(for_contact(load_event("connect-agent-text"), contact_id))
 
     (note,) = bridge.twin.calls_to("connectparticipant", "SendMessage")
-    assert note["params"]["Content"].startswith("⚠️ Not delivered to the customer on WhatsApp")
+    assert note["params"]["Content"].startswith("[WhatsApp bridge] ⚠️ Not delivered to the customer on WhatsApp")
     assert "131047" in note["params"]["Content"]
     assert "template" in note["params"]["Content"]
 

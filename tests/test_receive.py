@@ -134,7 +134,7 @@ def test_media_whatsapp_no_longer_has_is_a_note_not_a_crash(bridge):
     (contact_id,) = bridge.twin.contacts
     notes = [i["Content"] for i in bridge.twin.contacts[contact_id]["transcript"]
              if i.get("Type") == "MESSAGE"]
-    assert notes == ["📎 The customer sent image-1762956156.jpg (image/jpeg), which could not be "
+    assert notes == ["[WhatsApp bridge] 📎 The customer sent image-1762956156.jpg (image/jpeg), which could not be "
                      "attached: WhatsApp could not provide the file.", "Photo of the damaged box"]
 
 

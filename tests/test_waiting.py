@@ -250,7 +250,7 @@ def test_a_file_connect_will_never_take_becomes_a_note_and_the_conversation_goes
 
     assert response["batchItemFailures"] == []
     notes = customer_texts(bridge.twin, contact_id)
-    assert notes[-2].startswith("📎 The customer sent") and "could not be attached" in notes[-2]
+    assert notes[-2].startswith("[WhatsApp bridge] 📎 The customer sent") and "could not be attached" in notes[-2]
     # The file's caption comes right after its note, with the text written next.
     assert notes[-1] == "Photo of the damaged box\nDid you get it?"
     assert waiting_items() == {}
