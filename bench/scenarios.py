@@ -88,6 +88,11 @@ class TwinClient:
         return self._call("POST", f"contacts/{contact_id}/events",
                           {"participant_role": "AGENT", "content": text})
 
+    def customer_echo(self, contact_id: str) -> dict:
+        """Connect's streaming event for the chat's first customer message, as SNS hands it to
+        on_connect_event."""
+        return self._call("POST", f"contacts/{contact_id}/customer-echo")
+
     def sent(self) -> list[dict]:
         return self._call("GET", "whatsapp/sent")
 
@@ -272,7 +277,20 @@ class Scenario:
         return self.measured({"CompleteAttachmentUpload"}, lambda timer: self.deliver(event, timer))
 
     def agent_text(self) -> FlowResult:
+        """As in a real chat, Connect's echo of the customer's text reached on_connect_event
+        before the agent answered it: the container knows the chat's connection token, and reads
+        the transcript while it claims the reply (chalicelib/connection_hints.py)."""
+        return self._agent_reply(after_the_echo=True)
+
+    def agent_text_cold(self) -> FlowResult:
+        """The reply is the first event of its chat this container sees: the claim, then the
+        transcript."""
+        return self._agent_reply(after_the_echo=False)
+
+    def _agent_reply(self, after_the_echo: bool) -> FlowResult:
         _, contact_id = self.open_chat()
+        if after_the_echo:
+            self.app.on_connect_event(self.twin.customer_echo(contact_id), None)
         event = self.twin.agent_text(contact_id, "Hi Ana, I'm Jordan. I can help with that.")
         return self.measured({"SendWhatsAppMessage"},
                              lambda timer: timer.run(self.app.on_connect_event, event), first=True)
@@ -407,6 +425,7 @@ FLOWS = [
     Flow("image with caption", Scenario.image_with_caption),
     Flow("voice note (audio attached)", Scenario.voice_note),
     Flow(AGENT_REPLY, Scenario.agent_text),
+    Flow("agent text reply, the chat's first event in its container", Scenario.agent_text_cold),
     Flow(SAMPLE_AGENT_REPLY, Scenario.sample_agent_text),
     Flow("agent attachment (PDF)", Scenario.agent_attachment),
     Flow("agent text outside the 24-hour window", Scenario.agent_text_outside_window),
