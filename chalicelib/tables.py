@@ -1,4 +1,4 @@
-"""DynamoDB's typed attribute values to and from plain Python values.
+"""DynamoDB tables as the bridge uses them: a client bound to a table's name, and typed values.
 
 The low-level client and the stream records speak the typed form; the bridge's modules do not,
 but for the expressions' scalar values, typed by the small `S` and `N` (boto3's serializer is
