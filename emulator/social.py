@@ -223,13 +223,7 @@ class SocialEmulator:
 
     @locked
     def list_whats_app_message_templates(self, params):
-        definitions = self._waba_templates(params["id"])
-        size = _page_size(params.get("maxResults"))
-        start = _page_start(params.get("nextToken"), len(definitions))
-        response = {"templates": [templates.summary(d) for d in definitions[start:start + size]]}
-        if start + size < len(definitions):
-            response["nextToken"] = str(start + size)
-        return response
+        return _page(params, "templates", [templates.summary(d) for d in self._waba_templates(params["id"])])
 
     @locked
     def get_whats_app_message_template(self, params):
@@ -267,13 +261,7 @@ class SocialEmulator:
 
     @locked
     def list_linked_whats_app_business_accounts(self, params):
-        wabas = sorted(self.templates)
-        size = _page_size(params.get("maxResults"))
-        start = _page_start(params.get("nextToken"), len(wabas))
-        response = {"linkedAccounts": [self._account_summary(waba) for waba in wabas[start:start + size]]}
-        if start + size < len(wabas):
-            response["nextToken"] = str(start + size)
-        return response
+        return _page(params, "linkedAccounts", [self._account_summary(waba) for waba in sorted(self.templates)])
 
     @locked
     def get_linked_whats_app_business_account(self, params):
@@ -483,6 +471,16 @@ def _wamid(message):
 def _last_part(resource_id):
     """`arn:…:waba/<id>` and `waba-<id>` (phone numbers alike) -> `<id>`."""
     return re.split(r"[/]|^waba-|^phone-number-id-", resource_id)[-1]
+
+
+def _page(params, key, items):
+    """One page of a list operation's `items` under `key`, with the nextToken of the next page."""
+    size = _page_size(params.get("maxResults"))
+    start = _page_start(params.get("nextToken"), len(items))
+    response = {key: items[start:start + size]}
+    if start + size < len(items):
+        response["nextToken"] = str(start + size)
+    return response
 
 
 def _page_size(max_results):
