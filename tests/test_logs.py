@@ -211,7 +211,7 @@ def test_no_file_name_or_caption_a_person_chose_reaches_a_log_line(bridge, capsy
     # The people in the chat still read which file it was.
     notes = [i.get("Content", "") for i in bridge.twin.contacts[contact_id]["transcript"]]
     assert any("john.doe-passport.exe" in note and "does not accept .exe files" in note for note in notes)
-    assert any(note.startswith("⚠️ john.doe-passport.heic was not sent") for note in notes)
+    assert any(note.startswith("[WhatsApp bridge] ⚠️ john.doe-passport.heic was not sent") for note in notes)
 
 
 @pytest.fixture
